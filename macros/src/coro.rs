@@ -1,0 +1,99 @@
+//! `#[coro]`: a function that says `recv!()` becomes a send-driven `Coro`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::visit_mut::VisitMut;
+use syn::{ItemFn, Type};
+
+use crate::args::{self, Erasure};
+use crate::generator::combine;
+use crate::rewrite::{Kind, Rewriter, co_ident};
+
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut func: ItemFn = match syn::parse2(item.clone()) {
+        Ok(f) => f,
+        Err(e) => {
+            let e = syn::Error::new(e.span(), "#[coro] applies to a `fn`").to_compile_error();
+            return quote!(#e #item);
+        }
+    };
+    if !args.is_empty() {
+        let e = syn::Error::new_spanned(&args, "#[coro] takes no options").to_compile_error();
+        return quote!(#e #item);
+    }
+    match expand_fn(&mut func) {
+        Ok(tokens) => tokens,
+        Err(e) => {
+            let e = e.to_compile_error();
+            let mut func = func;
+            func.attrs.retain(|a| !a.path().is_ident("coro"));
+            func.sig.asyncness = None;
+            func.sig.output = syn::ReturnType::Default;
+            func.block = Box::new(syn::parse_quote!({}));
+            quote!(#e #[allow(unused_variables, dead_code)] #func)
+        }
+    }
+}
+
+fn expand_fn(func: &mut ItemFn) -> syn::Result<TokenStream> {
+    args::check_plain_fn(&func.sig, "a #[coro] fn")?;
+    let declared = args::declared(&func.sig, "Coro", 3)?;
+
+    let mut rewriter = Rewriter::new(Kind::Coro, None);
+    rewriter.visit_block_mut(&mut func.block);
+    let body_errors = combine(rewriter.errors).map(|e| {
+        func.block = Box::new(syn::parse_quote!({ ::core::unreachable!() }));
+        e.to_compile_error()
+    });
+
+    let unit: Type = syn::parse_quote!(());
+    let input = &declared.types[0];
+    let out = declared.types.get(1).unwrap_or(&unit);
+    let reply = declared.types.get(2).unwrap_or(&unit);
+    let co = co_ident();
+    let body = &func.block;
+    let call = quote! {
+        ::genpipe::__private::coro::<#input, #out, #reply, _, _>(
+            move |#co: ::genpipe::__private::Co<#reply, #input>| async move #body
+        )
+    };
+    let (output, call) = match declared.erasure {
+        Erasure::Opaque => {
+            let bound = args::lifetime_bound(&declared.lifetime);
+            (
+                quote! {
+                    ::genpipe::Coro<impl ::genpipe::Resume<In = #input, Out = #out, Reply = #reply> #bound>
+                },
+                call,
+            )
+        }
+        Erasure::Boxed => {
+            let written = &declared.written;
+            (quote!(#written), quote!(#call.boxed()))
+        }
+        Erasure::BoxedLocal => {
+            let written = &declared.written;
+            (quote!(#written), quote!(#call.boxed_local()))
+        }
+    };
+
+    let ItemFn {
+        attrs, vis, sig, ..
+    } = &*func;
+    let (unsafety, abi, ident, generics, inputs, where_clause) = (
+        &sig.unsafety,
+        &sig.abi,
+        &sig.ident,
+        &sig.generics,
+        &sig.inputs,
+        &sig.generics.where_clause,
+    );
+    Ok(quote! {
+        #body_errors
+        #(#attrs)*
+        #[allow(unreachable_code)]
+        #vis #unsafety #abi fn #ident #generics (#inputs) -> #output #where_clause {
+            #call
+        }
+    })
+}

@@ -1,0 +1,189 @@
+//! `#[generator]`: a function that says `yield_!` becomes a `Gen` (or a `Stage`).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::visit_mut::VisitMut;
+use syn::{ItemFn, Type};
+
+use crate::args::{self, Declared, Erasure};
+use crate::rewrite::{Kind, Rewriter, co_ident};
+
+/// `#[generator]` or `#[generator(source)]`.
+fn parse_args(args: TokenStream) -> syn::Result<bool> {
+    if args.is_empty() {
+        return Ok(false);
+    }
+    let ident: syn::Ident = syn::parse2(args.clone()).map_err(|_| {
+        syn::Error::new_spanned(&args, "expected `#[generator]` or `#[generator(source)]`")
+    })?;
+    if ident == "source" {
+        Ok(true)
+    } else {
+        Err(syn::Error::new_spanned(
+            ident,
+            "unknown option; the only one is `source`",
+        ))
+    }
+}
+
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut func: ItemFn = match syn::parse2(item.clone()) {
+        Ok(f) => f,
+        Err(e) => {
+            let e = syn::Error::new(e.span(), "#[generator] applies to a `fn`");
+            return with_error(item, e);
+        }
+    };
+    match expand_fn(args, &mut func) {
+        Ok(tokens) => tokens,
+        Err(e) => with_error(fallback(&func), e),
+    }
+}
+
+/// The item plus the error, so the error is the only one the user sees.
+fn with_error(item: TokenStream, e: syn::Error) -> TokenStream {
+    let e = e.to_compile_error();
+    quote!(#e #item)
+}
+
+fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
+    let source_only = parse_args(args)?;
+    args::check_plain_fn(&func.sig, "a #[generator] fn")?;
+    let declared = args::declared(&func.sig, "Gen", 2)?;
+    let upstream = if source_only {
+        None
+    } else {
+        args::take_upstream(&mut func.sig)?
+    };
+
+    let mut rewriter = Rewriter::new(Kind::Generator, upstream.as_ref().map(|u| u.name.clone()));
+    rewriter.visit_block_mut(&mut func.block);
+    // Errors in the body: still emit the function with its real signature, so callers see
+    // no second error.
+    let body_errors = combine(rewriter.errors).map(|e| {
+        func.block = Box::new(syn::parse_quote!({ ::core::unreachable!() }));
+        e.to_compile_error()
+    });
+
+    let co = co_ident();
+    let item = &declared.types[0];
+    let unit: Type = syn::parse_quote!(());
+    let ret = declared.types.get(1).unwrap_or(&unit);
+    let body = &func.block;
+    let (output, call) = match &upstream {
+        None => {
+            let call = quote! {
+                ::genpipe::__private::source::<#item, #ret, _, _>(
+                    move |#co: ::genpipe::__private::Co<#item, ()>| async move #body
+                )
+            };
+            (source_type(&declared, item, ret), erase(&declared, call))
+        }
+        Some(up) => {
+            if declared.erasure != Erasure::Opaque {
+                return Err(syn::Error::new_spanned(
+                    &declared.written,
+                    "a stage returns `Gen<T>`; erase the pipeline it is used in instead",
+                ));
+            }
+            if declared.types.len() > 1 {
+                return Err(syn::Error::new_spanned(
+                    &declared.types[1],
+                    "a stage's body returns `()`: its pipeline's outcome is its source's",
+                ));
+            }
+            let (name, input) = (&up.name, &up.item);
+            let bound = args::lifetime_bound(&declared.lifetime);
+            let output = quote! {
+                ::genpipe::Stage<impl ::genpipe::StageOp<In = #input, Out = #item> #bound>
+            };
+            let call = quote! {
+                ::genpipe::__private::stage::<#item, #input, _, _>(
+                    move |#co: ::genpipe::__private::Co<#item, #input>| async move {
+                        #[allow(unused_variables)]
+                        let #name = #co.upstream();
+                        #body
+                    }
+                )
+            };
+            (output, call)
+        }
+    };
+
+    let ItemFn {
+        attrs, vis, sig, ..
+    } = &*func;
+    let (constness, unsafety, abi, ident, generics, inputs, where_clause) = (
+        &sig.constness,
+        &sig.unsafety,
+        &sig.abi,
+        &sig.ident,
+        &sig.generics,
+        &sig.inputs,
+        &sig.generics.where_clause,
+    );
+    Ok(quote! {
+        #body_errors
+        #(#attrs)*
+        #[allow(unreachable_code)]
+        #vis #constness #unsafety #abi fn #ident #generics (#inputs) -> #output #where_clause {
+            #call
+        }
+    })
+}
+
+/// The real return type for `Gen<T, R>`, or the declared boxed type.
+fn source_type(declared: &Declared, item: &Type, ret: &Type) -> TokenStream {
+    match declared.erasure {
+        Erasure::Opaque => {
+            let bound = args::lifetime_bound(&declared.lifetime);
+            quote!(::genpipe::Gen<impl ::genpipe::Pull<Item = #item, Return = #ret> #bound>)
+        }
+        Erasure::Boxed | Erasure::BoxedLocal => {
+            let written = &declared.written;
+            quote!(#written)
+        }
+    }
+}
+
+/// Appends `.boxed()` / `.boxed_local()` for the erased forms.
+fn erase(declared: &Declared, call: TokenStream) -> TokenStream {
+    match declared.erasure {
+        Erasure::Opaque => call,
+        Erasure::Boxed => quote!(#call.boxed()),
+        Erasure::BoxedLocal => quote!(#call.boxed_local()),
+    }
+}
+
+/// After an error: the function with its body replaced, so no second error follows from it.
+fn fallback(func: &ItemFn) -> TokenStream {
+    let mut func = func.clone();
+    func.attrs.retain(|a| !a.path().is_ident("generator"));
+    for arg in &mut func.sig.inputs {
+        if let syn::FnArg::Typed(pt) = arg {
+            pt.attrs.retain(|a| !a.path().is_ident("upstream"));
+        }
+    }
+    func.sig.asyncness = None;
+    func.sig.constness = None;
+    func.sig.output = syn::ReturnType::Default;
+    func.block = Box::new(syn::parse_quote!({}));
+    let ItemFn {
+        attrs,
+        vis,
+        sig,
+        block,
+    } = &func;
+    quote! {
+        #(#attrs)*
+        #[allow(unused_variables, dead_code)]
+        #vis #sig #block
+    }
+}
+
+pub(crate) fn combine(errors: Vec<syn::Error>) -> Option<syn::Error> {
+    errors.into_iter().reduce(|mut all, e| {
+        all.combine(e);
+        all
+    })
+}

@@ -1,0 +1,25 @@
+//! Procedural macros of [genpipe](https://docs.rs/genpipe): `#[generator]` and `#[coro]`.
+//!
+//! Use them through `genpipe` (`use genpipe::prelude::*;`), which documents them. Each entry point
+//! is one line; the work happens on `proc_macro2` tokens so it can be unit-tested.
+
+mod args;
+mod coro;
+mod generator;
+mod rewrite;
+#[cfg(test)]
+mod tests;
+
+use proc_macro::TokenStream;
+
+/// Turns a function that says `yield_!(x)` into a lazy producer or stage. See `genpipe`.
+#[proc_macro_attribute]
+pub fn generator(args: TokenStream, item: TokenStream) -> TokenStream {
+    generator::expand(args.into(), item.into()).into()
+}
+
+/// Turns a function that says `recv!()` into a send-driven coroutine. See `genpipe::Coro`.
+#[proc_macro_attribute]
+pub fn coro(args: TokenStream, item: TokenStream) -> TokenStream {
+    coro::expand(args.into(), item.into()).into()
+}

@@ -1,0 +1,319 @@
+//! Rewriting a body: `yield_!`, `recv!`, `yield_from!` and the upstream's uses become awaits on
+//! the body's `Co`.
+//!
+//! Two passes in one walk: a `VisitMut` over the syntax tree, and, inside the tokens of other
+//! macros (`assert_eq!(recv!(), Some(1))`), a token-tree pass that does the same replacements.
+
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, ExprMacro, Macro, Stmt};
+
+/// Which attribute's body is being rewritten.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Generator,
+    Coro,
+}
+
+/// The three macros a body may use.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ours {
+    Yield,
+    YieldFrom,
+    Recv,
+}
+
+impl Ours {
+    fn of(mac: &Macro) -> Option<Ours> {
+        let seg = mac.path.segments.last()?;
+        Some(match seg.ident.to_string().as_str() {
+            "yield_" => Ours::Yield,
+            "yield_from" => Ours::YieldFrom,
+            "recv" => Ours::Recv,
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Ours::Yield => "yield_!",
+            Ours::YieldFrom => "yield_from!",
+            Ours::Recv => "recv!",
+        }
+    }
+}
+
+/// The identifier of the body's `Co`.
+pub(crate) fn co_ident() -> Ident {
+    Ident::new("__genpipe_co", Span::call_site())
+}
+
+pub(crate) struct Rewriter {
+    kind: Kind,
+    co: Ident,
+    upstream: Option<Ident>,
+    /// Inside a closure or async block: our macros cannot suspend the body from there.
+    nested: usize,
+    pub(crate) errors: Vec<syn::Error>,
+}
+
+impl Rewriter {
+    pub(crate) fn new(kind: Kind, upstream: Option<Ident>) -> Self {
+        Rewriter {
+            kind,
+            co: co_ident(),
+            upstream,
+            nested: 0,
+            errors: Vec::new(),
+        }
+    }
+
+    fn error(&mut self, tokens: impl quote::ToTokens, message: impl std::fmt::Display) {
+        self.errors.push(syn::Error::new_spanned(tokens, message));
+    }
+
+    /// The expression replacing one of our macros, or `None` after recording an error.
+    fn expand_ours(&mut self, which: Ours, mac: &Macro) -> Option<TokenStream> {
+        if self.nested > 0 {
+            self.error(
+                mac,
+                format!(
+                    "{} cannot be used inside a closure or async block: only the generator's own \
+                     body can suspend; use a loop in the body instead",
+                    which.name()
+                ),
+            );
+            return None;
+        }
+        let span = mac.span();
+        let co = self.co.clone();
+        let args = mac.tokens.clone();
+        match (which, self.kind) {
+            (Ours::Yield, Kind::Generator) => {
+                if args.is_empty() {
+                    self.error(mac, "yield_! takes the item to yield: `yield_!(value)`");
+                    return None;
+                }
+                let args = self.rewrite_tokens(args);
+                Some(quote_spanned!(span=> #co.yield_(#args).await))
+            }
+            (Ours::YieldFrom, Kind::Generator) => {
+                if args.is_empty() {
+                    self.error(
+                        mac,
+                        "yield_from! takes a generator or iterable: `yield_from!(sub)`",
+                    );
+                    return None;
+                }
+                if let Some(up) = &self.upstream {
+                    if is_just(&args, up) {
+                        return Some(quote_spanned!(span=> {
+                            while let ::core::option::Option::Some(__genpipe_item) =
+                                #up.__genpipe_next().await
+                            {
+                                #co.yield_(__genpipe_item).await;
+                            }
+                        }));
+                    }
+                }
+                let args = self.rewrite_tokens(args);
+                Some(quote_spanned!(span=> {
+                    #[allow(unused_imports)]
+                    use ::genpipe::__private::{DelegateGen as _, DelegateIter as _};
+                    (&mut ::genpipe::__private::Probe(::core::option::Option::Some(#args)))
+                        .delegate(#co)
+                        .await
+                }))
+            }
+            (Ours::Recv, Kind::Coro) => {
+                if args.is_empty() {
+                    Some(quote_spanned!(span=> #co.next().await))
+                } else {
+                    let args = self.rewrite_tokens(args);
+                    Some(quote_spanned!(span=> #co.recv(#args).await))
+                }
+            }
+            (Ours::Recv, Kind::Generator) => {
+                let hint = if self.upstream.is_some() {
+                    "recv!() belongs in a #[coro]; a stage reads its upstream with \
+                     `for x in input` or `input.next()`"
+                } else {
+                    "recv!() belongs in a #[coro]; a generator only yields"
+                };
+                self.error(mac, hint);
+                None
+            }
+            (Ours::Yield | Ours::YieldFrom, Kind::Coro) => {
+                self.error(
+                    mac,
+                    format!(
+                        "{} belongs in a #[generator]; a #[coro] answers with `recv!(reply)`",
+                        which.name()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// The token-tree pass, for the arguments of other macros.
+    fn rewrite_tokens(&mut self, tokens: TokenStream) -> TokenStream {
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        let mut out = Vec::with_capacity(trees.len());
+        let mut i = 0;
+        while i < trees.len() {
+            // `name ! (..)` for one of our macros.
+            if let (TokenTree::Ident(id), Some(TokenTree::Punct(bang)), Some(TokenTree::Group(g))) =
+                (&trees[i], trees.get(i + 1), trees.get(i + 2))
+            {
+                if bang.as_char() == '!' {
+                    let mac: Option<Macro> = syn::parse2(quote!(#id ! #g)).ok();
+                    if let Some((which, mac)) = mac.and_then(|m| Ours::of(&m).map(|w| (w, m))) {
+                        if let Some(expanded) = self.expand_ours(which, &mac) {
+                            out.push(TokenTree::Group(Group::new(Delimiter::None, expanded)));
+                        }
+                        i += 3;
+                        continue;
+                    }
+                }
+            }
+            // `input . next ( )` for the upstream.
+            if let Some(up) = &self.upstream {
+                if let TokenTree::Ident(id) = &trees[i] {
+                    if id == up && is_next_call(&trees[i + 1..]) {
+                        let up = up.clone();
+                        out.push(TokenTree::Group(Group::new(
+                            Delimiter::None,
+                            quote_spanned!(id.span()=> #up.__genpipe_next().await),
+                        )));
+                        i += 4;
+                        continue;
+                    }
+                }
+            }
+            match &trees[i] {
+                TokenTree::Group(g) => {
+                    let mut inner = Group::new(g.delimiter(), self.rewrite_tokens(g.stream()));
+                    inner.set_span(g.span());
+                    out.push(TokenTree::Group(inner));
+                }
+                other => out.push(other.clone()),
+            }
+            i += 1;
+        }
+        out.into_iter().collect()
+    }
+
+    fn is_upstream(&self, expr: &Expr) -> bool {
+        match (&self.upstream, expr) {
+            (Some(up), Expr::Path(p)) => p.qself.is_none() && p.path.is_ident(up),
+            _ => false,
+        }
+    }
+}
+
+/// `tokens` is exactly the identifier `id`.
+fn is_just(tokens: &TokenStream, id: &Ident) -> bool {
+    let mut it = tokens.clone().into_iter();
+    matches!((it.next(), it.next()), (Some(TokenTree::Ident(t)), None) if t == *id)
+}
+
+/// `. next ( )` follows.
+fn is_next_call(rest: &[TokenTree]) -> bool {
+    matches!(
+        rest,
+        [TokenTree::Punct(dot), TokenTree::Ident(next), TokenTree::Group(args), ..]
+            if dot.as_char() == '.' && next == "next"
+                && args.delimiter() == Delimiter::Parenthesis && args.stream().is_empty()
+    )
+}
+
+impl VisitMut for Rewriter {
+    fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
+        // `yield_!(x);` is a statement macro; make it an expression statement we can replace.
+        if let Stmt::Macro(sm) = stmt {
+            if Ours::of(&sm.mac).is_some() {
+                let expr = Expr::Macro(ExprMacro {
+                    attrs: sm.attrs.clone(),
+                    mac: sm.mac.clone(),
+                });
+                *stmt = Stmt::Expr(expr, sm.semi_token.or_else(|| Some(Default::default())));
+            } else {
+                sm.mac.tokens = self.rewrite_tokens(sm.mac.tokens.clone());
+                return;
+            }
+        }
+        visit_mut::visit_stmt_mut(self, stmt);
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        match expr {
+            Expr::Macro(em) => {
+                if let Some(which) = Ours::of(&em.mac) {
+                    let mac = em.mac.clone();
+                    *expr = match self.expand_ours(which, &mac) {
+                        Some(tokens) => syn::parse2(tokens).unwrap_or_else(|e| {
+                            self.errors.push(e);
+                            Expr::Verbatim(TokenStream::new())
+                        }),
+                        // The error is recorded; keep a well-typed placeholder.
+                        None => syn::parse_quote_spanned!(mac.span()=> ::core::unreachable!()),
+                    };
+                } else {
+                    em.mac.tokens = self.rewrite_tokens(em.mac.tokens.clone());
+                }
+            }
+            Expr::Closure(_) | Expr::Async(_) => {
+                self.nested += 1;
+                visit_mut::visit_expr_mut(self, expr);
+                self.nested -= 1;
+            }
+            Expr::ForLoop(fl) if self.is_upstream(&fl.expr) => {
+                visit_mut::visit_block_mut(self, &mut fl.body);
+                if self.nested > 0 {
+                    self.error(
+                        &fl.expr,
+                        "the upstream cannot be read inside a closure or async block",
+                    );
+                }
+                let up = self.upstream.clone();
+                let (label, pat, body, attrs) = (&fl.label, &fl.pat, &fl.body, &fl.attrs);
+                *expr = syn::parse_quote_spanned!(fl.span()=>
+                    #(#attrs)*
+                    #label while let ::core::option::Option::Some(#pat) = #up.__genpipe_next().await
+                    #body
+                );
+            }
+            Expr::MethodCall(mc)
+                if self.is_upstream(&mc.receiver) && mc.method == "next" && mc.args.is_empty() =>
+            {
+                if self.nested > 0 {
+                    self.error(
+                        &*mc,
+                        "the upstream cannot be read inside a closure or async block",
+                    );
+                }
+                let up = self.upstream.clone();
+                *expr = syn::parse_quote_spanned!(mc.span()=> #up.__genpipe_next().await);
+            }
+            Expr::Path(_) if self.is_upstream(expr) => {
+                let name = self.upstream.clone();
+                self.error(
+                    &*expr,
+                    format!(
+                        "the upstream `{}` can only be read with `for x in {0}`, `{0}.next()`, \
+                         `while let Some(x) = {0}.next()` or `yield_from!({0})`; \
+                         to use an iterator adapter, write it as a stage after this one",
+                        name.map(|n| n.to_string()).unwrap_or_default()
+                    ),
+                );
+            }
+            _ => visit_mut::visit_expr_mut(self, expr),
+        }
+    }
+
+    // A nested `fn` is its own scope: its body is not the generator's.
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}

@@ -1,0 +1,191 @@
+//! Generator and coroutine pipelines for Rust: lazy producers written with `yield_!`,
+//! send-driven consumers written with `recv!()`, chained like shell pipes.
+//!
+//! # Overview
+//! - A **producer** is a function marked [`#[generator]`](generator) that says `yield_!(x)`. It
+//!   becomes a [`Gen`]: an `Iterator` that runs its body one item at a time, on demand.
+//! - A **stage** is a generator whose last parameter is its upstream
+//!   (`input: impl Iterator<Item = T>`); the macro removes that parameter, and `|` supplies it.
+//!   The built-in stages ([`stages`]) are `map`, `filter`, `take`, ...
+//! - A **consumer** is a function marked [`#[coro]`](coro) that says `recv!()`. It becomes a
+//!   [`Coro`]: `send(x)` pushes a value in, `close()` ends it and returns its result. It is ready
+//!   as soon as it is made.
+//! - **Pipes**: `producer | stage | stage | sink` reads left to right; the sink ([`sinks`], or
+//!   any `Coro`) runs the pipeline and returns its value.
+//!
+//! # Example: a pull pipeline
+//! ```
+//! use genpipe::prelude::*;
+//!
+//! #[generator]
+//! fn countdown(n: u32) -> Gen<u32> {
+//!     for i in (1..=n).rev() {
+//!         yield_!(i);
+//!     }
+//! }
+//!
+//! #[generator]
+//! fn evens(input: impl Iterator<Item = u32>) -> Gen<u32> {
+//!     for x in input {
+//!         if x % 2 == 0 {
+//!             yield_!(x);
+//!         }
+//!     }
+//! }
+//!
+//! assert_eq!(countdown(10) | evens() | collect::<Vec<_>>(), [10, 8, 6, 4, 2]);
+//! assert_eq!(countdown(10) | evens() | sum(), 30);
+//! ```
+//!
+//! # Example: a push pipeline
+//! ```
+//! use genpipe::prelude::*;
+//!
+//! #[coro]
+//! fn matching(pattern: &'static str, mut target: impl Sink<String>) -> Coro<String, ()> {
+//!     while let Some(line) = recv!() {
+//!         if line.contains(pattern) && target.send(line).is_err() {
+//!             break;
+//!         }
+//!     }
+//!     target.close();
+//! }
+//!
+//! #[coro]
+//! fn collector() -> Coro<String, Vec<String>> {
+//!     let mut seen = Vec::new();
+//!     while let Some(line) = recv!() {
+//!         seen.push(line);
+//!     }
+//!     seen
+//! }
+//!
+//! let mut grep = matching("python", collector());
+//! for line in ["python rocks", "rust rocks", "python again"] {
+//!     grep.send(line.to_string()).unwrap();
+//! }
+//! grep.close();
+//! ```
+//!
+//! # Example: results, errors and `finish`
+//! ```
+//! use genpipe::prelude::*;
+//!
+//! #[generator]
+//! fn parse_all(words: Vec<&'static str>) -> Gen<u64, Result<(), std::num::ParseIntError>> {
+//!     for w in words {
+//!         yield_!(w.parse()?);
+//!     }
+//!     Ok(())
+//! }
+//!
+//! assert_eq!(parse_all(vec!["1", "2"]) | sum(), Ok(3));
+//! assert!((parse_all(vec!["1", "x"]) | sum::<u64>()).is_err());
+//! ```
+//!
+//! # Why genpipe?
+//! Python's generator pipelines are lazy and memory-flat but slow; hand-written `Iterator`
+//! structs are fast but turn a five-line generator into a state machine. genpipe keeps the
+//! generator's shape and runs at the hand-written iterator's speed: the engine passes each item
+//! through a stack frame, never the heap, and a pipeline is one value pinned once. Measured
+//! figures are in `benches/README.md`.
+//!
+//! # How the macros expand
+//! `#[generator] fn countdown(n: u32) -> Gen<u32> { .. }` becomes, roughly:
+//!
+//! ```text
+//! fn countdown(n: u32) -> Gen<impl Pull<Item = u32, Return = ()>> {
+//!     __private::source::<u32, (), _, _>(move |co| async move {
+//!         for i in (1..=n).rev() { co.yield_(i).await; }
+//!     })
+//! }
+//! ```
+//!
+//! The body is an `async` block whose output type is the declared return type, so `?` and
+//! `return` work as in any function. `yield_!(x)` is `co.yield_(x).await`, `recv!()` is
+//! `co.next().await`, and a stage's `for x in input` is `while let Some(x) = co.next().await`.
+//! Bodies never run on an async executor: awaiting any other future inside one panics.
+//!
+//! # Crate features
+//! None yet; every part of the core is always built.
+
+#![deny(missing_docs)]
+#![warn(missing_debug_implementations, unreachable_pub)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+#![doc(test(attr(deny(warnings))))]
+
+// The macros name `::genpipe`; this makes that path work inside the crate's own tests too.
+extern crate self as genpipe;
+
+mod consume;
+mod engine;
+mod pipe;
+mod produce;
+
+pub mod prelude;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use consume::{BoxCoro, BoxSink, Coro, LocalBoxCoro, Resume, SendError, Sink};
+pub use engine::{IterPull, Pull};
+pub use pipe::{Outcome, PipeRhs, Stage, StageOp, StageSink};
+pub use produce::{BoxGen, Gen, IntoGen, LocalBoxGen, TryIter, pipe};
+
+/// Built-in stages: `gen | map(f)`, `gen | filter(p)`, ...
+pub mod stages {
+    pub use crate::pipe::stage::Chain;
+    pub use crate::pipe::stage::PushedGen;
+    pub use crate::pipe::stages::{
+        Adapt, AdaptSink, EnumerateOp, FilterMapOp, FilterOp, FlatMapOp, InspectOp, MapOp, SkipOp,
+        TakeOp, TakeWhileOp, enumerate, filter, filter_map, flat_map, inspect, map, skip, take,
+        take_while,
+    };
+}
+
+/// Built-in sinks: `gen | count()`, `gen | sum()`, ...
+pub mod sinks {
+    pub use crate::pipe::sinks::{
+        Collect, Count, Fold, ForEach, Pick, Sum, collect, count, fold, for_each, last, max, min,
+        sum,
+    };
+}
+
+/// Marks a function that says `yield_!(x)` as a lazy producer. See the [crate docs](crate).
+pub use genpipe_macros::generator;
+
+/// Marks a function that says `recv!()` as a send-driven coroutine. See [`Coro`].
+pub use genpipe_macros::coro;
+
+/// Yields one item from a `#[generator]` body: `yield_!(x)`.
+///
+/// Outside a `#[generator]` body it is a compile error.
+#[macro_export]
+macro_rules! yield_ {
+    ($($t:tt)*) => {
+        compile_error!("yield_!(..) can only be used directly inside a #[generator] fn body")
+    };
+}
+
+/// Receives the next value in a `#[coro]` body: `recv!()` (or `recv!(reply)` to answer the
+/// previous one); `None` once the coroutine is closed.
+///
+/// Outside a `#[coro]` body it is a compile error.
+#[macro_export]
+macro_rules! recv {
+    ($($t:tt)*) => {
+        compile_error!("recv!(..) can only be used directly inside a #[coro] fn body")
+    };
+}
+
+/// Yields every item of another generator or iterable: `let r = yield_from!(sub)`.
+///
+/// Evaluates to the sub-generator's return value (`()` for an iterable). Outside a
+/// `#[generator]` body it is a compile error.
+#[macro_export]
+macro_rules! yield_from {
+    ($($t:tt)*) => {
+        compile_error!("yield_from!(..) can only be used directly inside a #[generator] fn body")
+    };
+}

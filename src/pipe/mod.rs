@@ -1,0 +1,225 @@
+//! The `|` operator: producers, stages and sinks chained like shell pipes.
+//!
+//! One trait, [`PipeRhs<L>`], decides what `left | right` means, with one `BitOr` impl per
+//! left-hand type:
+//!
+//! | left | right | result |
+//! |---|---|---|
+//! | `Gen` (producer) | [`Stage`] | a new lazy `Gen` |
+//! | `Gen` | sink | runs the pipeline: the sink's value (`Result<Out, E>` if the producer can fail) |
+//! | `Stage` | `Stage` | a `Stage` |
+//! | `Stage` | sink | a sink |
+//!
+//! Why one trait and not a stage impl beside a sink impl: two `BitOr` impls on one left type
+//! overlap (E0119), because any type might implement both traits.
+//!
+//! # Closures and `|`
+//! In `gen | filter(|x| *x > 2)` rustc checks the closure before `|` supplies its argument type,
+//! and fails with E0282. Write the argument type (`filter(|x: &u32| *x > 2)`), or use the method
+//! form, which knows it: `gen.filter(|x| *x > 2)`. `Gen` and `Stage` have `map`, `filter`,
+//! `filter_map`, `inspect`, `take`, `skip`, `take_while`, `enumerate` and `flat_map` as
+//! methods that return `Gen`/`Stage`, so `|` still applies after them.
+//!
+//! # `?` and `|`
+//! `?` binds tighter than `|`: write `(lines(p) | count())?`.
+//!
+//! # Example
+//! ```
+//! use genpipe::prelude::*;
+//!
+//! #[generator]
+//! fn evens(input: impl Iterator<Item = u32>) -> Gen<u32> {
+//!     for x in input {
+//!         if x % 2 == 0 {
+//!             yield_!(x);
+//!         }
+//!     }
+//! }
+//!
+//! let squares = pipe(1..=10u32) | evens() | map(|x: u32| x * x);
+//! assert_eq!(squares | sum(), 4 + 16 + 36 + 64 + 100);
+//!
+//! // A stage piped into a sink is a sink.
+//! let even_count = evens() | count();
+//! assert_eq!(pipe(1..=10u32) | even_count, 5);
+//! ```
+
+use core::convert::Infallible;
+use core::ops::BitOr;
+
+use crate::consume::Sink;
+use crate::engine::Pull;
+use crate::produce::Gen;
+
+pub(crate) mod sinks;
+pub(crate) mod stage;
+pub(crate) mod stages;
+
+pub use stage::{Stage, StageOp, StageSink};
+
+/// What `left | self` means. Implemented by stages and sinks; users rarely name it.
+pub trait PipeRhs<L> {
+    /// The result of `left | self`.
+    type Output;
+    /// Joins `left` and `self`.
+    fn pipe_from(self, left: L) -> Self::Output;
+}
+
+impl<S: Pull, R: PipeRhs<Gen<S>>> BitOr<R> for Gen<S> {
+    type Output = R::Output;
+
+    #[inline(always)]
+    fn bitor(self, rhs: R) -> R::Output {
+        rhs.pipe_from(self)
+    }
+}
+
+impl<A, R: PipeRhs<Stage<A>>> BitOr<R> for Stage<A> {
+    type Output = R::Output;
+
+    #[inline(always)]
+    fn bitor(self, rhs: R) -> R::Output {
+        rhs.pipe_from(self)
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for () {}
+    impl<E> Sealed for Result<(), E> {}
+}
+
+/// The return types a pipeline head may have to be piped into a sink: `()` (the sink's value
+/// comes back as is) and `Result<(), E>` (it comes back as `Result<Out, E>`).
+///
+/// Sealed. A generator returning anything else is drained with `for` and
+/// [`finish`](Gen::finish).
+pub trait Outcome: sealed::Sealed {
+    /// What can go wrong: `Infallible` for `()`.
+    type Error;
+    /// The sink's value wrapped as this outcome: `Out`, or `Result<Out, E>`.
+    type Wrap<Out>;
+
+    #[doc(hidden)]
+    fn into_result(ret: Option<Self>) -> Result<(), Self::Error>
+    where
+        Self: Sized;
+
+    #[doc(hidden)]
+    fn wrap<Out>(result: Result<Out, Self::Error>) -> Self::Wrap<Out>;
+}
+
+impl Outcome for () {
+    type Error = Infallible;
+    type Wrap<Out> = Out;
+
+    #[inline(always)]
+    fn into_result(_: Option<()>) -> Result<(), Infallible> {
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn wrap<Out>(result: Result<Out, Infallible>) -> Out {
+        match result {
+            Ok(out) => out,
+            Err(never) => match never {},
+        }
+    }
+}
+
+impl<E> Outcome for Result<(), E> {
+    type Error = E;
+    type Wrap<Out> = Result<Out, E>;
+
+    /// A head that did not get to return (a downstream stage stopped pulling) did not fail.
+    #[inline(always)]
+    fn into_result(ret: Option<Self>) -> Result<(), E> {
+        ret.unwrap_or(Ok(()))
+    }
+
+    #[inline(always)]
+    fn wrap<Out>(result: Result<Out, E>) -> Result<Out, E> {
+        result
+    }
+}
+
+impl<S: Pull> Gen<S> {
+    /// Runs the pipeline into `sink` and always returns a `Result` (`E` is `Infallible` when
+    /// nothing can fail). `gen | sink` is the same with the `Result` unwrapped when it cannot fail.
+    ///
+    /// The sink is closed even when the head fails, so it releases what it holds.
+    ///
+    /// # Errors
+    /// The head's error, if its body returned `Err`.
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    ///
+    /// #[generator]
+    /// fn digits(s: &'static str) -> Gen<u32, Result<(), char>> {
+    ///     for c in s.chars() {
+    ///         yield_!(c.to_digit(10).ok_or(c)?);
+    ///     }
+    ///     Ok(())
+    /// }
+    ///
+    /// assert_eq!(digits("123").try_run(sum()), Ok(6));
+    /// assert_eq!(digits("1x3").try_run(sum::<u32>()), Err('x'));
+    /// assert_eq!(digits("99") | count(), Ok(2));
+    /// ```
+    pub fn try_run<K>(self, sink: K) -> Result<K::Out, <S::Return as Outcome>::Error>
+    where
+        K: Sink<S::Item>,
+        S::Return: Outcome,
+    {
+        let mut sink = sink;
+        self.drive(|mut stage| {
+            while let Some(item) = stage.as_mut().pull() {
+                if sink.send(item).is_err() {
+                    break;
+                }
+            }
+            let ret = stage.take_return();
+            let out = sink.close();
+            <S::Return as Outcome>::into_result(ret).map(|()| out)
+        })
+    }
+}
+
+/// `PipeRhs` for a sink type: `gen | sink` runs, `stage | sink` makes a sink.
+///
+/// Written per sink type, not as a blanket impl over `Sink`, which would overlap the `Stage`
+/// impls (downstream crates may implement `Sink<TheirType>` for `Stage<_>`).
+macro_rules! sink_pipe_rhs {
+    ([$($gen:tt)*] $ty:ty) => {
+        impl<$($gen)* GenpipeSrc: $crate::engine::Pull> $crate::pipe::PipeRhs<$crate::produce::Gen<GenpipeSrc>> for $ty
+        where
+            $ty: $crate::consume::Sink<GenpipeSrc::Item>,
+            GenpipeSrc::Return: $crate::pipe::Outcome,
+        {
+            type Output = <GenpipeSrc::Return as $crate::pipe::Outcome>::Wrap<<$ty as $crate::consume::Sink<GenpipeSrc::Item>>::Out>;
+
+            #[inline(always)]
+            fn pipe_from(self, left: $crate::produce::Gen<GenpipeSrc>) -> Self::Output {
+                <GenpipeSrc::Return as $crate::pipe::Outcome>::wrap(left.try_run(self))
+            }
+        }
+
+        impl<$($gen)* GenpipeOp: $crate::pipe::StageOp> $crate::pipe::PipeRhs<$crate::pipe::Stage<GenpipeOp>> for $ty
+        where
+            $ty: $crate::consume::Sink<GenpipeOp::Out>,
+        {
+            type Output = $crate::pipe::StageSink<GenpipeOp::Pushed<$ty>>;
+
+            #[inline(always)]
+            fn pipe_from(self, left: $crate::pipe::Stage<GenpipeOp>) -> Self::Output {
+                $crate::pipe::StageSink(left.into_op().push_into(self))
+            }
+        }
+    };
+}
+pub(crate) use sink_pipe_rhs;
+
+sink_pipe_rhs!([P: ?Sized,] crate::consume::Coro<P>);
+sink_pipe_rhs!(['a, T, Out,] crate::consume::BoxSink<'a, T, Out>);

@@ -1,0 +1,338 @@
+//! Built-in sinks: `count`, `sum`, `collect`, `for_each`, `fold`, `last`, `min`, `max`.
+//!
+//! Each is a [`Sink`]: at the end of a pull pipeline (`gen | count()`) the pipeline is pinned on
+//! the stack and driven in one loop; after a stage (`filter(..) | count()`) it takes pushed items.
+//!
+//! # Errors
+//! Piped after a fallible head (`R = Result<(), E>`), every sink returns `Result<Out, E>`: the
+//! head's error if its body returned one, else the sink's value. After an infallible head it
+//! returns `Out` itself.
+
+use core::fmt;
+use core::marker::PhantomData;
+use core::ops::Add;
+
+use super::sink_pipe_rhs;
+use crate::consume::{SendError, Sink};
+
+/// Implements the boilerplate of a sink whose `close` is `self.finish()`.
+macro_rules! sink_close {
+    ($out:ty) => {
+        fn close(self) -> $out {
+            self.finish()
+        }
+
+        fn close_boxed(self: Box<Self>) -> $out {
+            self.finish()
+        }
+    };
+}
+
+/// The sink of [`count`].
+#[derive(Debug, Default)]
+pub struct Count {
+    n: usize,
+}
+
+impl Count {
+    fn finish(self) -> usize {
+        self.n
+    }
+}
+
+impl<T> Sink<T> for Count {
+    type Out = usize;
+
+    #[inline(always)]
+    fn send(&mut self, _: T) -> Result<(), SendError<T>> {
+        self.n += 1;
+        Ok(())
+    }
+
+    sink_close!(usize);
+}
+sink_pipe_rhs!([] Count);
+
+/// Counts the items.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+///
+/// assert_eq!(pipe("a b c".split(' ')) | count(), 3);
+/// ```
+pub fn count() -> Count {
+    Count::default()
+}
+
+/// The sink of [`sum`].
+pub struct Sum<T> {
+    total: Option<T>,
+}
+
+impl<T: fmt::Debug> fmt::Debug for Sum<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sum").field("total", &self.total).finish()
+    }
+}
+
+impl<T: Default> Sum<T> {
+    fn finish(self) -> T {
+        self.total.unwrap_or_default()
+    }
+}
+
+impl<T: Add<Output = T> + Default> Sink<T> for Sum<T> {
+    type Out = T;
+
+    #[inline(always)]
+    fn send(&mut self, item: T) -> Result<(), SendError<T>> {
+        self.total = Some(match self.total.take() {
+            Some(total) => total + item,
+            None => item,
+        });
+        Ok(())
+    }
+
+    sink_close!(T);
+}
+sink_pipe_rhs!([T,] Sum<T>);
+
+/// Adds the items up (`T::default()` when there are none); overflow behaves as `+` does.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+///
+/// assert_eq!(pipe([1.5, 2.5]) | sum(), 4.0);
+/// assert_eq!(pipe(Vec::<u8>::new()) | sum(), 0);
+/// ```
+pub fn sum<T: Add<Output = T> + Default>() -> Sum<T> {
+    Sum { total: None }
+}
+
+/// The sink of [`collect`].
+#[derive(Debug, Default)]
+pub struct Collect<C> {
+    into: C,
+}
+
+impl<C> Collect<C> {
+    fn finish(self) -> C {
+        self.into
+    }
+}
+
+impl<T, C: Extend<T>> Sink<T> for Collect<C> {
+    type Out = C;
+
+    #[inline(always)]
+    fn send(&mut self, item: T) -> Result<(), SendError<T>> {
+        self.into.extend(Some(item));
+        Ok(())
+    }
+
+    sink_close!(C);
+}
+sink_pipe_rhs!([C,] Collect<C>);
+
+/// Collects the items into any `Default + Extend` collection.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use std::collections::BTreeSet;
+///
+/// let set = pipe([3, 1, 3]) | collect::<BTreeSet<_>>();
+/// assert_eq!(set.into_iter().collect::<Vec<_>>(), [1, 3]);
+/// ```
+pub fn collect<C: Default>() -> Collect<C> {
+    Collect { into: C::default() }
+}
+
+/// The sink of [`for_each`].
+pub struct ForEach<F, T> {
+    f: F,
+    _item: PhantomData<fn(T)>,
+}
+
+impl<F, T> fmt::Debug for ForEach<F, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ForEach { .. }")
+    }
+}
+
+impl<F, T> ForEach<F, T> {
+    fn finish(self) {}
+}
+
+impl<F: FnMut(T), T> Sink<T> for ForEach<F, T> {
+    type Out = ();
+
+    #[inline(always)]
+    fn send(&mut self, item: T) -> Result<(), SendError<T>> {
+        (self.f)(item);
+        Ok(())
+    }
+
+    sink_close!(());
+}
+sink_pipe_rhs!([F, T,] ForEach<F, T>);
+
+/// Calls `f` on every item.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+///
+/// let mut out = String::new();
+/// pipe(["a", "b"]) | for_each(|s: &str| out.push_str(s));
+/// assert_eq!(out, "ab");
+/// ```
+pub fn for_each<F: FnMut(T), T>(f: F) -> ForEach<F, T> {
+    ForEach {
+        f,
+        _item: PhantomData,
+    }
+}
+
+/// The sink of [`fold`].
+pub struct Fold<B, F, T> {
+    acc: Option<B>,
+    f: F,
+    _item: PhantomData<fn(T)>,
+}
+
+impl<B: fmt::Debug, F, T> fmt::Debug for Fold<B, F, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fold")
+            .field("acc", &self.acc)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B, F, T> Fold<B, F, T> {
+    fn finish(self) -> B {
+        match self.acc {
+            Some(acc) => acc,
+            None => unreachable!("genpipe: fold accumulator lost"),
+        }
+    }
+}
+
+impl<B, F: FnMut(B, T) -> B, T> Sink<T> for Fold<B, F, T> {
+    type Out = B;
+
+    #[inline(always)]
+    fn send(&mut self, item: T) -> Result<(), SendError<T>> {
+        // `None` only while `f` runs; if `f` panics the sink is gone with the unwinding anyway.
+        if let Some(acc) = self.acc.take() {
+            self.acc = Some((self.f)(acc, item));
+        }
+        Ok(())
+    }
+
+    sink_close!(B);
+}
+sink_pipe_rhs!([B, F, T,] Fold<B, F, T>);
+
+/// Folds the items into `init` with `f`, as `Iterator::fold`.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+///
+/// let joined = pipe(["a", "b"]) | fold(String::new(), |acc: String, s: &str| acc + s);
+/// assert_eq!(joined, "ab");
+/// ```
+pub fn fold<B, F: FnMut(B, T) -> B, T>(init: B, f: F) -> Fold<B, F, T> {
+    Fold {
+        acc: Some(init),
+        f,
+        _item: PhantomData,
+    }
+}
+
+/// The sink of [`last`], [`min`] and [`max`]: keeps one item chosen by `keep_new`.
+pub struct Pick<T> {
+    kept: Option<T>,
+    keep_new: fn(&T, &T) -> bool,
+}
+
+impl<T: fmt::Debug> fmt::Debug for Pick<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pick")
+            .field("kept", &self.kept)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Pick<T> {
+    fn finish(self) -> Option<T> {
+        self.kept
+    }
+}
+
+impl<T> Sink<T> for Pick<T> {
+    type Out = Option<T>;
+
+    #[inline(always)]
+    fn send(&mut self, item: T) -> Result<(), SendError<T>> {
+        match &self.kept {
+            Some(kept) if !(self.keep_new)(kept, &item) => {}
+            _ => self.kept = Some(item),
+        }
+        Ok(())
+    }
+
+    sink_close!(Option<T>);
+}
+sink_pipe_rhs!([T,] Pick<T>);
+
+/// The last item, or `None` if there were none.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+///
+/// assert_eq!(pipe(1..=3) | last(), Some(3));
+/// ```
+pub fn last<T>() -> Pick<T> {
+    Pick {
+        kept: None,
+        keep_new: |_, _| true,
+    }
+}
+
+/// The smallest item (the first of equals), or `None`. `use std::cmp::min` shadows this one:
+/// then write `sinks::min()`.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::sinks;
+///
+/// assert_eq!(pipe([3, 1, 2]) | sinks::min(), Some(1));
+/// ```
+pub fn min<T: Ord>() -> Pick<T> {
+    Pick {
+        kept: None,
+        keep_new: |kept, new| new < kept,
+    }
+}
+
+/// The largest item (the last of equals, as `Iterator::max`), or `None`.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::sinks;
+///
+/// assert_eq!(pipe([3, 1, 2]) | sinks::max(), Some(3));
+/// ```
+pub fn max<T: Ord>() -> Pick<T> {
+    Pick {
+        kept: None,
+        keep_new: |kept, new| new >= kept,
+    }
+}

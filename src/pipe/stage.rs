@@ -1,0 +1,336 @@
+//! `Stage`: a pipeline step built before its upstream is known.
+
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+
+use crate::consume::{SendError, Sink};
+use crate::engine::{Detached, IterPull, Node, Pull, PushSlot, Step};
+use crate::produce::Gen;
+
+use super::stages::{
+    EnumerateOp, FilterMapOp, FilterOp, FlatMapOp, InspectOp, MapOp, SkipOp, TakeOp, TakeWhileOp,
+};
+
+/// A stage waiting for its upstream: `gen | stage` attaches it, `stage.over(iter)` applies it to
+/// an iterator, `stage | sink` makes a sink of it, `stage | stage` a longer stage.
+///
+/// Every stage constructor returns one: the built-ins ([`map`](crate::stages::map),
+/// [`filter`](crate::stages::filter), ...) and every `#[generator]` whose last parameter is its
+/// upstream (`input: impl Iterator<Item = T>`).
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+///
+/// #[generator]
+/// fn doubled(input: impl Iterator<Item = u32>) -> Gen<u32> {
+///     for x in input {
+///         yield_!(x * 2);
+///     }
+/// }
+///
+/// assert_eq!(doubled().over([1, 2, 3]).collect::<Vec<_>>(), [2, 4, 6]);
+/// assert_eq!(pipe([1, 2, 3]) | doubled() | doubled() | sum(), 24);
+/// ```
+#[must_use = "pipeline stages are lazy and do nothing unless attached to a producer"]
+pub struct Stage<A>(A);
+
+impl<A> fmt::Debug for Stage<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Stage { .. }")
+    }
+}
+
+/// What a [`Stage`] holds: how it runs pulled (attached to an upstream) and pushed (as a sink).
+pub trait StageOp {
+    /// What the stage takes from its upstream.
+    type In;
+    /// What it yields.
+    type Out;
+    /// The stage attached to the upstream `U`.
+    type Pulled<U: Pull<Item = Self::In>>: Pull<Item = Self::Out, Return = U::Return>;
+    /// The stage feeding the sink `K`.
+    type Pushed<K: Sink<Self::Out>>: Sink<Self::In, Out = K::Out>;
+
+    /// Attaches the upstream.
+    fn attach<U: Pull<Item = Self::In>>(self, up: U) -> Self::Pulled<U>;
+    /// Makes a sink that runs the stage on every sent item and forwards to `down`.
+    fn push_into<K: Sink<Self::Out>>(self, down: K) -> Self::Pushed<K>;
+}
+
+impl<A> Stage<A> {
+    #[doc(hidden)]
+    pub fn new(op: A) -> Self {
+        Stage(op)
+    }
+
+    pub(crate) fn into_op(self) -> A {
+        self.0
+    }
+}
+
+macro_rules! closure_methods {
+    ($item:ty, $wrap:ident) => {
+        /// Applies `f` to every item (the method form of [`map`](crate::stages::map)).
+pub fn map<F, O>(self, f: F) -> $wrap!(MapOp<F, $item>)
+        where
+            F: FnMut($item) -> O,
+        {
+            self.then(MapOp::new(f))
+        }
+
+        /// Keeps the items for which `pred` is true.
+pub fn filter<P>(self, pred: P) -> $wrap!(FilterOp<P, $item>)
+        where
+            P: FnMut(&$item) -> bool,
+        {
+            self.then(FilterOp::new(pred))
+        }
+
+        /// Maps and keeps the `Some`s.
+pub fn filter_map<F, O>(self, f: F) -> $wrap!(FilterMapOp<F, $item>)
+        where
+            F: FnMut($item) -> Option<O>,
+        {
+            self.then(FilterMapOp::new(f))
+        }
+
+        /// Calls `f` on every item and passes it on.
+pub fn inspect<F>(self, f: F) -> $wrap!(InspectOp<F, $item>)
+        where
+            F: FnMut(&$item),
+        {
+            self.then(InspectOp::new(f))
+        }
+
+        /// The first `n` items; stops pulling after them.
+        pub fn take(self, n: usize) -> $wrap!(TakeOp<$item>) {
+            self.then(TakeOp::new(n))
+        }
+
+        /// Drops the first `n` items.
+        pub fn skip(self, n: usize) -> $wrap!(SkipOp<$item>) {
+            self.then(SkipOp::new(n))
+        }
+
+        /// Items while `pred` holds; stops at the first that fails it.
+pub fn take_while<P>(self, pred: P) -> $wrap!(TakeWhileOp<P, $item>)
+        where
+            P: FnMut(&$item) -> bool,
+        {
+            self.then(TakeWhileOp::new(pred))
+        }
+
+        /// Pairs every item with its index, from 0.
+        pub fn enumerate(self) -> $wrap!(EnumerateOp<$item>) {
+            self.then(EnumerateOp::new())
+        }
+
+        /// Maps every item to an iterable and yields its items.
+pub fn flat_map<F, I>(self, f: F) -> $wrap!(FlatMapOp<F, $item, I>)
+        where
+            F: FnMut($item) -> I,
+            I: IntoIterator,
+        {
+            self.then(FlatMapOp::new(f))
+        }
+    };
+}
+
+macro_rules! stage_of {
+    ($op:ty) => { Stage<Chain<A, $op>> };
+}
+macro_rules! gen_of {
+    ($op:ty) => { Gen<<$op as StageOp>::Pulled<Gen<S>>> };
+}
+
+/// Closure methods: the argument type is known here, so closures need no annotations.
+impl<A: StageOp> Stage<A> {
+    /// Applies the stage to any iterable.
+    pub fn over<I>(self, iter: I) -> Gen<A::Pulled<IterPull<I::IntoIter>>>
+    where
+        I: IntoIterator<Item = A::In>,
+    {
+        Gen::from_pull(self.0.attach(IterPull::new(iter.into_iter())))
+    }
+
+    fn then<B: StageOp<In = A::Out>>(self, next: B) -> Stage<Chain<A, B>> {
+        Stage(Chain {
+            first: self.0,
+            second: next,
+        })
+    }
+
+    closure_methods!(A::Out, stage_of);
+}
+
+/// Closure methods on producers; they shadow `Iterator`'s and return `Gen`, so `|` still applies.
+impl<S: Pull> Gen<S> {
+    fn then<B: StageOp<In = S::Item>>(self, next: B) -> Gen<B::Pulled<Gen<S>>> {
+        Gen::from_pull(next.attach(self))
+    }
+
+    closure_methods!(S::Item, gen_of);
+}
+
+/// `stage_a | stage_b`: a stage running `a` then `b`.
+#[derive(Debug)]
+pub struct Chain<A, B> {
+    first: A,
+    second: B,
+}
+
+impl<A: StageOp, B: StageOp<In = A::Out>> StageOp for Chain<A, B> {
+    type In = A::In;
+    type Out = B::Out;
+    type Pulled<U: Pull<Item = A::In>> = B::Pulled<A::Pulled<U>>;
+    type Pushed<K: Sink<B::Out>> = A::Pushed<B::Pushed<K>>;
+
+    #[inline(always)]
+    fn attach<U: Pull<Item = A::In>>(self, up: U) -> Self::Pulled<U> {
+        self.second.attach(self.first.attach(up))
+    }
+
+    fn push_into<K: Sink<B::Out>>(self, down: K) -> Self::Pushed<K> {
+        self.first.push_into(self.second.push_into(down))
+    }
+}
+
+impl<S: Pull, A: StageOp<In = S::Item>> super::PipeRhs<Gen<S>> for Stage<A> {
+    type Output = Gen<A::Pulled<Gen<S>>>;
+
+    #[inline(always)]
+    fn pipe_from(self, left: Gen<S>) -> Self::Output {
+        Gen::from_pull(self.0.attach(left))
+    }
+}
+
+impl<A: StageOp, B: StageOp<In = A::Out>> super::PipeRhs<Stage<A>> for Stage<B> {
+    type Output = Stage<Chain<A, B>>;
+
+    fn pipe_from(self, left: Stage<A>) -> Self::Output {
+        left.then(self.0)
+    }
+}
+
+/// A `#[generator]` stage: its body, built with its own `Co`, waiting for an upstream.
+impl<F: Future<Output = ()>, Y, In> StageOp for Detached<F, Y, In> {
+    type In = In;
+    type Out = Y;
+    type Pulled<U: Pull<Item = In>> = Node<U, F, Y, In>;
+    type Pushed<K: Sink<Y>> = PushedGen<F, Y, In, K>;
+
+    #[inline(always)]
+    fn attach<U: Pull<Item = In>>(self, up: U) -> Node<U, F, Y, In> {
+        Detached::attach(self, up)
+    }
+
+    fn push_into<K: Sink<Y>>(self, down: K) -> PushedGen<F, Y, In, K> {
+        PushedGen {
+            node: Box::pin(Detached::attach(self, PushSlot::default())),
+            down,
+            ended: false,
+        }
+    }
+}
+
+/// A `#[generator]` stage driven by `send`: each sent item resumes the body, whose yields go to
+/// the downstream sink. The body is pinned in one allocation, made when the sink is built.
+pub struct PushedGen<F: Future, Y, In, K> {
+    node: Pin<Box<Node<PushSlot<In>, F, Y, In>>>,
+    down: K,
+    ended: bool,
+}
+
+impl<F: Future, Y, In, K> fmt::Debug for PushedGen<F, Y, In, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PushedGen")
+            .field("ended", &self.ended)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F: Future<Output = ()>, Y, In, K: Sink<Y>> PushedGen<F, Y, In, K> {
+    /// Resumes the body until it wants input or ends, forwarding its items.
+    fn run_body(&mut self) {
+        loop {
+            match self.node.as_mut().resume() {
+                Step::Yielded(item) => {
+                    if self.down.send(item).is_err() {
+                        self.ended = true;
+                        return;
+                    }
+                }
+                Step::WantsInput(_) => return,
+                Step::Done => {
+                    self.ended = true;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+impl<F: Future<Output = ()>, Y, In, K: Sink<Y>> Sink<In> for PushedGen<F, Y, In, K> {
+    type Out = K::Out;
+
+    fn send(&mut self, item: In) -> Result<(), SendError<In>> {
+        if self.ended {
+            return Err(SendError(item));
+        }
+        self.node.as_mut().up_mut().get_mut().value = Some(item);
+        self.run_body();
+        match self.node.as_mut().up_mut().get_mut().value.take() {
+            Some(untaken) => Err(SendError(untaken)),
+            None => Ok(()),
+        }
+    }
+
+    fn close(mut self) -> K::Out {
+        if !self.ended {
+            self.node.as_mut().up_mut().get_mut().closed = true;
+            self.run_body();
+        }
+        self.down.close()
+    }
+
+    fn close_boxed(self: Box<Self>) -> K::Out {
+        (*self).close()
+    }
+}
+
+/// A stage piped into a sink: `filter(..) | count()`. It is a sink itself, so it can go
+/// wherever a sink goes (after `|`, into `broadcast`, or `send` by hand).
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+///
+/// let mut evens = filter(|x: &u32| x % 2 == 0) | count();
+/// for x in 1..=4 {
+///     evens.send(x).unwrap();
+/// }
+/// assert_eq!(evens.close(), 2);
+/// ```
+#[derive(Debug)]
+pub struct StageSink<P>(pub(crate) P);
+
+impl<T, P: Sink<T>> Sink<T> for StageSink<P> {
+    type Out = P::Out;
+
+    #[inline(always)]
+    fn send(&mut self, item: T) -> Result<(), SendError<T>> {
+        self.0.send(item)
+    }
+
+    fn close(self) -> P::Out {
+        self.0.close()
+    }
+
+    fn close_boxed(self: Box<Self>) -> P::Out {
+        self.0.close()
+    }
+}
+
+super::sink_pipe_rhs!([P,] StageSink<P>);

@@ -1,0 +1,127 @@
+//! What the macros' expansions call. Not public API: no stability promise.
+//!
+//! Why public at all: proc-macro output is compiled in the user's crate, so everything it names
+//! must be reachable from there. `#[doc(hidden)]` keeps it out of the docs.
+
+use core::future::Future;
+use core::pin::pin;
+
+pub use crate::engine::Co;
+use crate::engine::Pull;
+use crate::{Coro, Gen, Stage};
+
+/// A source generator: `make` builds the body with the generator's own `Co`.
+///
+/// Pairing the `Co` and the node here is what makes an id name exactly one frame type.
+#[inline]
+pub fn source<Y, R, Make, F>(make: Make) -> Gen<Node<NoInput<()>, F, Y, ()>>
+where
+    Make: FnOnce(Co<Y, ()>) -> F,
+    F: Future<Output = R>,
+{
+    Gen::from_pull(Detached::new(make).attach(NoInput::default()))
+}
+
+/// A stage generator waiting for its upstream.
+#[inline]
+pub fn stage<Y, In, Make, F>(make: Make) -> Stage<Detached<F, Y, In>>
+where
+    Make: FnOnce(Co<Y, In>) -> F,
+    F: Future<Output = ()>,
+{
+    Stage::new(Detached::new(make))
+}
+
+/// A coroutine, run to its first `recv!()`.
+#[inline]
+pub fn coro<In, Out, Reply, Make, F>(make: Make) -> Coro<Node<PushSlot<In>, F, Reply, In>>
+where
+    Make: FnOnce(Co<Reply, In>) -> F,
+    F: Future<Output = Out>,
+{
+    crate::consume::new_coro(make)
+}
+
+/// Holds the operand of `yield_from!` so method resolution can pick the generator form before
+/// the iterator form (autoref dispatch; a `Gen` is also an `IntoIterator`).
+#[derive(Debug)]
+pub struct Probe<T>(pub Option<T>);
+
+impl<T> Probe<T> {
+    fn take(&mut self) -> T {
+        match self.0.take() {
+            Some(value) => value,
+            None => unreachable!("genpipe: yield_from! operand taken twice"),
+        }
+    }
+}
+
+/// `yield_from!(generator)`: yields its items and evaluates to its return value.
+pub trait DelegateGen<Y, In> {
+    /// The sub-generator's return value.
+    type Ret;
+    /// Runs the delegation inside the parent's body.
+    fn delegate(self, co: Co<Y, In>) -> impl Future<Output = Self::Ret>;
+}
+
+impl<S: Pull<Item = Y>, Y, In> DelegateGen<Y, In> for &mut Probe<Gen<S>> {
+    type Ret = S::Return;
+
+    #[inline(always)]
+    fn delegate(self, co: Co<Y, In>) -> impl Future<Output = S::Return> {
+        let sub = self.take();
+        async move {
+            // Pinned inline in the parent's body: no allocation.
+            let mut sub = pin!(sub);
+            while let Some(item) = sub.as_mut().pull() {
+                co.yield_(item).await;
+            }
+            match sub.take_return() {
+                Some(ret) => ret,
+                None => panic!("genpipe: yield_from! of a generator that had already finished"),
+            }
+        }
+    }
+}
+
+/// `yield_from!(iterable)`: yields its items and evaluates to `()`.
+pub trait DelegateIter<Y, In> {
+    /// Runs the delegation inside the parent's body.
+    fn delegate(&mut self, co: Co<Y, In>) -> impl Future<Output = ()>;
+}
+
+impl<I: IntoIterator<Item = Y>, Y, In> DelegateIter<Y, In> for Probe<I> {
+    #[inline(always)]
+    fn delegate(&mut self, co: Co<Y, In>) -> impl Future<Output = ()> {
+        let iter = self.take();
+        async move {
+            for item in iter {
+                co.yield_(item).await;
+            }
+        }
+    }
+}
+
+pub use crate::engine::{Detached, Next, NoInput, Node, PushSlot, Recv, Yield};
+
+/// A stage body's view of its upstream: the parameter name is rebound to this, so a user's
+/// shadowing binding of the same name fails to compile instead of being read as the upstream.
+#[derive(Debug)]
+pub struct Upstream<Y, In> {
+    co: Co<Y, In>,
+}
+
+impl<Y, In> Co<Y, In> {
+    /// The upstream handle of a stage body.
+    pub fn upstream(self) -> Upstream<Y, In> {
+        Upstream { co: self }
+    }
+}
+
+impl<Y, In> Upstream<Y, In> {
+    /// The next upstream item (`for x in input`, `input.next()`).
+    #[inline(always)]
+    pub fn __genpipe_next(&self) -> crate::engine::Next<Y, In> {
+        self.co.next()
+    }
+}

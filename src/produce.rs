@@ -1,0 +1,364 @@
+//! `Gen`, the lazy producer: an `Iterator` over a pinned pipeline.
+
+use core::fmt;
+use core::iter::FusedIterator;
+use core::pin::{Pin, pin};
+
+use crate::engine::{IterPull, Pull};
+
+/// A lazy producer: a `#[generator]`, or a pipeline ending in one or more stages.
+///
+/// In a `#[generator]` signature, `Gen<T>` and `Gen<'a, T>` are shorthand: the macro writes
+/// `Gen<impl Pull<Item = T, Return = ()>>`, a wrapper over the body's unnameable type, so auto
+/// traits such as `Send` follow the body and every call is statically dispatched. `Gen<T, R>`
+/// declares the body's return value `R`, read back with [`finish`](Gen::finish). To store a
+/// generator in a struct or return different ones from one function, erase its type once with
+/// [`boxed`](Gen::boxed) ([`BoxGen`]) or [`boxed_local`](Gen::boxed_local) ([`LocalBoxGen`]).
+///
+/// Nothing runs until the first item is pulled.
+///
+/// # Performance
+/// Consuming by value (`| sum()`, `| count()`, `fold`, `for_each`, `count`, `sum`, `last`,
+/// [`finish`](Gen::finish)) pins the pipeline on the stack: no allocation. `next()` (a `for`
+/// loop, `collect`, `zip`, and `try_fold` with what std builds on it: `find`, `any`, `all`,
+/// `position`) needs a stable address across calls, so the first `next()` moves the pipeline into
+/// one heap allocation. Figures: `benches/README.md`.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+///
+/// #[generator]
+/// fn countdown(n: u32) -> Gen<u32> {
+///     for i in (1..=n).rev() {
+///         yield_!(i);
+///     }
+/// }
+///
+/// assert_eq!(countdown(3).collect::<Vec<_>>(), [3, 2, 1]);
+/// assert_eq!(countdown(4) | sum(), 10);
+/// ```
+#[must_use = "generators are lazy and do nothing unless consumed"]
+pub struct Gen<S> {
+    state: State<S>,
+}
+
+enum State<S> {
+    /// Not yet driven by `next()`: movable, pinned by whoever consumes it by value.
+    Unpinned(S),
+    /// Driven by `next()` at least once: pinned in its one allocation.
+    Pinned(Pin<Box<S>>),
+    /// Only while moving from `Unpinned` to `Pinned`.
+    Moving,
+}
+
+/// A type-erased, `Send` generator: `Gen` over a boxed `dyn Pull`.
+///
+/// Made by [`Gen::boxed`]. Recursive generators declare it as their return type.
+pub type BoxGen<'a, T, R = ()> = Gen<Pin<Box<dyn Pull<Item = T, Return = R> + Send + 'a>>>;
+
+/// A type-erased generator that need not be `Send`. Made by [`Gen::boxed_local`].
+pub type LocalBoxGen<'a, T, R = ()> = Gen<Pin<Box<dyn Pull<Item = T, Return = R> + 'a>>>;
+
+impl<S> fmt::Debug for Gen<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.state {
+            State::Unpinned(_) => "unpinned",
+            State::Pinned(_) => "pinned",
+            State::Moving => "moving",
+        };
+        f.debug_struct("Gen")
+            .field("state", &state)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs `f` on the pipeline pinned: on the stack if it was never driven by `next()`.
+macro_rules! with_pinned {
+    ($gen:expr, |$p:ident| $body:expr) => {
+        match $gen.state {
+            State::Unpinned(s) => {
+                let $p = pin!(s);
+                $body
+            }
+            State::Pinned(mut boxed) => {
+                let $p = boxed.as_mut();
+                $body
+            }
+            State::Moving => unreachable!("genpipe: generator observed while moving"),
+        }
+    };
+}
+
+impl<S: Pull> Gen<S> {
+    /// Wraps a pinnable producer. Users get a `Gen` from `#[generator]` or [`pipe`](crate::pipe).
+    #[doc(hidden)]
+    pub fn from_pull(stage: S) -> Self {
+        Gen {
+            state: State::Unpinned(stage),
+        }
+    }
+
+    /// Runs the rest of the body, dropping the items it still yields, and returns its value.
+    ///
+    /// # Panics
+    /// If the body panics now, or panicked earlier (then it has no value to return).
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    ///
+    /// #[generator]
+    /// fn numbered(words: &'static [&'static str]) -> Gen<&'static str, usize> {
+    ///     for w in words {
+    ///         yield_!(*w);
+    ///     }
+    ///     words.len()
+    /// }
+    ///
+    /// let mut g = numbered(&["a", "b", "c"]);
+    /// assert_eq!(g.next(), Some("a"));
+    /// assert_eq!(g.finish(), 3);
+    /// ```
+    pub fn finish(self) -> S::Return {
+        with_pinned!(self, |stage| finish_pinned(stage))
+    }
+
+    /// Erases the stage type into one heap allocation: `BoxGen<'a, T, R>`, which is `Send`.
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    ///
+    /// #[generator]
+    /// fn evens_to(n: u32) -> Gen<u32> {
+    ///     for i in (0..=n).step_by(2) {
+    ///         yield_!(i);
+    ///     }
+    /// }
+    ///
+    /// struct Holder {
+    ///     numbers: BoxGen<'static, u32>,
+    /// }
+    /// let h = Holder { numbers: evens_to(6).boxed() };
+    /// assert_eq!(h.numbers | sum(), 12);
+    /// ```
+    pub fn boxed<'a>(self) -> BoxGen<'a, S::Item, S::Return>
+    where
+        S: Send + 'a,
+    {
+        let boxed: Pin<Box<dyn Pull<Item = S::Item, Return = S::Return> + Send + 'a>> =
+            match self.state {
+                State::Unpinned(s) => Box::pin(s),
+                State::Pinned(b) => b,
+                State::Moving => unreachable!("genpipe: generator observed while moving"),
+            };
+        Gen::from_pull(boxed)
+    }
+
+    /// Like [`boxed`](Gen::boxed), for generators that are not `Send`.
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    /// use std::rc::Rc;
+    ///
+    /// #[generator]
+    /// fn shared(n: usize) -> Gen<Rc<usize>> {
+    ///     let one = Rc::new(n);
+    ///     for _ in 0..n {
+    ///         yield_!(Rc::clone(&one));
+    ///     }
+    /// }
+    ///
+    /// let g: LocalBoxGen<'static, Rc<usize>> = shared(2).boxed_local();
+    /// assert_eq!(g.count(), 2);
+    /// ```
+    pub fn boxed_local<'a>(self) -> LocalBoxGen<'a, S::Item, S::Return>
+    where
+        S: 'a,
+    {
+        let boxed: Pin<Box<dyn Pull<Item = S::Item, Return = S::Return> + 'a>> = match self.state {
+            State::Unpinned(s) => Box::pin(s),
+            State::Pinned(b) => b,
+            State::Moving => unreachable!("genpipe: generator observed while moving"),
+        };
+        Gen::from_pull(boxed)
+    }
+
+    /// Items as `Ok`, then the body's error as one last `Err`, for `let x = x?;` loops.
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    ///
+    /// #[generator]
+    /// fn parsed(words: &'static [&'static str]) -> Gen<u32, Result<(), std::num::ParseIntError>> {
+    ///     for w in words {
+    ///         yield_!(w.parse()?);
+    ///     }
+    ///     Ok(())
+    /// }
+    ///
+    /// let items: Vec<_> = parsed(&["1", "x", "3"]).try_iter().collect();
+    /// assert_eq!(items.len(), 2);
+    /// assert_eq!(items[0], Ok(1));
+    /// assert!(items[1].is_err());
+    /// ```
+    pub fn try_iter<E>(self) -> TryIter<S>
+    where
+        S: Pull<Return = Result<(), E>>,
+    {
+        TryIter { inner: Some(self) }
+    }
+
+    /// Runs `f` on the pipeline pinned in place (on the stack unless `next()` already boxed it).
+    #[inline(always)]
+    pub(crate) fn drive<T>(self, f: impl FnOnce(Pin<&mut S>) -> T) -> T {
+        with_pinned!(self, |stage| f(stage))
+    }
+
+    #[cold]
+    fn pin_now(&mut self) -> Pin<&mut S> {
+        if let State::Unpinned(s) = core::mem::replace(&mut self.state, State::Moving) {
+            self.state = State::Pinned(Box::pin(s));
+        }
+        match &mut self.state {
+            State::Pinned(b) => b.as_mut(),
+            _ => unreachable!("genpipe: generator was not pinned"),
+        }
+    }
+}
+
+/// Runs a pinned stage to its end and returns the body's value.
+fn finish_pinned<P: Pull + ?Sized>(mut stage: Pin<&mut P>) -> P::Return {
+    while stage.as_mut().pull().is_some() {}
+    match stage.take_return() {
+        Some(ret) => ret,
+        None => panic!("genpipe: finish() on a generator whose body panicked or already finished"),
+    }
+}
+
+impl<S: Pull> Pull for Gen<S> {
+    type Item = S::Item;
+    type Return = S::Return;
+
+    #[inline(always)]
+    fn pull(self: Pin<&mut Self>) -> Option<S::Item> {
+        // SAFETY: `Gen` never moves its stage out once pinned: `Unpinned(s)` is pinned
+        // structurally here, `Pinned` is already on the heap.
+        match unsafe { &mut self.get_unchecked_mut().state } {
+            State::Unpinned(s) => unsafe { Pin::new_unchecked(s) }.pull(),
+            State::Pinned(b) => b.as_mut().pull(),
+            State::Moving => None,
+        }
+    }
+
+    fn take_return(self: Pin<&mut Self>) -> Option<S::Return> {
+        // SAFETY: as in `pull`.
+        match unsafe { &mut self.get_unchecked_mut().state } {
+            State::Unpinned(s) => unsafe { Pin::new_unchecked(s) }.take_return(),
+            State::Pinned(b) => b.as_mut().take_return(),
+            State::Moving => None,
+        }
+    }
+}
+
+impl<S: Pull> Iterator for Gen<S> {
+    type Item = S::Item;
+
+    #[inline]
+    fn next(&mut self) -> Option<S::Item> {
+        match &mut self.state {
+            State::Pinned(b) => b.as_mut().pull(),
+            _ => self.pin_now().pull(),
+        }
+    }
+
+    #[inline]
+    fn fold<B, F>(self, init: B, mut f: F) -> B
+    where
+        F: FnMut(B, S::Item) -> B,
+    {
+        with_pinned!(self, |stage| {
+            let mut stage = stage;
+            let mut acc = init;
+            while let Some(item) = stage.as_mut().pull() {
+                acc = f(acc, item);
+            }
+            acc
+        })
+    }
+}
+
+impl<S: Pull> FusedIterator for Gen<S> {}
+
+/// Brings any iterator into a pipeline: `pipe(v.iter().copied()) | count()`.
+///
+/// After a std or itertools adapter, `|` is gone (it exists on genpipe's types only); `pipe`
+/// or [`.pipe()`](IntoGen::pipe) re-enters.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+///
+/// let words = ["a", "bb", "ccc"];
+/// let long = pipe(words.iter().map(|w| w.len())) | filter(|n: &usize| *n > 1) | count();
+/// assert_eq!(long, 2);
+/// ```
+pub fn pipe<I: IntoIterator>(iter: I) -> Gen<IterPull<I::IntoIter>> {
+    Gen::from_pull(IterPull::new(iter.into_iter()))
+}
+
+/// `.pipe()` on anything iterable: the method form of [`pipe`].
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+///
+/// let total = (1..=4).map(|x| x * 10).pipe() | sum();
+/// assert_eq!(total, 100);
+/// ```
+pub trait IntoGen: IntoIterator + Sized {
+    /// Wraps `self` in a [`Gen`] so `|` applies.
+    fn pipe(self) -> Gen<IterPull<Self::IntoIter>> {
+        pipe(self)
+    }
+}
+
+impl<I: IntoIterator> IntoGen for I {}
+
+/// Items of a fallible generator as `Ok`, then its error. Made by [`Gen::try_iter`].
+#[must_use = "iterators are lazy and do nothing unless consumed"]
+pub struct TryIter<S> {
+    inner: Option<Gen<S>>,
+}
+
+impl<S> fmt::Debug for TryIter<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TryIter")
+            .field("ended", &self.inner.is_none())
+            .finish()
+    }
+}
+
+impl<S, E> Iterator for TryIter<S>
+where
+    S: Pull<Return = Result<(), E>>,
+{
+    type Item = Result<S::Item, E>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let g = self.inner.as_mut()?;
+        if let Some(item) = g.next() {
+            return Some(Ok(item));
+        }
+        let g = self.inner.take()?;
+        match pin!(g).take_return() {
+            Some(Err(e)) => Some(Err(e)),
+            _ => None,
+        }
+    }
+}
+
+impl<S, E> FusedIterator for TryIter<S> where S: Pull<Return = Result<(), E>> {}
