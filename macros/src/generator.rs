@@ -94,8 +94,12 @@ fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
             }
             let (name, input) = (&up.name, &up.item);
             let bound = args::lifetime_bound(&declared.lifetime);
+            // The body future is the opaque part, not the stage: auto traits (`Send`) leak
+            // through an opaque type but not through a projection of one (`Pulled<U>`).
             let output = quote! {
-                ::genpipe::Stage<impl ::genpipe::StageOp<In = #input, Out = #item> #bound>
+                ::genpipe::Stage<::genpipe::__private::Detached<
+                    impl ::core::future::Future<Output = ()> #bound, #item, #input
+                >>
             };
             let call = quote! {
                 ::genpipe::__private::stage::<#item, #input, _, _>(

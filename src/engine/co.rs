@@ -115,17 +115,19 @@ impl<Y, In> Future for Yield<Y, In> {
 #[inline(always)]
 fn poll_input<Y, In>(cx: &Context<'_>, id: u64, reply: Option<Y>) -> Poll<Option<In>> {
     let frame = frame_of::<Y, In>(cx, id);
-    // SAFETY: as in `Yield::poll`; `up` and `pull` were written together by the driver for this
-    // poll, and `pull` is the reader made for `up`'s real type.
+    // SAFETY: as in `Yield::poll`.
     unsafe {
         if reply.is_some() {
             (*frame).slot = reply;
         }
-        let input = ((*frame).pull)((*frame).up);
-        if input.is_pending() {
-            (*frame).mark = Mark::WantsInput;
+        match (*frame).input.take() {
+            Some(input) => Poll::Ready(Some(input)),
+            None if (*frame).ended => Poll::Ready(None),
+            None => {
+                (*frame).mark = Mark::WantsInput;
+                Poll::Pending
+            }
         }
-        input
     }
 }
 

@@ -1,7 +1,5 @@
 //! The per-poll frame: the one place an item passes through between a body and its driver.
 
-use core::task::Poll;
-
 /// Why a body returned `Pending`, written by the yield/next/recv futures.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Mark {
@@ -13,11 +11,6 @@ pub(crate) enum Mark {
     WantsInput,
 }
 
-/// Reads the next input of a body from its erased upstream.
-///
-/// `Ready(None)` means the upstream has ended, `Pending` that no input is there yet (push mode).
-pub(crate) type PullFn<In> = unsafe fn(*mut ()) -> Poll<Option<In>>;
-
 /// Lives on the driver's stack for the duration of one poll; reached from the body through the
 /// `Waker`'s data pointer.
 ///
@@ -26,9 +19,12 @@ pub(crate) type PullFn<In> = unsafe fn(*mut ()) -> Poll<Option<In>>;
 pub(crate) struct Frame<Y, In> {
     pub(crate) id: u64,
     pub(crate) mark: Mark,
+    /// What the body hands out: an item, or a coroutine's reply.
     pub(crate) slot: Option<Y>,
-    pub(crate) up: *mut (),
-    pub(crate) pull: PullFn<In>,
+    /// The body's next input, put there by the driver before the poll.
+    pub(crate) input: Option<In>,
+    /// The input has ended: `next()` returns `None`.
+    pub(crate) ended: bool,
 }
 
 /// What one resumption of a body produced.

@@ -2,7 +2,6 @@
 
 use core::marker::PhantomData;
 use core::pin::Pin;
-use core::task::Poll;
 
 /// A pinned producer: the state behind a [`Gen`](crate::Gen).
 ///
@@ -22,7 +21,7 @@ use core::task::Poll;
 ///     "done"
 /// }
 ///
-/// let mut stage = pin!(two().into_pull());
+/// let mut stage = pin!(two());
 /// assert_eq!(stage.as_mut().pull(), Some(1));
 /// assert_eq!(stage.as_mut().pull(), Some(2));
 /// assert_eq!(stage.as_mut().pull(), None);
@@ -94,26 +93,35 @@ impl<I: Iterator> Pull for IterPull<I> {
     }
 }
 
-/// Where a body's `next()` reads its input from, erased into the frame as `(pointer, reader)`.
-///
-/// # Safety
-/// `read` must be called only with a pointer to a live, pinned `Self`, accessed by no one else
-/// for the duration of the call.
-pub unsafe trait Feed<In> {
-    /// Reads the next input through an erased pointer to `Self`.
-    ///
-    /// # Safety
-    /// See the trait.
-    unsafe fn read(this: *mut ()) -> Poll<Option<In>>;
+/// What a body's upstream gave when asked for the next input.
+#[derive(Debug)]
+pub enum Fed<In> {
+    /// The next input.
+    Item(In),
+    /// The upstream has ended (or the coroutine is closed).
+    Ended,
+    /// Nothing yet: a push-driven body waits for the next `send`.
+    Empty,
 }
 
-// SAFETY: `read` only reinterprets the pointer as the `U` it was made from and pulls it in place.
-unsafe impl<U: Pull> Feed<U::Item> for U {
+/// Where a body's `next()` gets its input: an upstream `Pull`, nothing (a source), or values
+/// pushed by `send` (a coroutine, a stage used as a sink).
+///
+/// Why the driver feeds the body instead of the body pulling through a pointer: the driver
+/// knows the upstream's type, so the pull is a static call LLVM inlines; a function pointer
+/// carried in the frame was an indirect call per item per stage that it did not see through.
+pub trait Feed<In> {
+    /// Takes the next input.
+    fn feed(self: Pin<&mut Self>) -> Fed<In>;
+}
+
+impl<U: Pull> Feed<U::Item> for U {
     #[inline(always)]
-    unsafe fn read(this: *mut ()) -> Poll<Option<U::Item>> {
-        // SAFETY: the caller passes a pointer to a pinned, live `U` that nobody else uses now.
-        let up = unsafe { Pin::new_unchecked(&mut *this.cast::<U>()) };
-        Poll::Ready(up.pull())
+    fn feed(self: Pin<&mut Self>) -> Fed<U::Item> {
+        match self.pull() {
+            Some(item) => Fed::Item(item),
+            None => Fed::Ended,
+        }
     }
 }
 
@@ -121,16 +129,15 @@ unsafe impl<U: Pull> Feed<U::Item> for U {
 #[derive(Debug, Default)]
 pub struct NoInput<In>(PhantomData<fn() -> In>);
 
-// SAFETY: never dereferences the pointer.
-unsafe impl<In> Feed<In> for NoInput<In> {
+impl<In> Feed<In> for NoInput<In> {
     #[inline(always)]
-    unsafe fn read(_: *mut ()) -> Poll<Option<In>> {
-        Poll::Ready(None)
+    fn feed(self: Pin<&mut Self>) -> Fed<In> {
+        Fed::Ended
     }
 }
 
 /// The upstream of a push-driven body (a coroutine, a stage fed by `send`): one value at a time,
-/// put there by the driver; `Pending` while empty, `None` once closed.
+/// put there by the driver; empty until the next `send`, ended once closed.
 #[derive(Debug)]
 pub struct PushSlot<In> {
     pub(crate) value: Option<In>,
@@ -149,16 +156,14 @@ impl<In> Default for PushSlot<In> {
     }
 }
 
-// SAFETY: reinterprets the pointer as the `PushSlot<In>` it was made from.
-unsafe impl<In> Feed<In> for PushSlot<In> {
+impl<In> Feed<In> for PushSlot<In> {
     #[inline(always)]
-    unsafe fn read(this: *mut ()) -> Poll<Option<In>> {
-        // SAFETY: the caller passes a pointer to a live `PushSlot<In>` that nobody else uses now.
-        let slot = unsafe { &mut *this.cast::<PushSlot<In>>() };
+    fn feed(self: Pin<&mut Self>) -> Fed<In> {
+        let slot = self.get_mut();
         match slot.value.take() {
-            Some(value) => Poll::Ready(Some(value)),
-            None if slot.closed => Poll::Ready(None),
-            None => Poll::Pending,
+            Some(value) => Fed::Item(value),
+            None if slot.closed => Fed::Ended,
+            None => Fed::Empty,
         }
     }
 }

@@ -1,0 +1,277 @@
+//! The engine benchmark cases, shared by `engine.rs` (criterion, wall time) and
+//! `instructions.rs` (cachegrind, instructions per item).
+//!
+//! Every case computes the same thing over `0..n`: `sum(x * 3 for x in 0..n if (x * 3) % 2 == 0)`
+//! (the 3-stage chain: source -> map -> filter -> sum), with each item passed through
+//! `black_box` at the source so nothing is folded away.
+#![allow(dead_code)]
+
+use std::hint::black_box;
+
+use genawaiter::{rc, sync};
+use genpipe::prelude::*;
+
+pub fn expected(n: u64) -> u64 {
+    (0..n).map(|x| x * 3).filter(|x| x % 2 == 0).sum()
+}
+
+// ---- hand-written Iterator structs: the baseline ----
+
+pub struct Source {
+    next: u64,
+    end: u64,
+}
+impl Iterator for Source {
+    type Item = u64;
+    #[inline]
+    fn next(&mut self) -> Option<u64> {
+        if self.next == self.end {
+            return None;
+        }
+        let x = self.next;
+        self.next += 1;
+        Some(black_box(x))
+    }
+}
+pub struct Triple<I>(I);
+impl<I: Iterator<Item = u64>> Iterator for Triple<I> {
+    type Item = u64;
+    #[inline]
+    fn next(&mut self) -> Option<u64> {
+        self.0.next().map(|x| x * 3)
+    }
+}
+pub struct Even<I>(I);
+impl<I: Iterator<Item = u64>> Iterator for Even<I> {
+    type Item = u64;
+    #[inline]
+    fn next(&mut self) -> Option<u64> {
+        loop {
+            let x = self.0.next()?;
+            if x % 2 == 0 {
+                return Some(x);
+            }
+        }
+    }
+}
+/// Keeps the last 4 items in a `Vec` across items: state that must live in memory.
+pub struct Windowed<I> {
+    up: I,
+    recent: Vec<u64>,
+}
+impl<I: Iterator<Item = u64>> Iterator for Windowed<I> {
+    type Item = u64;
+    #[inline]
+    fn next(&mut self) -> Option<u64> {
+        let x = self.up.next()?;
+        if self.recent.len() == 4 {
+            self.recent.remove(0);
+        }
+        self.recent.push(x);
+        Some(x)
+    }
+}
+
+pub fn hand(n: u64) -> u64 {
+    let mut total = 0;
+    for x in Even(Triple(Source { next: 0, end: n })) {
+        total += x;
+    }
+    total
+}
+
+pub fn hand_vec(n: u64) -> u64 {
+    Even(Windowed {
+        up: Triple(Source { next: 0, end: n }),
+        recent: Vec::with_capacity(4),
+    })
+    .sum()
+}
+
+// ---- genpipe generators ----
+
+#[generator]
+pub fn source(n: u64) -> Gen<u64> {
+    for x in 0..n {
+        yield_!(black_box(x));
+    }
+}
+
+#[generator]
+pub fn triple(input: impl Iterator<Item = u64>) -> Gen<u64> {
+    for x in input {
+        yield_!(x * 3);
+    }
+}
+
+#[generator]
+pub fn even(input: impl Iterator<Item = u64>) -> Gen<u64> {
+    for x in input {
+        if x % 2 == 0 {
+            yield_!(x);
+        }
+    }
+}
+
+#[generator]
+pub fn windowed(input: impl Iterator<Item = u64>) -> Gen<u64> {
+    let mut recent = Vec::with_capacity(4);
+    for x in input {
+        if recent.len() == 4 {
+            recent.remove(0);
+        }
+        recent.push(x);
+        yield_!(x);
+    }
+}
+
+pub fn genpipe_chain(n: u64) -> u64 {
+    source(n) | triple() | even() | sum()
+}
+
+/// The same pipeline, moved to another thread before it runs: `Send` costs nothing.
+pub fn genpipe_send(n: u64) -> u64 {
+    let pipeline = source(n) | triple() | even();
+    std::thread::scope(|s| s.spawn(move || pipeline | sum()).join().unwrap())
+}
+
+pub fn genpipe_builtin(n: u64) -> u64 {
+    source(n).map(|x| x * 3).filter(|x| x % 2 == 0) | sum()
+}
+
+pub fn genpipe_vec(n: u64) -> u64 {
+    source(n) | triple() | windowed() | even() | sum()
+}
+
+pub fn genpipe_boxed(n: u64) -> u64 {
+    (source(n) | triple() | even()).boxed() | sum()
+}
+
+pub fn genpipe_for(n: u64) -> u64 {
+    let mut total = 0;
+    for x in source(n) | triple() | even() {
+        total += x;
+    }
+    total
+}
+
+// ---- genawaiter ----
+
+pub fn genawaiter_rc(n: u64) -> u64 {
+    let src = rc::Gen::new(|co| async move {
+        for x in 0..n {
+            co.yield_(black_box(x)).await;
+        }
+    });
+    let tri = rc::Gen::new(|co| async move {
+        for x in src {
+            co.yield_(x * 3).await;
+        }
+    });
+    let evn = rc::Gen::new(|co| async move {
+        for x in tri {
+            if x % 2 == 0 {
+                co.yield_(x).await;
+            }
+        }
+    });
+    evn.into_iter().sum()
+}
+
+pub fn genawaiter_sync(n: u64) -> u64 {
+    let src = sync::Gen::new(|co| async move {
+        for x in 0..n {
+            co.yield_(black_box(x)).await;
+        }
+    });
+    let tri = sync::Gen::new(|co| async move {
+        for x in src {
+            co.yield_(x * 3).await;
+        }
+    });
+    let evn = sync::Gen::new(|co| async move {
+        for x in tri {
+            if x % 2 == 0 {
+                co.yield_(x).await;
+            }
+        }
+    });
+    evn.into_iter().sum()
+}
+
+// ---- push consumers: send n values, sum the even triples ----
+
+pub fn push_closure(n: u64) -> u64 {
+    let mut total = 0;
+    let mut consume = |x: u64| {
+        let t = x * 3;
+        if t % 2 == 0 {
+            total += t;
+        }
+    };
+    for x in 0..n {
+        consume(black_box(x));
+    }
+    total
+}
+
+#[coro]
+pub fn summer() -> Coro<u64, u64> {
+    let mut total = 0;
+    while let Some(x) = recv!() {
+        let t = x * 3;
+        if t % 2 == 0 {
+            total += t;
+        }
+    }
+    total
+}
+
+pub fn push_genpipe(n: u64) -> u64 {
+    let mut c = summer();
+    for x in 0..n {
+        c.send(black_box(x)).unwrap();
+    }
+    c.close()
+}
+
+pub fn push_genawaiter_rc(n: u64) -> u64 {
+    let mut g = rc::Gen::new(|co: rc::Co<(), u64>| async move {
+        let mut total = 0;
+        loop {
+            let x = co.yield_(()).await;
+            if x == u64::MAX {
+                return total;
+            }
+            let t = x * 3;
+            if t % 2 == 0 {
+                total += t;
+            }
+        }
+    });
+    g.resume_with(0); // prime: run to the first yield (Python's next(g))
+    for x in 0..n {
+        g.resume_with(black_box(x));
+    }
+    match g.resume_with(u64::MAX) {
+        genawaiter::GeneratorState::Complete(total) => total,
+        genawaiter::GeneratorState::Yielded(()) => unreachable!(),
+    }
+}
+
+/// Every case: (group, name, function).
+pub const CASES: &[(&str, &str, fn(u64) -> u64)] = &[
+    ("chain3", "hand", hand),
+    ("chain3", "genpipe", genpipe_chain),
+    ("chain3", "genpipe_send", genpipe_send),
+    ("chain3", "genpipe_builtin", genpipe_builtin),
+    ("chain3", "genawaiter_rc", genawaiter_rc),
+    ("chain3", "genawaiter_sync", genawaiter_sync),
+    ("chain3_memory", "hand_vec", hand_vec),
+    ("chain3_memory", "genpipe_vec", genpipe_vec),
+    ("chain3_memory", "genpipe_boxed", genpipe_boxed),
+    ("chain3_memory", "genpipe_for", genpipe_for),
+    ("push", "closure", push_closure),
+    ("push", "genpipe", push_genpipe),
+    ("push", "genawaiter_rc", push_genawaiter_rc),
+];
