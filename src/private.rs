@@ -3,6 +3,7 @@
 //! Why public at all: proc-macro output is compiled in the user's crate, so everything it names
 //! must be reachable from there. `#[doc(hidden)]` keeps it out of the docs.
 
+use core::cell::Cell;
 use core::future::Future;
 use core::pin::pin;
 
@@ -43,12 +44,24 @@ where
 }
 
 /// Holds the operand of `yield_from!` so method resolution can pick the generator form before
-/// the iterator form (autoref dispatch; a `Gen` is also an `IntoIterator`).
-#[derive(Debug)]
-pub struct Probe<T>(pub Option<T>);
+/// the iterator form (autoref dispatch; a `Gen` is also an `IntoIterator`): the macro calls
+/// `(&Probe::new(x)).delegate(co)`; `DelegateGen` matches `&Probe<Gen<_>>` by value, `DelegateIter`
+/// only after one more autoref.
+pub struct Probe<T>(Cell<Option<T>>);
+
+impl<T> core::fmt::Debug for Probe<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Probe { .. }")
+    }
+}
 
 impl<T> Probe<T> {
-    fn take(&mut self) -> T {
+    /// Wraps the operand.
+    pub fn new(value: T) -> Self {
+        Probe(Cell::new(Some(value)))
+    }
+
+    fn take(&self) -> T {
         match self.0.take() {
             Some(value) => value,
             None => unreachable!("genpipe: yield_from! operand taken twice"),
@@ -64,7 +77,7 @@ pub trait DelegateGen<Y, In> {
     fn delegate(self, co: Co<Y, In>) -> impl Future<Output = Self::Ret>;
 }
 
-impl<S: Pull<Item = Y>, Y, In> DelegateGen<Y, In> for &mut Probe<Gen<S>> {
+impl<S: Pull<Item = Y>, Y, In> DelegateGen<Y, In> for &Probe<Gen<S>> {
     type Ret = S::Return;
 
     #[inline(always)]
@@ -87,12 +100,12 @@ impl<S: Pull<Item = Y>, Y, In> DelegateGen<Y, In> for &mut Probe<Gen<S>> {
 /// `yield_from!(iterable)`: yields its items and evaluates to `()`.
 pub trait DelegateIter<Y, In> {
     /// Runs the delegation inside the parent's body.
-    fn delegate(&mut self, co: Co<Y, In>) -> impl Future<Output = ()>;
+    fn delegate(&self, co: Co<Y, In>) -> impl Future<Output = ()>;
 }
 
-impl<I: IntoIterator<Item = Y>, Y, In> DelegateIter<Y, In> for Probe<I> {
+impl<I: IntoIterator<Item = Y>, Y, In> DelegateIter<Y, In> for &Probe<I> {
     #[inline(always)]
-    fn delegate(&mut self, co: Co<Y, In>) -> impl Future<Output = ()> {
+    fn delegate(&self, co: Co<Y, In>) -> impl Future<Output = ()> {
         let iter = self.take();
         async move {
             for item in iter {

@@ -122,7 +122,7 @@ impl Rewriter {
                 Some(quote_spanned!(span=> {
                     #[allow(unused_imports)]
                     use ::genpipe::__private::{DelegateGen as _, DelegateIter as _};
-                    (&mut ::genpipe::__private::Probe(::core::option::Option::Some(#args)))
+                    (&::genpipe::__private::Probe::new(#args))
                         .delegate(#co)
                         .await
                 }))
