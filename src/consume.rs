@@ -31,6 +31,12 @@ pub trait Sink<T> {
     /// (its body returned, or a downstream sink ended). Nothing is dropped silently.
     fn send(&mut self, item: T) -> Result<(), SendError<T>>;
 
+    /// Whether the sink takes no more items. A pipeline checks it before pulling the next item,
+    /// so a sink that has ended does not make its upstream compute one item too many.
+    fn is_done(&self) -> bool {
+        false
+    }
+
     /// Ends the input and returns the result.
     fn close(self) -> Self::Out
     where
@@ -49,6 +55,10 @@ impl<T, Out> Sink<T> for BoxSink<'_, T, Out> {
 
     fn send(&mut self, item: T) -> Result<(), SendError<T>> {
         (**self).send(item)
+    }
+
+    fn is_done(&self) -> bool {
+        (**self).is_done()
     }
 
     fn close(self) -> Out {
@@ -345,6 +355,10 @@ impl<P: Resume + ?Sized> Sink<P::In> for Coro<P> {
     #[inline]
     fn send(&mut self, item: P::In) -> Result<(), SendError<P::In>> {
         Coro::send(self, item)
+    }
+
+    fn is_done(&self) -> bool {
+        Coro::is_done(self)
     }
 
     fn close(self) -> P::Out {

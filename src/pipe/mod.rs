@@ -175,7 +175,8 @@ impl<S: Pull> Gen<S> {
     {
         let mut sink = sink;
         self.drive(|mut stage| {
-            while let Some(item) = stage.as_mut().pull() {
+            while !sink.is_done() {
+                let Some(item) = stage.as_mut().pull() else { break };
                 if sink.send(item).is_err() {
                     break;
                 }

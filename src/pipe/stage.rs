@@ -287,6 +287,10 @@ impl<F: Future<Output = ()>, Y, In, K: Sink<Y>> Sink<In> for PushedGen<F, Y, In,
         }
     }
 
+    fn is_done(&self) -> bool {
+        self.ended || self.down.is_done()
+    }
+
     fn close(mut self) -> K::Out {
         if !self.ended {
             self.node.as_mut().up_mut().get_mut().closed = true;
@@ -322,6 +326,11 @@ impl<T, P: Sink<T>> Sink<T> for StageSink<P> {
     #[inline(always)]
     fn send(&mut self, item: T) -> Result<(), SendError<T>> {
         self.0.send(item)
+    }
+
+    #[inline(always)]
+    fn is_done(&self) -> bool {
+        self.0.is_done()
     }
 
     fn close(self) -> P::Out {

@@ -91,6 +91,11 @@ impl<O: Op, K: Sink<O::Out>> Sink<O::In> for AdaptSink<O, K> {
         Ok(())
     }
 
+    #[inline(always)]
+    fn is_done(&self) -> bool {
+        self.ended || self.op.is_exhausted() || self.down.is_done()
+    }
+
     fn close(self) -> K::Out {
         self.down.close()
     }
