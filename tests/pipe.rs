@@ -1,0 +1,268 @@
+//! Pipes: `|` between producers, stages and sinks, built-in stages and sinks, stage generators.
+
+use std::cell::Cell;
+use std::collections::BTreeSet;
+
+use genpipe::prelude::*;
+use genpipe::sinks;
+
+#[generator]
+fn numbers(n: u32) -> Gen<u32> {
+    for i in 1..=n {
+        yield_!(i);
+    }
+}
+
+#[generator]
+fn evens(input: impl Iterator<Item = u32>) -> Gen<u32> {
+    for x in input {
+        if x % 2 == 0 {
+            yield_!(x);
+        }
+    }
+}
+
+#[generator]
+fn pairs(mut input: impl Iterator<Item = u32>) -> Gen<(u32, u32)> {
+    while let Some(a) = input.next() {
+        match input.next() {
+            Some(b) => yield_!((a, b)),
+            None => return,
+        }
+    }
+}
+
+#[generator]
+fn header_then_rest(#[upstream] lines: impl Iterator<Item = String>, title: &'static str) -> Gen<String> {
+    yield_!(title.to_string());
+    yield_from!(lines);
+}
+
+#[generator]
+fn repeat_each(times: usize, input: impl Iterator<Item = u32>) -> Gen<u32> {
+    for x in input {
+        for _ in 0..times {
+            yield_!(x);
+        }
+    }
+}
+
+#[generator(source)]
+fn zip2(a: impl Iterator<Item = u32>, b: impl Iterator<Item = u32>) -> Gen<(u32, u32)> {
+    for pair in a.zip(b) {
+        yield_!(pair);
+    }
+}
+
+#[test]
+fn producer_stage_sink() {
+    assert_eq!(numbers(10) | evens() | collect::<Vec<_>>(), [2, 4, 6, 8, 10]);
+    assert_eq!(numbers(10) | evens() | sum(), 30);
+    assert_eq!(numbers(5) | pairs() | collect::<Vec<_>>(), [(1, 2), (3, 4)]);
+    assert_eq!(numbers(3) | repeat_each(2) | collect::<Vec<_>>(), [1, 1, 2, 2, 3, 3]);
+    let titled = pipe(["a", "b"].map(String::from)) | header_then_rest("T") | collect::<Vec<_>>();
+    assert_eq!(titled, ["T", "a", "b"]);
+    assert_eq!(zip2(1..=3, 10..) | count(), 3);
+}
+
+#[test]
+fn stages_apply_with_over() {
+    assert_eq!(evens().over(1..=6).collect::<Vec<_>>(), [2, 4, 6]);
+    assert_eq!(evens().over(vec![7u32]).next(), None);
+}
+
+#[test]
+fn stage_then_stage_is_a_stage() {
+    let both = evens() | repeat_each(2);
+    assert_eq!(numbers(4) | both | collect::<Vec<_>>(), [2, 2, 4, 4]);
+    let three = evens() | map(|x: u32| x * 10) | filter(|x: &u32| *x > 20);
+    assert_eq!(three.over(1..=6).collect::<Vec<_>>(), [40, 60]);
+}
+
+#[test]
+fn a_stage_piped_into_a_sink_is_a_sink() {
+    let even_count = evens() | count();
+    assert_eq!(numbers(9) | even_count, 4);
+
+    let mut pushed = evens() | repeat_each(3) | collect::<Vec<_>>();
+    for x in 1..=4 {
+        pushed.send(x).unwrap();
+    }
+    assert_eq!(pushed.close(), [2, 2, 2, 4, 4, 4]);
+
+    let mut first = take(2) | collect::<Vec<u8>>();
+    first.send(1).unwrap();
+    first.send(2).unwrap();
+    assert!(first.is_done());
+    assert_eq!(first.send(3).unwrap_err().into_inner(), 3, "the value comes back");
+    assert_eq!(first.close(), [1, 2]);
+}
+
+#[test]
+fn a_pushed_stage_generator_hands_back_what_it_did_not_take() {
+    let mut s = pairs() | collect::<Vec<_>>();
+    s.send(1).unwrap();
+    s.send(2).unwrap();
+    s.send(3).unwrap();
+    assert_eq!(s.close(), [(1, 2)], "an unpaired last item is dropped by the body itself");
+
+    let mut firsts = (evens() | take(1)) | collect::<Vec<_>>();
+    firsts.send(2).unwrap();
+    assert!(firsts.is_done());
+    assert_eq!(firsts.close(), [2]);
+}
+
+#[test]
+fn built_in_stages() {
+    assert_eq!(pipe(1..=4) | map(|x: i32| x * x) | sum(), 30);
+    assert_eq!(pipe(1..=6) | filter(|x: &i32| x % 3 == 0) | collect::<Vec<_>>(), [3, 6]);
+    assert_eq!(pipe(["1", "a", "3"]) | filter_map(|s: &str| s.parse::<u8>().ok()) | sum(), 4);
+    assert_eq!(pipe(1..) | take(3) | collect::<Vec<u32>>(), [1, 2, 3]);
+    assert_eq!(pipe(1..=5) | skip(3) | collect::<Vec<_>>(), [4, 5]);
+    assert_eq!(pipe(1..) | take_while(|x: &u32| *x < 4) | sum(), 6);
+    assert_eq!(pipe(["a", "b"]) | enumerate() | collect::<Vec<_>>(), [(0, "a"), (1, "b")]);
+    assert_eq!(pipe([1, 2]) | flat_map(|x: u32| vec![x; x as usize]) | collect::<Vec<_>>(), [1, 2, 2]);
+    let seen = Cell::new(0);
+    assert_eq!(pipe(1..=3) | inspect(|_: &i32| seen.set(seen.get() + 1)) | count(), 3);
+    assert_eq!(seen.get(), 3);
+}
+
+#[test]
+fn built_in_stages_pushed() {
+    let mut s = map(|x: u32| x + 1) | filter(|x: &u32| x % 2 == 0) | skip(1) | enumerate()
+        | flat_map(|(i, x): (usize, u32)| [i as u32, x]) | collect::<Vec<_>>();
+    for x in 0..6 {
+        s.send(x).unwrap();
+    }
+    assert_eq!(s.close(), [0, 4, 1, 6]);
+
+    let mut tw = take_while(|x: &u8| *x < 3) | count();
+    tw.send(1).unwrap();
+    tw.send(5).unwrap();
+    assert!(tw.is_done());
+    assert_eq!(tw.close(), 1);
+}
+
+#[test]
+fn closure_methods_infer_argument_types() {
+    let got = numbers(10).map(|x| x * 3).filter(|x| x % 2 == 0).take(2) | collect::<Vec<_>>();
+    assert_eq!(got, [6, 12]);
+    let via_stage = evens().map(|x| x + 1).filter_map(|x| (x > 3).then_some(x)).enumerate();
+    assert_eq!(via_stage.over(1..=6).collect::<Vec<_>>(), [(0, 5), (1, 7)]);
+    let flat = numbers(2).flat_map(|x| 0..x).skip(1).take_while(|x| *x < 5).inspect(|_| {});
+    assert_eq!(flat | collect::<Vec<_>>(), [0, 1]);
+}
+
+#[test]
+fn built_in_sinks() {
+    assert_eq!(numbers(4) | count(), 4);
+    assert_eq!(numbers(4) | sum(), 10);
+    assert_eq!(numbers(0) | sum(), 0);
+    assert_eq!((pipe([3, 1, 3]) | collect::<BTreeSet<_>>()).len(), 2);
+    assert_eq!(numbers(3) | last(), Some(3));
+    assert_eq!(numbers(0) | last(), None);
+    assert_eq!(pipe([3, 1, 2]) | sinks::min(), Some(1));
+    assert_eq!(pipe([3, 1, 2]) | sinks::max(), Some(3));
+    assert_eq!(pipe(["b", "a"]) | fold(String::new(), |a: String, s: &str| a + s), "ba");
+    let mut out = Vec::new();
+    numbers(2) | for_each(|x: u32| out.push(x));
+    assert_eq!(out, [1, 2]);
+}
+
+#[test]
+fn min_and_max_keep_std_tie_rules() {
+    let items = [(1, 'a'), (0, 'b'), (1, 'c'), (0, 'd')];
+    #[derive(Debug, PartialEq, Eq)]
+    struct ByKey(u8, char);
+    impl PartialOrd for ByKey {
+        fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(o))
+        }
+    }
+    impl Ord for ByKey {
+        fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+            self.0.cmp(&o.0)
+        }
+    }
+    let keyed = || pipe(items.map(|(k, c)| ByKey(k, c)));
+    assert_eq!(keyed() | sinks::min(), Some(ByKey(0, 'b')), "first of the smallest");
+    assert_eq!(keyed() | sinks::max(), Some(ByKey(1, 'c')), "last of the largest");
+}
+
+#[test]
+fn pipe_and_into_gen_reenter_after_std_adapters() {
+    let total = (1..=4).map(|x| x * 10).pipe() | sum();
+    assert_eq!(total, 100);
+    let chained = numbers(2).chain(numbers(1)).pipe() | evens() | count();
+    assert_eq!(chained, 1);
+}
+
+#[test]
+fn take_stops_pulling_its_upstream() {
+    let pulled = Cell::new(0u32);
+    let got = pipe(0..).inspect(|_| pulled.set(pulled.get() + 1)) | take(3) | count();
+    assert_eq!(got, 3);
+    assert_eq!(pulled.get(), 3);
+}
+
+#[generator]
+fn panicking_source() -> Gen<u32> {
+    panic!("pulled too early");
+}
+
+#[test]
+fn building_a_pipe_pulls_nothing() {
+    let pipeline = panicking_source() | evens() | map(|x: u32| x + 1);
+    let _also = (evens() | count(), panicking_source().filter(|_| true));
+    drop(pipeline);
+}
+
+#[generator]
+fn failing_after(n: u32) -> Gen<u32, Result<(), String>> {
+    for i in 0..n {
+        yield_!(i);
+    }
+    Err(format!("failed after {n}"))
+}
+
+#[test]
+fn a_fallible_head_makes_every_sink_return_a_result() {
+    assert_eq!(failing_after(3) | count(), Err("failed after 3".to_string()));
+    assert_eq!(failing_after(3) | evens() | sum(), Err("failed after 3".to_string()));
+    assert_eq!(failing_after(10) | take(2) | count(), Ok(2), "stopped before the failure");
+}
+
+#[test]
+fn the_sink_is_closed_even_when_the_head_fails() {
+    #[coro]
+    fn closing(flag: std::rc::Rc<Cell<bool>>) -> Coro<u32, ()> {
+        while recv!().is_some() {}
+        flag.set(true);
+    }
+    let flag = std::rc::Rc::new(Cell::new(false));
+    assert!((failing_after(2) | closing(flag.clone())).is_err());
+    assert!(flag.get());
+}
+
+#[test]
+fn boxed_sinks_are_sinks() {
+    let boxed: BoxSink<'_, u32, usize> = Box::new(count());
+    assert_eq!(numbers(3) | boxed, 3);
+    let mut dynamic: Vec<BoxSink<'_, u32, u32>> = vec![Box::new(sum()), Box::new(evens() | sum())];
+    for s in &mut dynamic {
+        for x in 1..=4 {
+            s.send(x).unwrap();
+        }
+    }
+    let results: Vec<u32> = dynamic.into_iter().map(|s| s.close()).collect();
+    assert_eq!(results, [10, 6]);
+}
+
+#[test]
+fn ten_million_items_through_five_stages() {
+    let n = 10_000_000u64;
+    let total = pipe(0..n).map(|x| x + 1).filter(|x| x % 3 != 0).map(|x| x * 2).take(n as usize)
+        | enumerate()
+        | count();
+    assert_eq!(total as u64, n - n / 3);
+}
