@@ -1,0 +1,178 @@
+//! The engine's guarantees under misuse: a clear panic, never a write into the wrong slot.
+//! These run under Miri too (`cargo +nightly miri test --test engine`).
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use genpipe::__private::{Co, source};
+use genpipe::prelude::*;
+
+fn panic_message(f: impl FnOnce()) -> String {
+    let err = catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");
+    match err.downcast::<String>() {
+        Ok(s) => *s,
+        Err(err) => err.downcast_ref::<&str>().map(|s| s.to_string()).unwrap_or_default(),
+    }
+}
+
+/// A future that is pending once: what a real I/O future would do.
+struct PendingOnce(bool);
+impl Future for PendingOnce {
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            Poll::Pending
+        }
+    }
+}
+
+#[test]
+fn awaiting_a_foreign_future_panics_and_finishes_the_generator() {
+    let mut g = source(|co: Co<u32>| async move {
+        co.yield_(1).await;
+        PendingOnce(false).await;
+        co.yield_(2).await;
+    });
+    assert_eq!(g.next(), Some(1));
+    let msg = panic_message(|| {
+        g.next();
+    });
+    assert!(msg.contains("awaited something other than its own"), "{msg}");
+    assert_eq!(g.next(), None);
+}
+
+#[test]
+fn an_outer_co_awaited_inside_an_inner_generator_panics() {
+    let mut outer = source(|outer_co: Co<String>| async move {
+        let inner = source(move |_inner_co: Co<u64>| async move {
+            // The outer generator's yield, awaited while the inner one is being polled: it would
+            // write a `String` into the inner frame's `u64` slot without the id check.
+            outer_co.yield_(String::from("wrong slot")).await;
+        });
+        for x in inner {
+            outer_co.yield_(x.to_string()).await;
+        }
+    });
+    let msg = panic_message(|| {
+        outer.next();
+    });
+    assert!(msg.contains("inside another generator's body"), "{msg}");
+    assert_eq!(outer.next(), None);
+}
+
+#[test]
+fn a_yield_polled_by_an_executor_panics() {
+    let mut escaped = None;
+    let mut g = source(|co: Co<u8>| {
+        escaped = Some(co);
+        async move {
+            co.yield_(1).await;
+        }
+    });
+    let co = escaped.take().unwrap();
+    let mut fut = pin!(co.yield_(9));
+    let mut cx = Context::from_waker(Waker::noop());
+    let msg = panic_message(|| {
+        let _ = fut.as_mut().poll(&mut cx);
+    });
+    assert!(msg.contains("polled outside its generator"), "{msg}");
+    // The generator itself is unaffected.
+    assert_eq!(g.next(), Some(1));
+}
+
+#[test]
+fn resuming_after_completion_returns_none() {
+    let mut g = source(|co: Co<u8>| async move {
+        co.yield_(1).await;
+    });
+    assert_eq!(g.next(), Some(1));
+    for _ in 0..3 {
+        assert_eq!(g.next(), None);
+    }
+}
+
+#[test]
+fn a_panicking_upstream_finishes_its_downstream_too() {
+    #[generator]
+    fn boom() -> Gen<u32> {
+        yield_!(1);
+        panic!("upstream boom");
+    }
+    #[generator]
+    fn passthrough(input: impl Iterator<Item = u32>) -> Gen<u32> {
+        for x in input {
+            yield_!(x);
+        }
+    }
+    let mut g = boom() | passthrough();
+    assert_eq!(g.next(), Some(1));
+    assert!(panic_message(|| {
+        g.next();
+    })
+    .contains("upstream boom"));
+    assert_eq!(g.next(), None);
+}
+
+#[test]
+fn a_dropped_waker_clone_is_inert() {
+    // A body may clone its waker (as real futures do); the clone must not keep the frame alive.
+    struct CloneWaker(Option<Waker>);
+    impl Future for CloneWaker {
+        type Output = ();
+        fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            self.0 = Some(cx.waker().clone());
+            cx.waker().wake_by_ref();
+            Poll::Ready(())
+        }
+    }
+    let mut g = source(|co: Co<u8>| async move {
+        let mut f = CloneWaker(None);
+        (&mut f).await;
+        co.yield_(1).await;
+        // Waking the clone after the poll that made it touches nothing.
+        f.0.take().unwrap().wake();
+        co.yield_(2).await;
+    });
+    assert_eq!(g.by_ref().collect::<Vec<_>>(), [1, 2]);
+}
+
+#[test]
+fn coroutine_push_pull_and_values() {
+    #[coro]
+    fn echo() -> Coro<u32, u32, u32> {
+        let mut last = 0;
+        let mut next = recv!();
+        while let Some(x) = next {
+            last = x;
+            next = recv!(x * 2);
+        }
+        last
+    }
+    let mut c = echo();
+    assert_eq!(c.ask(1).unwrap(), Some(2));
+    assert_eq!(c.ask(5).unwrap(), Some(10));
+    assert_eq!(c.close(), 5);
+}
+
+#[test]
+fn generators_of_heap_items_drop_everything_once() {
+    let mut g = pipe(0..5).map(|i| vec![i; 3]) | map(|v: Vec<i32>| v.into_iter().sum::<i32>());
+    assert_eq!(g.next(), Some(0));
+    drop(g);
+    #[generator]
+    fn strings(n: usize) -> Gen<String> {
+        let held = String::from("held across yields");
+        for i in 0..n {
+            yield_!(format!("{held} {i}"));
+        }
+    }
+    let mut s = strings(3);
+    assert_eq!(s.next().as_deref(), Some("held across yields 0"));
+    drop(s);
+    assert_eq!((strings(2) | collect::<Vec<_>>()).len(), 2);
+}
