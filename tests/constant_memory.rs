@@ -81,8 +81,9 @@ fn expected(n: u64) -> u64 {
 fn ten_million_items_through_five_stages_allocate_nothing_per_item() {
     let n = 10_000_000;
     let live_before = LIVE_BYTES.with(Cell::get);
-    let (allocs, total) =
-        allocations(|| upto(n) | not_div3() | doubled() | map(|x: u64| x + 1) | filter(|_: &u64| true) | sum());
+    let (allocs, total) = allocations(|| {
+        upto(n) | not_div3() | doubled() | map(|x: u64| x + 1) | filter(|_: &u64| true) | sum()
+    });
     assert_eq!(total, expected(n));
     assert_eq!(allocs, 0, "a pipeline consumed by value allocates nothing");
     assert_eq!(LIVE_BYTES.with(Cell::get), live_before);
@@ -91,7 +92,8 @@ fn ten_million_items_through_five_stages_allocate_nothing_per_item() {
     for n in [10, n] {
         let (allocs, total) = allocations(|| {
             let mut total = 0;
-            for x in upto(n) | not_div3() | doubled() | map(|x: u64| x + 1) | filter(|_: &u64| true) {
+            for x in upto(n) | not_div3() | doubled() | map(|x: u64| x + 1) | filter(|_: &u64| true)
+            {
                 total += x;
             }
             total
@@ -113,6 +115,9 @@ fn ten_million_items_through_five_stages_allocate_nothing_per_item() {
 
     // Pushed through stage generators into a coroutine: the pushed stages each pin once.
     let (allocs, total) = allocations(|| pipe(0..n) | (not_div3() | doubled() | summer()));
-    assert_eq!(total, (0..n).filter(|x| x % 3 != 0).map(|x| x * 2).sum::<u64>());
+    assert_eq!(
+        total,
+        (0..n).filter(|x| x % 3 != 0).map(|x| x * 2).sum::<u64>()
+    );
     assert_eq!(allocs, 3);
 }

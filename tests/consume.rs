@@ -67,7 +67,10 @@ fn send_after_the_end_hands_the_value_back() {
     let err = c.send("c".into()).unwrap_err();
     assert_eq!(err.into_inner(), "c");
     assert_eq!(format!("{:?}", SendError("x")), "SendError { .. }");
-    assert_eq!(SendError("x").to_string(), "consumer has ended; value \"x\" was not delivered");
+    assert_eq!(
+        SendError("x").to_string(),
+        "consumer has ended; value \"x\" was not delivered"
+    );
     assert_eq!(c.close(), ["a", "b"]);
 }
 
@@ -174,7 +177,10 @@ fn a_coroutine_is_a_pipe_sink() {
     let lines = ["a python", "b", "c python"].map(String::from);
     assert_eq!(pipe(lines.clone()) | summer_of_lengths(), 17);
     let out = Rc::new(RefCell::new(Vec::new()));
-    assert_eq!(pipe(lines) | matching("python", printer(Rc::clone(&out))), 2);
+    assert_eq!(
+        pipe(lines) | matching("python", printer(Rc::clone(&out))),
+        2
+    );
     assert_eq!(out.borrow().len(), 2);
 }
 
@@ -190,10 +196,16 @@ fn summer_of_lengths() -> Coro<String, usize> {
 #[test]
 fn a_pipe_stops_pulling_when_the_coroutine_ends() {
     let pulled = Cell::new(0);
-    let got = pipe(0..100).inspect(|_| pulled.set(pulled.get() + 1)).map(|x| x.to_string())
+    let got = pipe(0..100)
+        .inspect(|_| pulled.set(pulled.get() + 1))
+        .map(|x| x.to_string())
         | first_two();
     assert_eq!(got, ["0", "1"]);
-    assert_eq!(pulled.get(), 2, "nothing is pulled after the coroutine ended");
+    assert_eq!(
+        pulled.get(),
+        2,
+        "nothing is pulled after the coroutine ended"
+    );
 }
 
 #[test]

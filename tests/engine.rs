@@ -13,7 +13,10 @@ fn panic_message(f: impl FnOnce()) -> String {
     let err = catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");
     match err.downcast::<String>() {
         Ok(s) => *s,
-        Err(err) => err.downcast_ref::<&str>().map(|s| s.to_string()).unwrap_or_default(),
+        Err(err) => err
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -42,7 +45,10 @@ fn awaiting_a_foreign_future_panics_and_finishes_the_generator() {
     let msg = panic_message(|| {
         g.next();
     });
-    assert!(msg.contains("awaited something other than its own"), "{msg}");
+    assert!(
+        msg.contains("awaited something other than its own"),
+        "{msg}"
+    );
     assert_eq!(g.next(), None);
 }
 
@@ -111,10 +117,12 @@ fn a_panicking_upstream_finishes_its_downstream_too() {
     }
     let mut g = boom() | passthrough();
     assert_eq!(g.next(), Some(1));
-    assert!(panic_message(|| {
-        g.next();
-    })
-    .contains("upstream boom"));
+    assert!(
+        panic_message(|| {
+            g.next();
+        })
+        .contains("upstream boom")
+    );
     assert_eq!(g.next(), None);
 }
 

@@ -33,7 +33,10 @@ fn pairs(mut input: impl Iterator<Item = u32>) -> Gen<(u32, u32)> {
 }
 
 #[generator]
-fn header_then_rest(#[upstream] lines: impl Iterator<Item = String>, title: &'static str) -> Gen<String> {
+fn header_then_rest(
+    #[upstream] lines: impl Iterator<Item = String>,
+    title: &'static str,
+) -> Gen<String> {
     yield_!(title.to_string());
     yield_from!(lines);
 }
@@ -56,10 +59,16 @@ fn zip2(a: impl Iterator<Item = u32>, b: impl Iterator<Item = u32>) -> Gen<(u32,
 
 #[test]
 fn producer_stage_sink() {
-    assert_eq!(numbers(10) | evens() | collect::<Vec<_>>(), [2, 4, 6, 8, 10]);
+    assert_eq!(
+        numbers(10) | evens() | collect::<Vec<_>>(),
+        [2, 4, 6, 8, 10]
+    );
     assert_eq!(numbers(10) | evens() | sum(), 30);
     assert_eq!(numbers(5) | pairs() | collect::<Vec<_>>(), [(1, 2), (3, 4)]);
-    assert_eq!(numbers(3) | repeat_each(2) | collect::<Vec<_>>(), [1, 1, 2, 2, 3, 3]);
+    assert_eq!(
+        numbers(3) | repeat_each(2) | collect::<Vec<_>>(),
+        [1, 1, 2, 2, 3, 3]
+    );
     let titled = pipe(["a", "b"].map(String::from)) | header_then_rest("T") | collect::<Vec<_>>();
     assert_eq!(titled, ["T", "a", "b"]);
     assert_eq!(zip2(1..=3, 10..) | count(), 3);
@@ -94,7 +103,11 @@ fn a_stage_piped_into_a_sink_is_a_sink() {
     first.send(1).unwrap();
     first.send(2).unwrap();
     assert!(first.is_done());
-    assert_eq!(first.send(3).unwrap_err().into_inner(), 3, "the value comes back");
+    assert_eq!(
+        first.send(3).unwrap_err().into_inner(),
+        3,
+        "the value comes back"
+    );
     assert_eq!(first.close(), [1, 2]);
 }
 
@@ -104,7 +117,11 @@ fn a_pushed_stage_generator_hands_back_what_it_did_not_take() {
     s.send(1).unwrap();
     s.send(2).unwrap();
     s.send(3).unwrap();
-    assert_eq!(s.close(), [(1, 2)], "an unpaired last item is dropped by the body itself");
+    assert_eq!(
+        s.close(),
+        [(1, 2)],
+        "an unpaired last item is dropped by the body itself"
+    );
 
     let mut firsts = (evens() | take(1)) | collect::<Vec<_>>();
     firsts.send(2).unwrap();
@@ -115,22 +132,41 @@ fn a_pushed_stage_generator_hands_back_what_it_did_not_take() {
 #[test]
 fn built_in_stages() {
     assert_eq!(pipe(1..=4) | map(|x: i32| x * x) | sum(), 30);
-    assert_eq!(pipe(1..=6) | filter(|x: &i32| x % 3 == 0) | collect::<Vec<_>>(), [3, 6]);
-    assert_eq!(pipe(["1", "a", "3"]) | filter_map(|s: &str| s.parse::<u8>().ok()) | sum(), 4);
+    assert_eq!(
+        pipe(1..=6) | filter(|x: &i32| x % 3 == 0) | collect::<Vec<_>>(),
+        [3, 6]
+    );
+    assert_eq!(
+        pipe(["1", "a", "3"]) | filter_map(|s: &str| s.parse::<u8>().ok()) | sum(),
+        4
+    );
     assert_eq!(pipe(1..) | take(3) | collect::<Vec<u32>>(), [1, 2, 3]);
     assert_eq!(pipe(1..=5) | skip(3) | collect::<Vec<_>>(), [4, 5]);
     assert_eq!(pipe(1..) | take_while(|x: &u32| *x < 4) | sum(), 6);
-    assert_eq!(pipe(["a", "b"]) | enumerate() | collect::<Vec<_>>(), [(0, "a"), (1, "b")]);
-    assert_eq!(pipe([1, 2]) | flat_map(|x: u32| vec![x; x as usize]) | collect::<Vec<_>>(), [1, 2, 2]);
+    assert_eq!(
+        pipe(["a", "b"]) | enumerate() | collect::<Vec<_>>(),
+        [(0, "a"), (1, "b")]
+    );
+    assert_eq!(
+        pipe([1, 2]) | flat_map(|x: u32| vec![x; x as usize]) | collect::<Vec<_>>(),
+        [1, 2, 2]
+    );
     let seen = Cell::new(0);
-    assert_eq!(pipe(1..=3) | inspect(|_: &i32| seen.set(seen.get() + 1)) | count(), 3);
+    assert_eq!(
+        pipe(1..=3) | inspect(|_: &i32| seen.set(seen.get() + 1)) | count(),
+        3
+    );
     assert_eq!(seen.get(), 3);
 }
 
 #[test]
 fn built_in_stages_pushed() {
-    let mut s = map(|x: u32| x + 1) | filter(|x: &u32| x % 2 == 0) | skip(1) | enumerate()
-        | flat_map(|(i, x): (usize, u32)| [i as u32, x]) | collect::<Vec<_>>();
+    let mut s = map(|x: u32| x + 1)
+        | filter(|x: &u32| x % 2 == 0)
+        | skip(1)
+        | enumerate()
+        | flat_map(|(i, x): (usize, u32)| [i as u32, x])
+        | collect::<Vec<_>>();
     for x in 0..6 {
         s.send(x).unwrap();
     }
@@ -147,9 +183,16 @@ fn built_in_stages_pushed() {
 fn closure_methods_infer_argument_types() {
     let got = numbers(10).map(|x| x * 3).filter(|x| x % 2 == 0).take(2) | collect::<Vec<_>>();
     assert_eq!(got, [6, 12]);
-    let via_stage = evens().map(|x| x + 1).filter_map(|x| (x > 3).then_some(x)).enumerate();
+    let via_stage = evens()
+        .map(|x| x + 1)
+        .filter_map(|x| (x > 3).then_some(x))
+        .enumerate();
     assert_eq!(via_stage.over(1..=6).collect::<Vec<_>>(), [(0, 5), (1, 7)]);
-    let flat = numbers(2).flat_map(|x| 0..x).skip(1).take_while(|x| *x < 5).inspect(|_| {});
+    let flat = numbers(2)
+        .flat_map(|x| 0..x)
+        .skip(1)
+        .take_while(|x| *x < 5)
+        .inspect(|_| {});
     assert_eq!(flat | collect::<Vec<_>>(), [0, 1]);
 }
 
@@ -163,7 +206,10 @@ fn built_in_sinks() {
     assert_eq!(numbers(0) | last(), None);
     assert_eq!(pipe([3, 1, 2]) | sinks::min(), Some(1));
     assert_eq!(pipe([3, 1, 2]) | sinks::max(), Some(3));
-    assert_eq!(pipe(["b", "a"]) | fold(String::new(), |a: String, s: &str| a + s), "ba");
+    assert_eq!(
+        pipe(["b", "a"]) | fold(String::new(), |a: String, s: &str| a + s),
+        "ba"
+    );
     let mut out = Vec::new();
     numbers(2) | for_each(|x: u32| out.push(x));
     assert_eq!(out, [1, 2]);
@@ -185,8 +231,16 @@ fn min_and_max_keep_std_tie_rules() {
         }
     }
     let keyed = || pipe(items.map(|(k, c)| ByKey(k, c)));
-    assert_eq!(keyed() | sinks::min(), Some(ByKey(0, 'b')), "first of the smallest");
-    assert_eq!(keyed() | sinks::max(), Some(ByKey(1, 'c')), "last of the largest");
+    assert_eq!(
+        keyed() | sinks::min(),
+        Some(ByKey(0, 'b')),
+        "first of the smallest"
+    );
+    assert_eq!(
+        keyed() | sinks::max(),
+        Some(ByKey(1, 'c')),
+        "last of the largest"
+    );
 }
 
 #[test]
@@ -227,9 +281,19 @@ fn failing_after(n: u32) -> Gen<u32, Result<(), String>> {
 
 #[test]
 fn a_fallible_head_makes_every_sink_return_a_result() {
-    assert_eq!(failing_after(3) | count(), Err("failed after 3".to_string()));
-    assert_eq!(failing_after(3) | evens() | sum(), Err("failed after 3".to_string()));
-    assert_eq!(failing_after(10) | take(2) | count(), Ok(2), "stopped before the failure");
+    assert_eq!(
+        failing_after(3) | count(),
+        Err("failed after 3".to_string())
+    );
+    assert_eq!(
+        failing_after(3) | evens() | sum(),
+        Err("failed after 3".to_string())
+    );
+    assert_eq!(
+        failing_after(10) | take(2) | count(),
+        Ok(2),
+        "stopped before the failure"
+    );
 }
 
 #[test]
@@ -259,9 +323,14 @@ fn boxed_sinks_are_sinks() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "10 million items")]
 fn ten_million_items_through_five_stages() {
     let n = 10_000_000u64;
-    let total = pipe(0..n).map(|x| x + 1).filter(|x| x % 3 != 0).map(|x| x * 2).take(n as usize)
+    let total = pipe(0..n)
+        .map(|x| x + 1)
+        .filter(|x| x % 3 != 0)
+        .map(|x| x * 2)
+        .take(n as usize)
         | enumerate()
         | count();
     assert_eq!(total as u64, n - n / 3);

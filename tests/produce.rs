@@ -96,7 +96,9 @@ impl Inventory {
 
 #[test]
 fn methods_borrow_self() {
-    let inv = Inventory { items: vec![("apples", 3), ("pears", 0), ("plums", 5)] };
+    let inv = Inventory {
+        items: vec![("apples", 3), ("pears", 0), ("plums", 5)],
+    };
     assert_eq!(inv.in_stock(1).collect::<Vec<_>>(), ["apples", "plums"]);
 }
 
@@ -113,7 +115,10 @@ fn until_negative(values: Vec<i32>) -> Gen<i32> {
 
 #[test]
 fn early_return_match_and_continue() {
-    assert_eq!(until_negative(vec![1, 0, 2, -1, 3]).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(
+        until_negative(vec![1, 0, 2, -1, 3]).collect::<Vec<_>>(),
+        [1, 2]
+    );
 }
 
 #[generator]
@@ -271,7 +276,12 @@ fn send_bodies_make_send_generators_that_move_to_threads() {
     // Also after `next()` has pinned it on the heap.
     let mut g = countdown(3);
     assert_eq!(g.next(), Some(3));
-    assert_eq!(std::thread::spawn(move || g.collect::<Vec<_>>()).join().unwrap(), [2, 1]);
+    assert_eq!(
+        std::thread::spawn(move || g.collect::<Vec<_>>())
+            .join()
+            .unwrap(),
+        [2, 1]
+    );
 }
 
 #[generator]

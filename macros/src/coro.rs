@@ -36,15 +36,25 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 fn expand_fn(func: &mut ItemFn) -> syn::Result<TokenStream> {
-    args::check_plain_fn(&func.sig, "a #[coro] fn")?;
     let declared = args::declared(&func.sig, "Coro", 3)?;
 
+    // From here on an error still lets us emit the function with its real signature.
+    let mut errors = Vec::new();
+    if let Err(e) = args::check_plain_fn(&func.sig, "a #[coro] fn") {
+        errors.push(e);
+        func.sig.asyncness = None;
+        func.sig.constness = None;
+    }
     let mut rewriter = Rewriter::new(Kind::Coro, None);
     rewriter.visit_block_mut(&mut func.block);
-    let body_errors = combine(rewriter.errors).map(|e| {
+    errors.extend(rewriter.errors);
+    let body_errors = combine(errors).map(|e| {
         func.block = Box::new(syn::parse_quote!({ ::core::unreachable!() }));
         e.to_compile_error()
     });
+    let quiet = body_errors
+        .as_ref()
+        .map(|_| quote!(#[allow(unused_variables, unused_mut)]));
 
     let unit: Type = syn::parse_quote!(());
     let input = &declared.types[0];
@@ -91,6 +101,7 @@ fn expand_fn(func: &mut ItemFn) -> syn::Result<TokenStream> {
     Ok(quote! {
         #body_errors
         #(#attrs)*
+        #quiet
         #[allow(unreachable_code)]
         #vis #unsafety #abi fn #ident #generics (#inputs) -> #output #where_clause {
             #call

@@ -48,7 +48,6 @@ fn with_error(item: TokenStream, e: syn::Error) -> TokenStream {
 
 fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
     let source_only = parse_args(args)?;
-    args::check_plain_fn(&func.sig, "a #[generator] fn")?;
     let declared = args::declared(&func.sig, "Gen", 2)?;
     let upstream = if source_only {
         None
@@ -56,14 +55,35 @@ fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
         args::take_upstream(&mut func.sig)?
     };
 
+    // From here on an error still lets us emit the function with its real signature and an
+    // unreachable body, so callers see no second error.
+    let mut errors = Vec::new();
+    if let Err(e) = args::check_plain_fn(&func.sig, "a #[generator] fn") {
+        errors.push(e);
+        func.sig.asyncness = None;
+        func.sig.constness = None;
+    }
+    if upstream.is_some() {
+        if declared.erasure != Erasure::Opaque {
+            errors.push(syn::Error::new_spanned(
+                &declared.written,
+                "a stage returns `Gen<T>`; erase the pipeline it is used in instead",
+            ));
+        }
+        if let Some(ret) = declared.types.get(1) {
+            errors.push(syn::Error::new_spanned(
+                ret,
+                "a stage's body returns `()`: its pipeline's outcome is its source's",
+            ));
+        }
+    }
     let mut rewriter = Rewriter::new(Kind::Generator, upstream.as_ref().map(|u| u.name.clone()));
     rewriter.visit_block_mut(&mut func.block);
-    // Errors in the body: still emit the function with its real signature, so callers see
-    // no second error.
-    let body_errors = combine(rewriter.errors).map(|e| {
+    errors.extend(rewriter.errors);
+    let errors = combine(errors).map(|e| e.to_compile_error());
+    if errors.is_some() {
         func.block = Box::new(syn::parse_quote!({ ::core::unreachable!() }));
-        e.to_compile_error()
-    });
+    }
 
     let co = co_ident();
     let item = &declared.types[0];
@@ -80,18 +100,6 @@ fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
             (source_type(&declared, item, ret), erase(&declared, call))
         }
         Some(up) => {
-            if declared.erasure != Erasure::Opaque {
-                return Err(syn::Error::new_spanned(
-                    &declared.written,
-                    "a stage returns `Gen<T>`; erase the pipeline it is used in instead",
-                ));
-            }
-            if declared.types.len() > 1 {
-                return Err(syn::Error::new_spanned(
-                    &declared.types[1],
-                    "a stage's body returns `()`: its pipeline's outcome is its source's",
-                ));
-            }
             let (name, input) = (&up.name, &up.item);
             let bound = args::lifetime_bound(&declared.lifetime);
             // The body future is the opaque part, not the stage: auto traits (`Send`) leak
@@ -114,6 +122,9 @@ fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
         }
     };
 
+    let quiet = errors
+        .as_ref()
+        .map(|_| quote!(#[allow(unused_variables, unused_mut)]));
     let ItemFn {
         attrs, vis, sig, ..
     } = &*func;
@@ -127,8 +138,9 @@ fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
         &sig.generics.where_clause,
     );
     Ok(quote! {
-        #body_errors
+        #errors
         #(#attrs)*
+        #quiet
         #[allow(unreachable_code)]
         #vis #constness #unsafety #abi fn #ident #generics (#inputs) -> #output #where_clause {
             #call

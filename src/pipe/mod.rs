@@ -176,7 +176,9 @@ impl<S: Pull> Gen<S> {
         let mut sink = sink;
         self.drive(|mut stage| {
             while !sink.is_done() {
-                let Some(item) = stage.as_mut().pull() else { break };
+                let Some(item) = stage.as_mut().pull() else {
+                    break;
+                };
                 if sink.send(item).is_err() {
                     break;
                 }

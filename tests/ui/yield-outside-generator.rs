@@ -1,0 +1,5 @@
+use genpipe::prelude::*;
+
+fn main() {
+    yield_!(1);
+}
