@@ -54,7 +54,7 @@ fn expand_fn(func: &mut ItemFn) -> syn::Result<TokenStream> {
     });
     let quiet = body_errors
         .as_ref()
-        .map(|_| quote!(#[allow(unused_variables, unused_mut)]));
+        .map(|_| quote!(#[allow(unused_variables, unused_mut, unreachable_code)]));
 
     let unit: Type = syn::parse_quote!(());
     let input = &declared.types[0];
@@ -102,7 +102,6 @@ fn expand_fn(func: &mut ItemFn) -> syn::Result<TokenStream> {
         #body_errors
         #(#attrs)*
         #quiet
-        #[allow(unreachable_code)]
         #vis #unsafety #abi fn #ident #generics (#inputs) -> #output #where_clause {
             #call
         }

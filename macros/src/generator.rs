@@ -124,7 +124,7 @@ fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
 
     let quiet = errors
         .as_ref()
-        .map(|_| quote!(#[allow(unused_variables, unused_mut)]));
+        .map(|_| quote!(#[allow(unused_variables, unused_mut, unreachable_code)]));
     let ItemFn {
         attrs, vis, sig, ..
     } = &*func;
@@ -141,7 +141,6 @@ fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
         #errors
         #(#attrs)*
         #quiet
-        #[allow(unreachable_code)]
         #vis #constness #unsafety #abi fn #ident #generics (#inputs) -> #output #where_clause {
             #call
         }

@@ -1,1 +1,159 @@
-use super::*;
+//! Expansion snapshots: `expand` → `prettyplease` → insta. Review changes with
+//! `cargo insta review` (or `INSTA_UPDATE=always cargo test -p genpipe-macros` and read the diff).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+fn pretty(tokens: TokenStream) -> String {
+    match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(file) => prettyplease::unparse(&file),
+        // Error output (`compile_error!` plus the item) is not always a parseable file.
+        Err(_) => tokens.to_string(),
+    }
+}
+
+fn generator(args: TokenStream, item: TokenStream) -> String {
+    pretty(crate::generator::expand(args, item))
+}
+
+fn coro(item: TokenStream) -> String {
+    pretty(crate::coro::expand(TokenStream::new(), item))
+}
+
+#[test]
+fn source_generator() {
+    insta::assert_snapshot!(generator(
+        quote!(),
+        quote! {
+            /// Counts down.
+            pub fn countdown(n: u32) -> Gen<u32> {
+                for i in (1..=n).rev() {
+                    yield_!(i);
+                }
+            }
+        }
+    ));
+}
+
+#[test]
+fn borrowing_generator_with_return_value() {
+    insta::assert_snapshot!(generator(
+        quote!(),
+        quote! {
+            fn words<'a>(text: &'a str) -> Gen<'a, &'a str, usize> {
+                let mut n = 0;
+                for w in text.split_whitespace() {
+                    n += 1;
+                    yield_!(w);
+                }
+                n
+            }
+        }
+    ));
+}
+
+#[test]
+fn stage_generator() {
+    insta::assert_snapshot!(generator(
+        quote!(),
+        quote! {
+            fn pairs(mut input: impl Iterator<Item = u32>) -> Gen<(u32, u32)> {
+                'outer: for a in input {
+                    while let Some(b) = input.next() {
+                        yield_!((a, b));
+                        continue 'outer;
+                    }
+                }
+                yield_from!(input);
+            }
+        }
+    ));
+}
+
+#[test]
+fn source_opt_out_keeps_iterator_parameters() {
+    insta::assert_snapshot!(generator(
+        quote!(source),
+        quote! {
+            fn zip2(a: impl Iterator<Item = u32>, b: impl Iterator<Item = u32>) -> Gen<(u32, u32)> {
+                yield_from!(a.zip(b));
+            }
+        }
+    ));
+}
+
+#[test]
+fn recursive_boxed_generator() {
+    insta::assert_snapshot!(generator(
+        quote!(),
+        quote! {
+            fn leaves<'a>(tree: &'a Tree) -> BoxGen<'a, u32> {
+                for child in &tree.children {
+                    yield_from!(leaves(child));
+                }
+                yield_!(tree.value);
+            }
+        }
+    ));
+}
+
+#[test]
+fn yield_inside_another_macro() {
+    insta::assert_snapshot!(generator(
+        quote!(),
+        quote! {
+            fn logged() -> Gen<u8> {
+                println!("{:?}", yield_!(1));
+            }
+        }
+    ));
+}
+
+#[test]
+fn two_way_coroutine() {
+    insta::assert_snapshot!(coro(quote! {
+        fn averager() -> Coro<f64, (), f64> {
+            let (mut total, mut n) = (0.0, 0.0);
+            let mut next = recv!();
+            while let Some(x) = next {
+                total += x;
+                n += 1.0;
+                next = recv!(total / n);
+            }
+        }
+    }));
+}
+
+#[test]
+fn error_yield_in_closure_keeps_the_signature() {
+    insta::assert_snapshot!(generator(
+        quote!(),
+        quote! {
+            fn bad(v: Vec<u8>) -> Gen<u8> {
+                v.iter().for_each(|x| { yield_!(*x); });
+            }
+        }
+    ));
+}
+
+#[test]
+fn error_bad_return_type() {
+    insta::assert_snapshot!(generator(
+        quote!(),
+        quote! {
+            fn bad() -> Vec<u8> {
+                yield_!(1);
+            }
+        }
+    ));
+}
+
+#[test]
+fn error_unknown_option() {
+    insta::assert_snapshot!(generator(
+        quote!(lazy),
+        quote! {
+            fn bad() -> Gen<u8> {}
+        }
+    ));
+}
