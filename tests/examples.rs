@@ -1,0 +1,44 @@
+//! The examples print exactly what their docs say.
+
+use std::process::Command;
+
+fn run_example(name: &str, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--example", name, "--"])
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo runs");
+    assert!(out.status.success(), "{name} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn countdown() {
+    assert_eq!(
+        run_example("countdown", &["3"]),
+        "Nothing has run yet: generators are lazy\nStarting to count from 3\n\
+         Counting down 3\nCounting down 2\nCounting down 1\nDone!\n"
+    );
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn countdown_coroutine() {
+    assert_eq!(
+        run_example("countdown_coroutine", &[]),
+        "T-minus 5\nT-minus 4\nT-minus 3\nT-minus 2\nT-minus 1\nKaboom!\n(launched)\n"
+    );
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn pipes() {
+    let out = run_example("pipes", &[]);
+    let pull = "pull:\n  python generators are lazy\n  a python coroutine receives values\n  2 lines\n";
+    let push = "push:\n  python generators are lazy\n  a python coroutine receives values\n";
+    assert!(out.starts_with(pull), "{out}");
+    assert!(out.contains(push), "{out}");
+    assert!(out.ends_with("  4 lines printed\n"), "{out}");
+}
