@@ -14,7 +14,10 @@ fn countdown(n: u32) -> Gen<u32> {
 }
 
 fn main() {
-    let n = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(5);
+    let n = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(5);
     let mut c = countdown(n);
     println!("Nothing has run yet: generators are lazy");
     for i in &mut c {

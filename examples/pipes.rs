@@ -59,7 +59,9 @@ fn main() {
     println!("push:");
     let mut pipeline = grep_to("python", printer("  "));
     for line in TEXT.lines() {
-        pipeline.send(line.to_string()).expect("the pipeline is open");
+        pipeline
+            .send(line.to_string())
+            .expect("the pipeline is open");
     }
     pipeline.close();
 

@@ -258,6 +258,7 @@ impl<S: Pull> Pull for Gen<S> {
         // SAFETY: `Gen` never moves its stage out once pinned: `Unpinned(s)` is pinned
         // structurally here, `Pinned` is already on the heap.
         match unsafe { &mut self.get_unchecked_mut().state } {
+            // SAFETY: see above; `s` lives inside the pinned `Gen` and is never moved out.
             State::Unpinned(s) => unsafe { Pin::new_unchecked(s) }.pull(),
             State::Pinned(b) => b.as_mut().pull(),
         }
@@ -266,6 +267,7 @@ impl<S: Pull> Pull for Gen<S> {
     fn take_return(self: Pin<&mut Self>) -> Option<S::Return> {
         // SAFETY: as in `pull`.
         match unsafe { &mut self.get_unchecked_mut().state } {
+            // SAFETY: as in `pull`.
             State::Unpinned(s) => unsafe { Pin::new_unchecked(s) }.take_return(),
             State::Pinned(b) => b.as_mut().take_return(),
         }

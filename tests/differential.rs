@@ -34,7 +34,11 @@ fn collatz(mut x: u64) -> Gen<u64> {
         if x <= 1 {
             return;
         }
-        x = if x % 2 == 0 { x / 2 } else { 3 * x + 1 };
+        x = if x.is_multiple_of(2) {
+            x / 2
+        } else {
+            3 * x + 1
+        };
     }
 }
 fn collatz_ga(x: u64) -> Vec<u64> {
@@ -45,7 +49,11 @@ fn collatz_ga(x: u64) -> Vec<u64> {
             if x <= 1 {
                 return;
             }
-            x = if x % 2 == 0 { x / 2 } else { 3 * x + 1 };
+            x = if x.is_multiple_of(2) {
+                x / 2
+            } else {
+                3 * x + 1
+            };
         }
     })
     .into_iter()
@@ -95,7 +103,7 @@ fn run_lengths_ga(input: Vec<u8>) -> Vec<(u8, usize)> {
 #[generator]
 fn divisors(n: u32) -> Gen<u32> {
     for d in 1..=n {
-        if n % d == 0 {
+        if n.is_multiple_of(d) {
             yield_!(d);
         }
     }
@@ -157,7 +165,10 @@ fn window_sums_ga(input: Vec<i64>, width: usize) -> Vec<i64> {
 fn fixed_cases() {
     assert_eq!(fib(50).collect::<Vec<_>>(), fib_ga(50));
     assert_eq!(collatz(27).collect::<Vec<_>>(), collatz_ga(27));
-    assert_eq!(numbers_and_divisors(12) | collect::<Vec<_>>(), numbers_and_divisors_ga(12));
+    assert_eq!(
+        numbers_and_divisors(12) | collect::<Vec<_>>(),
+        numbers_and_divisors_ga(12)
+    );
 }
 
 proptest! {

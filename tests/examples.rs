@@ -9,7 +9,11 @@ fn run_example(name: &str, args: &[&str]) -> String {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo runs");
-    assert!(out.status.success(), "{name} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{name} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
@@ -36,7 +40,8 @@ fn countdown_coroutine() {
 #[cfg_attr(miri, ignore = "runs cargo")]
 fn pipes() {
     let out = run_example("pipes", &[]);
-    let pull = "pull:\n  python generators are lazy\n  a python coroutine receives values\n  2 lines\n";
+    let pull =
+        "pull:\n  python generators are lazy\n  a python coroutine receives values\n  2 lines\n";
     let push = "push:\n  python generators are lazy\n  a python coroutine receives values\n";
     assert!(out.starts_with(pull), "{out}");
     assert!(out.contains(push), "{out}");

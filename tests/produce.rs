@@ -351,7 +351,7 @@ fn std_adapters_work_through_next() {
     assert!(countdown(4).any(|x| x == 2));
     assert_eq!(countdown(4).position(|x| x == 1), Some(3));
     assert_eq!(countdown(4).last(), Some(1));
-    assert_eq!(countdown(4).fold(0, |a, x| a + x), 10);
+    assert_eq!(countdown(4).sum::<u32>(), 10);
     assert_eq!(countdown(4).max(), Some(4));
 }
 

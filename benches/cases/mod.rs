@@ -205,7 +205,7 @@ pub fn push_closure(n: u64) -> u64 {
     let mut total = 0;
     let mut consume = |x: u64| {
         let t = x * 3;
-        if t % 2 == 0 {
+        if t.is_multiple_of(2) {
             total += t;
         }
     };
@@ -259,8 +259,11 @@ pub fn push_genawaiter_rc(n: u64) -> u64 {
     }
 }
 
-/// Every case: (group, name, function).
-pub const CASES: &[(&str, &str, fn(u64) -> u64)] = &[
+/// One case: (group, name, function of the item count).
+pub type Case = (&'static str, &'static str, fn(u64) -> u64);
+
+/// Every case.
+pub const CASES: &[Case] = &[
     ("chain3", "hand", hand),
     ("chain3", "genpipe", genpipe_chain),
     ("chain3", "genpipe_send", genpipe_send),

@@ -29,7 +29,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             func.attrs.retain(|a| !a.path().is_ident("coro"));
             func.sig.asyncness = None;
             func.sig.output = syn::ReturnType::Default;
-            func.block = Box::new(syn::parse_quote!({}));
+            *func.block = syn::parse_quote!({});
             quote!(#e #[allow(unused_variables, dead_code)] #func)
         }
     }
@@ -49,7 +49,7 @@ fn expand_fn(func: &mut ItemFn) -> syn::Result<TokenStream> {
     rewriter.visit_block_mut(&mut func.block);
     errors.extend(rewriter.errors);
     let body_errors = combine(errors).map(|e| {
-        func.block = Box::new(syn::parse_quote!({ ::core::unreachable!() }));
+        *func.block = syn::parse_quote!({ ::core::unreachable!() });
         e.to_compile_error()
     });
     let quiet = body_errors

@@ -82,7 +82,7 @@ fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
     errors.extend(rewriter.errors);
     let errors = combine(errors).map(|e| e.to_compile_error());
     if errors.is_some() {
-        func.block = Box::new(syn::parse_quote!({ ::core::unreachable!() }));
+        *func.block = syn::parse_quote!({ ::core::unreachable!() });
     }
 
     let co = co_ident();
@@ -182,7 +182,7 @@ fn fallback(func: &ItemFn) -> TokenStream {
     func.sig.asyncness = None;
     func.sig.constness = None;
     func.sig.output = syn::ReturnType::Default;
-    func.block = Box::new(syn::parse_quote!({}));
+    *func.block = syn::parse_quote!({});
     let ItemFn {
         attrs,
         vis,

@@ -107,16 +107,16 @@ impl Rewriter {
                     );
                     return None;
                 }
-                if let Some(up) = &self.upstream {
-                    if is_just(&args, up) {
-                        return Some(quote_spanned!(span=> {
-                            while let ::core::option::Option::Some(__genpipe_item) =
-                                #up.__genpipe_next().await
-                            {
-                                #co.yield_(__genpipe_item).await;
-                            }
-                        }));
-                    }
+                if let Some(up) = &self.upstream
+                    && is_just(&args, up)
+                {
+                    return Some(quote_spanned!(span=> {
+                        while let ::core::option::Option::Some(__genpipe_item) =
+                            #up.__genpipe_next().await
+                        {
+                            #co.yield_(__genpipe_item).await;
+                        }
+                    }));
                 }
                 let args = self.rewrite_tokens(args);
                 Some(quote_spanned!(span=> {
@@ -167,31 +167,30 @@ impl Rewriter {
             // `name ! (..)` for one of our macros.
             if let (TokenTree::Ident(id), Some(TokenTree::Punct(bang)), Some(TokenTree::Group(g))) =
                 (&trees[i], trees.get(i + 1), trees.get(i + 2))
+                && bang.as_char() == '!'
             {
-                if bang.as_char() == '!' {
-                    let mac: Option<Macro> = syn::parse2(quote!(#id ! #g)).ok();
-                    if let Some((which, mac)) = mac.and_then(|m| Ours::of(&m).map(|w| (w, m))) {
-                        if let Some(expanded) = self.expand_ours(which, &mac) {
-                            out.push(TokenTree::Group(Group::new(Delimiter::None, expanded)));
-                        }
-                        i += 3;
-                        continue;
+                let mac: Option<Macro> = syn::parse2(quote!(#id ! #g)).ok();
+                if let Some((which, mac)) = mac.and_then(|m| Ours::of(&m).map(|w| (w, m))) {
+                    if let Some(expanded) = self.expand_ours(which, &mac) {
+                        out.push(TokenTree::Group(Group::new(Delimiter::None, expanded)));
                     }
+                    i += 3;
+                    continue;
                 }
             }
             // `input . next ( )` for the upstream.
-            if let Some(up) = &self.upstream {
-                if let TokenTree::Ident(id) = &trees[i] {
-                    if id == up && is_next_call(&trees[i + 1..]) {
-                        let up = up.clone();
-                        out.push(TokenTree::Group(Group::new(
-                            Delimiter::None,
-                            quote_spanned!(id.span()=> #up.__genpipe_next().await),
-                        )));
-                        i += 4;
-                        continue;
-                    }
-                }
+            if let Some(up) = &self.upstream
+                && let TokenTree::Ident(id) = &trees[i]
+                && id == up
+                && is_next_call(&trees[i + 1..])
+            {
+                let up = up.clone();
+                out.push(TokenTree::Group(Group::new(
+                    Delimiter::None,
+                    quote_spanned!(id.span()=> #up.__genpipe_next().await),
+                )));
+                i += 4;
+                continue;
             }
             match &trees[i] {
                 TokenTree::Group(g) => {

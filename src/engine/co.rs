@@ -123,10 +123,15 @@ fn poll_input<Y, In>(cx: &Context<'_>, id: u64, reply: Option<Y>) -> Poll<Option
         match (*frame).input.take() {
             Some(input) => Poll::Ready(Some(input)),
             None if (*frame).ended => Poll::Ready(None),
-            None => {
-                (*frame).mark = Mark::WantsInput;
-                Poll::Pending
-            }
+            None => match (*frame).pull {
+                // Pull mode: pull in place. The driver wrote `pull` for `up`'s real type, and
+                // the upstream is a field of the node being polled, disjoint from the body.
+                Some((pull, up)) => Poll::Ready(pull(up)),
+                None => {
+                    (*frame).mark = Mark::WantsInput;
+                    Poll::Pending
+                }
+            },
         }
     }
 }

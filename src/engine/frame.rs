@@ -25,7 +25,13 @@ pub(crate) struct Frame<Y, In> {
     pub(crate) input: Option<In>,
     /// The input has ended: `next()` returns `None`.
     pub(crate) ended: bool,
+    /// In pull mode, the upstream, erased, and the function that pulls it: `next()` pulls in
+    /// place without suspending. `None` in push mode.
+    pub(crate) pull: Option<(PullFn<In>, *mut ())>,
 }
+
+/// Pulls the next item from an erased upstream.
+pub(crate) type PullFn<In> = unsafe fn(*mut ()) -> Option<In>;
 
 /// What one resumption of a body produced.
 #[derive(Debug)]

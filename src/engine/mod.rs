@@ -2,9 +2,10 @@
 //! allocation per item.
 //!
 //! A body is an `async` block that receives a [`Co`]. `yield_!(x)` is `co.yield_(x).await`,
-//! `recv!()` and a stage's `for x in input` are `co.next().await`. The driver ([`Node::resume`])
-//! polls the body with a `Waker` whose data pointer is a [`Frame`](frame::Frame) on the driver's
-//! stack; the futures find the frame there, put the item in it, and return `Pending`.
+//! `recv!()` and a stage's `for x in input` are `co.next().await`. The driver (`Node::resume`)
+//! polls the body with a `Waker` whose data pointer is a frame on the driver's stack; the
+//! futures find the frame there, put the item in it, and return `Pending`. A stage's `next()`
+//! pulls its upstream in place through the frame; a coroutine's is fed by `send`.
 //!
 //! # Why our own engine
 //! genawaiter, the design this learns from, costs 12.5x a hand-written iterator on a 3-stage

@@ -235,10 +235,13 @@ impl<F: Future<Output = ()>, Y, In> StageOp for Detached<F, Y, In> {
     }
 }
 
+/// A stage body fed by `send`.
+type PushedNode<F, Y, In> = Node<PushSlot<In>, F, Y, In>;
+
 /// A `#[generator]` stage driven by `send`: each sent item resumes the body, whose yields go to
 /// the downstream sink. The body is pinned in one allocation, made when the sink is built.
 pub struct PushedGen<F: Future, Y, In, K> {
-    node: Pin<Box<Node<PushSlot<In>, F, Y, In>>>,
+    node: Pin<Box<PushedNode<F, Y, In>>>,
     down: K,
     ended: bool,
 }

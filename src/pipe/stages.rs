@@ -59,6 +59,7 @@ impl<U: Pull<Item = O::In>, O: Op> Pull for Adapt<U, O> {
     fn pull(self: Pin<&mut Self>) -> Option<O::Out> {
         // SAFETY: `up` is structurally pinned (never moved out); `op` is not pinned.
         let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: as above, `up` stays in place inside the pinned `Adapt`.
         let up = unsafe { Pin::new_unchecked(&mut this.up) };
         this.op.pull(up)
     }
