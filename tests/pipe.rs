@@ -162,7 +162,7 @@ fn built_in_stages() {
 #[test]
 fn built_in_stages_pushed() {
     let mut s = map(|x: u32| x + 1)
-        | filter(|x: &u32| x % 2 == 0)
+        | filter(|x: &u32| x.is_multiple_of(2))
         | skip(1)
         | enumerate()
         | flat_map(|(i, x): (usize, u32)| [i as u32, x])

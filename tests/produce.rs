@@ -64,9 +64,9 @@ fn borrows_arguments_with_lifetimes() {
 }
 
 #[generator]
-fn labelled<T: Display + Clone>(items: Vec<T>, prefix: impl Display) -> Gen<String>
+fn labelled<T>(items: Vec<T>, prefix: impl Display) -> Gen<String>
 where
-    T: PartialEq,
+    T: Display + Clone + PartialEq,
 {
     for item in items {
         yield_!(format!("{prefix}{item}"));

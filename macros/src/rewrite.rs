@@ -45,6 +45,14 @@ impl Ours {
     }
 }
 
+/// Statements every generator body starts with: the traits `yield_from!` dispatches through.
+pub(crate) fn body_preamble() -> TokenStream {
+    quote! {
+        #[allow(unused_imports)]
+        use ::genpipe::__private::{DelegateGen as _, DelegateIter as _};
+    }
+}
+
 /// The identifier of the body's `Co`.
 pub(crate) fn co_ident() -> Ident {
     Ident::new("__genpipe_co", Span::call_site())
@@ -110,22 +118,19 @@ impl Rewriter {
                 if let Some(up) = &self.upstream
                     && is_just(&args, up)
                 {
-                    return Some(quote_spanned!(span=> {
+                    return Some(quote_spanned!(span=>
                         while let ::core::option::Option::Some(__genpipe_item) =
                             #up.__genpipe_next().await
                         {
                             #co.yield_(__genpipe_item).await;
                         }
-                    }));
+                    ));
                 }
                 let args = self.rewrite_tokens(args);
-                Some(quote_spanned!(span=> {
-                    #[allow(unused_imports)]
-                    use ::genpipe::__private::{DelegateGen as _, DelegateIter as _};
-                    (&::genpipe::__private::Probe::new(#args))
-                        .delegate(#co)
-                        .await
-                }))
+                // The traits are in scope from the body's preamble (`body_preamble`).
+                Some(quote_spanned!(span=>
+                    (&::genpipe::__private::Probe::new(#args)).delegate(#co).await
+                ))
             }
             (Ours::Recv, Kind::Coro) => {
                 if args.is_empty() {
