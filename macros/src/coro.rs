@@ -98,9 +98,12 @@ fn expand_fn(func: &mut ItemFn) -> syn::Result<TokenStream> {
         &sig.inputs,
         &sig.generics.where_clause,
     );
+    // As for generators: lets the driver's codegen unit inline the body's poll.
+    let inline = (!attrs.iter().any(|a| a.path().is_ident("inline"))).then(|| quote!(#[inline]));
     Ok(quote! {
         #body_errors
         #(#attrs)*
+        #inline
         #quiet
         #vis #unsafety #abi fn #ident #generics (#inputs) -> #output #where_clause {
             #call

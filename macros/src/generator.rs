@@ -130,6 +130,10 @@ fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
     let quiet = errors
         .as_ref()
         .map(|_| quote!(#[allow(unused_variables, unused_mut, unreachable_code)]));
+    // The body's poll is compiled with its function; `#[inline]` lets every codegen unit (and
+    // crate) that drives the generator inline it, which the engine's speed depends on.
+    let inline =
+        (!func.attrs.iter().any(|a| a.path().is_ident("inline"))).then(|| quote!(#[inline]));
     let ItemFn {
         attrs, vis, sig, ..
     } = &*func;
@@ -145,6 +149,7 @@ fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
     Ok(quote! {
         #errors
         #(#attrs)*
+        #inline
         #quiet
         #vis #constness #unsafety #abi fn #ident #generics (#inputs) -> #output #where_clause {
             #call
