@@ -152,18 +152,15 @@ impl<F: Future, Reply, In> Resume for Node<PushSlot<In>, F, Reply, In> {
 
     #[inline]
     fn resume_with(mut self: Pin<&mut Self>, value: In) -> Result<Option<Reply>, SendError<In>> {
-        if self.is_done() {
-            return Err(SendError(value));
-        }
-        self.as_mut().up_mut().get_mut().value = Some(value);
+        let mut pending = Some(value);
         let mut reply = None;
         loop {
-            match self.as_mut().resume() {
+            match self.as_mut().resume_with(&mut pending) {
                 Step::WantsInput(r) => return Ok(r.or(reply)),
                 // A coroutine body does not yield; a reply left without waiting is kept.
                 Step::Yielded(r) => reply = Some(r),
                 Step::Done => {
-                    return match self.as_mut().up_mut().get_mut().value.take() {
+                    return match pending {
                         Some(untaken) => Err(SendError(untaken)),
                         None => Ok(reply),
                     };

@@ -128,6 +128,11 @@ pub mod prelude;
 #[path = "private.rs"]
 pub mod __private;
 
+// The README's quick start is compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use consume::{BoxCoro, BoxSink, Coro, LocalBoxCoro, Resume, SendError, Sink};
 pub use engine::{IterPull, Pull};
 pub use pipe::{Outcome, PipeRhs, Stage, StageOp, StageSink};

@@ -115,6 +115,13 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
     /// Runs the body until it yields, waits for input it cannot get, or returns.
     #[inline(always)]
     pub(crate) fn resume(self: Pin<&mut Self>) -> Step<Y> {
+        self.resume_with(&mut None)
+    }
+
+    /// Like `resume`, handing the body `pushed` as its next input (push mode). What the body
+    /// did not take is left in `pushed`.
+    #[inline(always)]
+    pub(crate) fn resume_with(self: Pin<&mut Self>, pushed: &mut Option<In>) -> Step<Y> {
         // SAFETY: nothing is moved out of `this`: `body` and `up` are only used pinned in place
         // (structural pinning), the other fields are plain data.
         let this = unsafe { self.get_unchecked_mut() };
@@ -134,7 +141,10 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
             ended: false,
             pull: U::PULL.map(|pull| (pull, up.cast())),
         };
-        if this.waiting && !feed(up, &mut frame) {
+        if pushed.is_some() {
+            // Straight into the frame: no copy through the upstream.
+            frame.input = pushed.take();
+        } else if this.waiting && !feed(up, &mut frame) {
             return Step::WantsInput(None);
         }
         let fuse = PanicFuse(&mut this.done);
@@ -156,12 +166,14 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
                     mem::forget(fuse);
                     this.done = true;
                     this.ret = Some(ret);
+                    *pushed = frame.input.take();
                     return Step::Done;
                 }
                 Poll::Pending => match frame.mark {
                     Mark::Yielded => {
                         mem::forget(fuse);
                         this.waiting = false;
+                        *pushed = frame.input.take();
                         return match frame.slot.take() {
                             Some(item) => Step::Yielded(item),
                             None => unreachable!("genpipe: a yield left no item"),

@@ -255,10 +255,11 @@ impl<F: Future, Y, In, K> fmt::Debug for PushedGen<F, Y, In, K> {
 }
 
 impl<F: Future<Output = ()>, Y, In, K: Sink<Y>> PushedGen<F, Y, In, K> {
-    /// Resumes the body until it wants input or ends, forwarding its items.
-    fn run_body(&mut self) {
+    /// Resumes the body until it wants input or ends, forwarding its items; what the body did
+    /// not take of `pending` is left there.
+    fn run_body(&mut self, pending: &mut Option<In>) {
         loop {
-            match self.node.as_mut().resume() {
+            match self.node.as_mut().resume_with(pending) {
                 Step::Yielded(item) => {
                     if self.down.send(item).is_err() {
                         self.ended = true;
@@ -282,9 +283,9 @@ impl<F: Future<Output = ()>, Y, In, K: Sink<Y>> Sink<In> for PushedGen<F, Y, In,
         if self.ended {
             return Err(SendError(item));
         }
-        self.node.as_mut().up_mut().get_mut().value = Some(item);
-        self.run_body();
-        match self.node.as_mut().up_mut().get_mut().value.take() {
+        let mut pending = Some(item);
+        self.run_body(&mut pending);
+        match pending {
             Some(untaken) => Err(SendError(untaken)),
             None => Ok(()),
         }
@@ -297,7 +298,7 @@ impl<F: Future<Output = ()>, Y, In, K: Sink<Y>> Sink<In> for PushedGen<F, Y, In,
     fn close(mut self) -> K::Out {
         if !self.ended {
             self.node.as_mut().up_mut().get_mut().closed = true;
-            self.run_body();
+            self.run_body(&mut None);
         }
         self.down.close()
     }
