@@ -172,7 +172,12 @@ fn fixed_cases() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: if cfg!(miri) { 4 } else { 128 }, ..ProptestConfig::default() })]
+    // Under Miri: few cases, and no failure files (Miri isolates the file system).
+    #![proptest_config(if cfg!(miri) {
+        ProptestConfig { cases: 4, failure_persistence: None, ..ProptestConfig::default() }
+    } else {
+        ProptestConfig::with_cases(128)
+    })]
 
     #[test]
     fn fib_matches(n in 0usize..120) {
