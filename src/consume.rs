@@ -48,6 +48,15 @@ pub trait Sink<T> {
 }
 
 /// A type-erased sink, for a dynamic set of consumers.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+///
+/// let sinks: Vec<BoxSink<'_, u32, u32>> = vec![Box::new(sum()), Box::new(filter(|x: &u32| *x > 1) | sum())];
+/// let totals: Vec<u32> = sinks.into_iter().map(|s| pipe([1, 2, 3]) | s).collect();
+/// assert_eq!(totals, [6, 5]);
+/// ```
 pub type BoxSink<'a, T, Out> = Box<dyn Sink<T, Out = Out> + 'a>;
 
 impl<T, Out> Sink<T> for BoxSink<'_, T, Out> {
@@ -119,6 +128,31 @@ impl<T: fmt::Debug> std::error::Error for SendError<T> {}
 /// The pinned body behind a [`Coro`]: what `send`, `ask` and `close` drive.
 ///
 /// Users name it only through the `Coro<In, Out, Reply>` shorthand of `#[coro]` or [`BoxCoro`].
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::Resume;
+///
+/// #[coro]
+/// fn longest() -> Coro<String, usize> {
+///     let mut best = 0;
+///     while let Some(s) = recv!() {
+///         best = best.max(s.len());
+///     }
+///     best
+/// }
+///
+/// // Generic over any coroutine taking `String`s.
+/// fn feed<P: Resume<In = String> + ?Sized>(c: &mut Coro<P>, words: &[&str]) {
+///     for w in words {
+///         c.send(w.to_string()).unwrap();
+///     }
+/// }
+/// let mut c = longest();
+/// feed(&mut c, &["a", "abc", "ab"]);
+/// assert_eq!(c.close(), 3);
+/// ```
 pub trait Resume {
     /// What `send` takes.
     type In;
@@ -215,11 +249,13 @@ pub struct Coro<P: ?Sized> {
     body: Pin<Box<P>>,
 }
 
-/// A type-erased, `Send` coroutine. Made by [`Coro::boxed`].
+/// A type-erased, `Send` coroutine. Made by [`Coro::boxed`], which has the example; a
+/// `#[coro]` may also declare it as its return type.
 pub type BoxCoro<'a, In, Out, Reply = ()> =
     Coro<dyn Resume<In = In, Out = Out, Reply = Reply> + Send + 'a>;
 
-/// A type-erased coroutine that need not be `Send`. Made by [`Coro::boxed_local`].
+/// A type-erased coroutine that need not be `Send`. Made by [`Coro::boxed_local`], which has
+/// the example.
 pub type LocalBoxCoro<'a, In, Out, Reply = ()> =
     Coro<dyn Resume<In = In, Out = Out, Reply = Reply> + 'a>;
 

@@ -3,7 +3,6 @@
 //! Why public at all: proc-macro output is compiled in the user's crate, so everything it names
 //! must be reachable from there. `#[doc(hidden)]` keeps it out of the docs.
 
-use core::cell::Cell;
 use core::future::Future;
 use core::pin::pin;
 
@@ -45,9 +44,12 @@ where
 
 /// Holds the operand of `yield_from!` so method resolution can pick the generator form before
 /// the iterator form (autoref dispatch; a `Gen` is also an `IntoIterator`): the macro calls
-/// `(&Probe::new(x)).delegate(co)`; `DelegateGen` matches `&Probe<Gen<_>>` by value, `DelegateIter`
-/// only after one more autoref.
-pub struct Probe<T>(Cell<Option<T>>);
+/// `(&mut Probe::new(x)).delegate(co)`; `DelegateGen` matches `&mut Probe<Gen<_>>` by value,
+/// `DelegateIter` only after one more `&mut` autoref.
+///
+/// Why `&mut` and not a `Cell` behind `&`: the probe is a temporary that lives across the
+/// `.await`, and `&Cell<_>` is not `Send`, which made every delegating body `!Send`.
+pub struct Probe<T>(Option<T>);
 
 impl<T> core::fmt::Debug for Probe<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -58,10 +60,10 @@ impl<T> core::fmt::Debug for Probe<T> {
 impl<T> Probe<T> {
     /// Wraps the operand.
     pub fn new(value: T) -> Self {
-        Probe(Cell::new(Some(value)))
+        Probe(Some(value))
     }
 
-    fn take(&self) -> T {
+    fn take(&mut self) -> T {
         match self.0.take() {
             Some(value) => value,
             None => unreachable!("genpipe: yield_from! operand taken twice"),
@@ -77,7 +79,7 @@ pub trait DelegateGen<Y, In> {
     fn delegate(self, co: Co<Y, In>) -> impl Future<Output = Self::Ret>;
 }
 
-impl<S: Pull<Item = Y>, Y, In> DelegateGen<Y, In> for &Probe<Gen<S>> {
+impl<S: Pull<Item = Y>, Y, In> DelegateGen<Y, In> for &mut Probe<Gen<S>> {
     type Ret = S::Return;
 
     #[inline(always)]
@@ -100,12 +102,12 @@ impl<S: Pull<Item = Y>, Y, In> DelegateGen<Y, In> for &Probe<Gen<S>> {
 /// `yield_from!(iterable)`: yields its items and evaluates to `()`.
 pub trait DelegateIter<Y, In> {
     /// Runs the delegation inside the parent's body.
-    fn delegate(&self, co: Co<Y, In>) -> impl Future<Output = ()>;
+    fn delegate(&mut self, co: Co<Y, In>) -> impl Future<Output = ()>;
 }
 
-impl<I: IntoIterator<Item = Y>, Y, In> DelegateIter<Y, In> for &Probe<I> {
+impl<I: IntoIterator<Item = Y>, Y, In> DelegateIter<Y, In> for &mut Probe<I> {
     #[inline(always)]
-    fn delegate(&self, co: Co<Y, In>) -> impl Future<Output = ()> {
+    fn delegate(&mut self, co: Co<Y, In>) -> impl Future<Output = ()> {
         let iter = self.take();
         async move {
             for item in iter {

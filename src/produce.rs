@@ -52,10 +52,35 @@ enum State<S> {
 
 /// A type-erased, `Send` generator: `Gen` over a boxed `dyn Pull`.
 ///
-/// Made by [`Gen::boxed`]. Recursive generators declare it as their return type.
+/// Made by [`Gen::boxed`]. Recursive generators declare it as their return type: the macro
+/// boxes each call once (a generator's type cannot contain itself).
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+///
+/// struct Dir {
+///     files: Vec<&'static str>,
+///     subdirs: Vec<Dir>,
+/// }
+///
+/// #[generator]
+/// fn walk<'a>(dir: &'a Dir) -> BoxGen<'a, &'static str> {
+///     for file in &dir.files {
+///         yield_!(*file);
+///     }
+///     for sub in &dir.subdirs {
+///         yield_from!(walk(sub));
+///     }
+/// }
+///
+/// let tree = Dir { files: vec!["a"], subdirs: vec![Dir { files: vec!["b", "c"], subdirs: vec![] }] };
+/// assert_eq!(walk(&tree).collect::<Vec<_>>(), ["a", "b", "c"]);
+/// ```
 pub type BoxGen<'a, T, R = ()> = Gen<Pin<Box<dyn Pull<Item = T, Return = R> + Send + 'a>>>;
 
-/// A type-erased generator that need not be `Send`. Made by [`Gen::boxed_local`].
+/// A type-erased generator that need not be `Send`. Made by [`Gen::boxed_local`], which has
+/// the example.
 pub type LocalBoxGen<'a, T, R = ()> = Gen<Pin<Box<dyn Pull<Item = T, Return = R> + 'a>>>;
 
 impl<S> fmt::Debug for Gen<S> {
@@ -338,7 +363,8 @@ pub trait IntoGen: IntoIterator + Sized {
 
 impl<I: IntoIterator> IntoGen for I {}
 
-/// Items of a fallible generator as `Ok`, then its error. Made by [`Gen::try_iter`].
+/// Items of a fallible generator as `Ok`, then its error. Made by [`Gen::try_iter`], which has
+/// the example.
 #[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct TryIter<S> {
     inner: Option<Gen<S>>,

@@ -129,7 +129,7 @@ impl Rewriter {
                 let args = self.rewrite_tokens(args);
                 // The traits are in scope from the body's preamble (`body_preamble`).
                 Some(quote_spanned!(span=>
-                    (&::genpipe::__private::Probe::new(#args)).delegate(#co).await
+                    (&mut ::genpipe::__private::Probe::new(#args)).delegate(#co).await
                 ))
             }
             (Ours::Recv, Kind::Coro) => {

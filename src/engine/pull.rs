@@ -57,7 +57,16 @@ impl<P: Pull + ?Sized> Pull for Pin<Box<P>> {
     }
 }
 
-/// Any iterator as a `Pull` (it never needs pinning); its return value is `()`.
+/// Any iterator as a `Pull` (it never needs pinning); its return value is `()`. Made by
+/// [`pipe`](crate::pipe) and [`Stage::over`](crate::Stage::over).
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+///
+/// let g: Gen<genpipe::IterPull<std::ops::Range<u8>>> = pipe(0..3);
+/// assert_eq!(g.collect::<Vec<_>>(), [0, 1, 2]);
+/// ```
 #[derive(Clone, Debug)]
 pub struct IterPull<I> {
     iter: I,

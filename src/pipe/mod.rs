@@ -58,6 +58,15 @@ pub(crate) mod stages;
 pub use stage::{Stage, StageOp, StageSink};
 
 /// What `left | self` means. Implemented by stages and sinks; users rarely name it.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::PipeRhs;
+///
+/// // `a | b` is `b.pipe_from(a)`.
+/// assert_eq!(count().pipe_from(pipe(["x", "y"])), 2);
+/// ```
 pub trait PipeRhs<L> {
     /// The result of `left | self`.
     type Output;
@@ -94,6 +103,25 @@ mod sealed {
 ///
 /// Sealed. A generator returning anything else is drained with `for` and
 /// [`finish`](Gen::finish).
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+///
+/// #[generator]
+/// fn checked(xs: Vec<i32>) -> Gen<i32, Result<(), String>> {
+///     for x in xs {
+///         if x < 0 {
+///             return Err(format!("negative: {x}"));
+///         }
+///         yield_!(x);
+///     }
+///     Ok(())
+/// }
+///
+/// assert_eq!(checked(vec![1, 2]) | sum(), Ok(3));
+/// assert_eq!(checked(vec![1, -2]) | sum(), Err("negative: -2".to_string()));
+/// ```
 pub trait Outcome: sealed::Sealed {
     /// What can go wrong: `Infallible` for `()`.
     type Error;

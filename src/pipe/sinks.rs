@@ -253,7 +253,7 @@ pub fn fold<B, F: FnMut(B, T) -> B, T>(init: B, f: F) -> Fold<B, F, T> {
     }
 }
 
-/// The sink of [`last`], [`min`] and [`max`]: keeps one item chosen by `keep_new`.
+/// The sink of [`last`], [`min`] and [`max`] (which have the examples): keeps one item.
 pub struct Pick<T> {
     kept: Option<T>,
     keep_new: fn(&T, &T) -> bool,

@@ -43,6 +43,20 @@ impl<A> fmt::Debug for Stage<A> {
 }
 
 /// What a [`Stage`] holds: how it runs pulled (attached to an upstream) and pushed (as a sink).
+///
+/// Implemented by the built-in stages, by `#[generator]` stages, and by `stage | stage`.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::StageOp;
+///
+/// // A function generic over any stage from `u32` to `u32`.
+/// fn twice<A: StageOp<In = u32, Out = u32>>(stage: Stage<A>, xs: Vec<u32>) -> Vec<u32> {
+///     stage.over(xs).collect()
+/// }
+/// assert_eq!(twice(map(|x: u32| x * 2), vec![1, 2]), [2, 4]);
+/// ```
 pub trait StageOp {
     /// What the stage takes from its upstream.
     type In;
@@ -174,7 +188,7 @@ impl<S: Pull> Gen<S> {
     closure_methods!(S::Item, gen_of);
 }
 
-/// `stage_a | stage_b`: a stage running `a` then `b`.
+/// `stage_a | stage_b`: a stage running `a` then `b`. See [`Stage`] for the example.
 #[derive(Debug)]
 pub struct Chain<A, B> {
     first: A,
@@ -240,6 +254,7 @@ type PushedNode<F, Y, In> = Node<PushSlot<In>, F, Y, In>;
 
 /// A `#[generator]` stage driven by `send`: each sent item resumes the body, whose yields go to
 /// the downstream sink. The body is pinned in one allocation, made when the sink is built.
+/// Made by `stage | sink`; see [`StageSink`] for the example.
 pub struct PushedGen<F: Future, Y, In, K> {
     node: Pin<Box<PushedNode<F, Y, In>>>,
     down: K,

@@ -44,7 +44,7 @@ pub trait Op {
     }
 }
 
-/// A built-in stage attached to its upstream.
+/// A built-in stage attached to its upstream: what `gen | map(f)` holds. See [`map`].
 #[derive(Debug)]
 pub struct Adapt<U, O> {
     up: U,
@@ -70,7 +70,7 @@ impl<U: Pull<Item = O::In>, O: Op> Pull for Adapt<U, O> {
     }
 }
 
-/// A built-in stage feeding a sink.
+/// A built-in stage feeding a sink: what `map(f) | sink` holds. See [`StageSink`](crate::StageSink).
 #[derive(Debug)]
 pub struct AdaptSink<O, K> {
     op: O,
