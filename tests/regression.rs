@@ -16,7 +16,7 @@ fn inner(n: u32) -> Gen<u32, u32> {
 
 #[generator]
 fn delegating(words: Vec<u32>) -> Gen<u32, u32> {
-    yield_from!(words.iter().copied().collect::<Vec<_>>());
+    yield_from!(words);
     yield_from!(inner(2))
 }
 
