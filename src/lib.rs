@@ -103,8 +103,30 @@
 //!
 //! The body is an `async` block whose output type is the declared return type, so `?` and
 //! `return` work as in any function. `yield_!(x)` is `co.yield_(x).await`, `recv!()` is
-//! `co.next().await`, and a stage's `for x in input` is `while let Some(x) = co.next().await`.
-//! Bodies never run on an async executor: awaiting any other future inside one panics.
+//! `co.next().await`, and a stage's `for x in input` is
+//! `while let Some(x) = input.__genpipe_next().await`, where `input` has been rebound to the
+//! stage's upstream handle (so a user binding that shadows it fails to compile instead of being
+//! read as the upstream). A stage's real return type is
+//! `Stage<__private::Detached<impl Future<Output = ()>, T, In>>`; a coroutine's is
+//! `Coro<impl Resume<In = In, Out = Out, Reply = Reply>>`. Generated functions are `#[inline]` so
+//! the body's poll can be inlined wherever the pipeline is driven.
+//!
+//! Bodies never run on an async executor: awaiting any other future inside one panics, as does a
+//! `yield_!` future polled anywhere but in its own generator.
+//!
+//! # Design notes
+//! Where this crate departs from the sketch in `DESIGN.md`, and why:
+//! - A stage's opaque type is its body future, not the whole stage
+//!   (`Stage<Detached<impl Future, ..>>` rather than `Stage<impl StageOp>`): auto traits leak
+//!   through an opaque type but not through a projection of one, so `Send` was lost for every
+//!   pipeline containing a stage.
+//! - In push mode (coroutines, stages used as sinks) the driver hands each sent value to the
+//!   body's frame; only pulled upstreams are read through the frame's erased reader. Fewer copies
+//!   per value, and no reader to call when there is nothing to read.
+//! - [`Sink::is_done`] (default `false`) lets a pipeline stop pulling as soon as its sink has
+//!   ended, so the upstream never computes an item nobody takes.
+//! - `|` into a sink is implemented per sink type (by a macro), since a blanket impl over every
+//!   `Sink` overlaps the `Stage` impl.
 //!
 //! # Crate features
 //! None yet; every part of the core is always built.
