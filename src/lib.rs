@@ -141,9 +141,11 @@ extern crate self as genpipe;
 
 mod consume;
 mod engine;
+mod error;
 mod pipe;
 mod produce;
 
+pub mod io;
 pub mod prelude;
 
 #[doc(hidden)]
@@ -154,6 +156,8 @@ pub mod __private;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+pub use error::{Error, Result};
 
 pub use consume::{BoxCoro, BoxSink, Coro, LocalBoxCoro, Resume, SendError, Sink};
 pub use engine::{IterPull, Pull};

@@ -9,6 +9,7 @@ pub use crate::{
 };
 pub use crate::{coro, generator, recv, yield_, yield_from};
 
+pub use crate::io::{Field, Line, lines, lines_from};
 pub use crate::sinks::{collect, count, fold, for_each, last, max, min, sum};
 pub use crate::stages::{
     enumerate, filter, filter_map, flat_map, inspect, map, skip, take, take_while,

@@ -231,6 +231,18 @@ impl<S: Pull> Gen<S> {
         TryIter { inner: Some(self) }
     }
 
+    /// Changes the stage before anything has run (builder methods of sources).
+    ///
+    /// # Panics
+    /// If the generator was already driven by `next()`: configure sources before pulling.
+    pub(crate) fn configure(mut self, f: impl FnOnce(&mut S)) -> Self {
+        match &mut self.state {
+            State::Unpinned(s) => f(s),
+            State::Pinned(_) => panic!("genpipe: configure a source before pulling from it"),
+        }
+        self
+    }
+
     /// Runs `f` on the pipeline pinned in place (on the stack unless `next()` already boxed it).
     #[inline(always)]
     pub(crate) fn drive<T>(self, f: impl FnOnce(Pin<&mut S>) -> T) -> T {

@@ -1,0 +1,64 @@
+//! `genpipe::Error`: what the sink of a fallible pipeline returns.
+//!
+//! Why one pipeline-level error: one pipeline mixes stages from several modules (a file source,
+//! a decompressor, a parser), and the sink's type must not depend on which of them failed.
+//! Failures of single operations stay beside them ([`SendError`](crate::SendError)).
+
+use std::path::PathBuf;
+
+/// A failure in a pipeline: reading a file, decompressing it, or parsing a field.
+///
+/// Every variant names the file it came from (`None` for a reader that is not a file).
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+///
+/// let err = (genpipe::io::lines("/no/such/file.log") | count()).unwrap_err();
+/// assert!(err.to_string().contains("/no/such/file.log"));
+/// assert!(matches!(err, genpipe::Error::Io { .. }));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Opening or reading failed.
+    #[error("cannot read {}", display_path(path))]
+    Io {
+        /// The file, if the input was one.
+        path: Option<PathBuf>,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A compressed file is corrupt or truncated; the lines before `offset` were delivered.
+    #[error("cannot decompress {} after {offset} bytes of output", display_path(path))]
+    Decompress {
+        /// The file, if the input was one.
+        path: Option<PathBuf>,
+        /// Decompressed bytes delivered before the failure.
+        offset: u64,
+        /// What the decompressor said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A field did not parse.
+    #[error("{}:{line_no}: cannot parse {text:?}", display_path(path))]
+    Parse {
+        /// The file, if the input was one.
+        path: Option<PathBuf>,
+        /// 1-based line number.
+        line_no: u64,
+        /// The text that did not parse.
+        text: String,
+    },
+}
+
+fn display_path(path: &Option<PathBuf>) -> String {
+    match path {
+        Some(p) => p.display().to_string(),
+        None => "<input>".to_string(),
+    }
+}
+
+/// `Result` with [`Error`] as the default error: what fallible genpipe sources end with.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

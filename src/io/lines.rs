@@ -1,0 +1,219 @@
+//! Splitting a reader into `Line`s: one buffer read at a time, memchr for the line ends.
+//!
+//! ```text
+//! next():
+//!     if the current chunk has a complete line left: return a view of it   # no copy
+//!     fill():                                  # a new chunk, reusing the old one if no Line holds it
+//!         chunk = carry (the last chunk's unterminated tail) + reads until it holds a '\n' or EOF
+//!         cut after its last '\n'; the rest is the next carry
+//!     at EOF: a non-empty carry is the last line
+//! ```
+//!
+//! Line rules: split on `\n`; one `\r` before it is stripped (`keep_cr` keeps it), also at the
+//! end of an unterminated last segment; a final `\n` adds no empty line; a line longer than the
+//! buffer grows the buffer and stays whole.
+
+use std::io::{ErrorKind, Read};
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::engine::Pull;
+use crate::error::{Error, Result};
+use crate::io::line::{Chunk, Line};
+
+/// The default read size: large enough that a read is rare, small enough to stay in cache.
+pub const DEFAULT_BUFFER_BYTES: usize = 64 * 1024;
+
+/// How a source's bytes reach us: it decides how a read error is reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Encoding {
+    Plain,
+    Compressed,
+}
+
+/// The line source behind [`lines`](crate::io::lines) and [`lines_from`](crate::io::lines_from).
+///
+/// A [`Pull`] of [`Line`]s whose return value is `genpipe::Result<()>`: the first read error ends
+/// it, and the sink of its pipeline returns that error.
+pub struct Lines<R> {
+    reader: Option<R>,
+    path: Option<Arc<Path>>,
+    encoding: Encoding,
+    chunk: Option<Arc<Chunk>>,
+    /// Next unread byte of `chunk`.
+    pos: usize,
+    /// The unterminated tail of the last read, to be completed by the next.
+    carry: Vec<u8>,
+    buffer_bytes: usize,
+    keep_cr: bool,
+    /// Bytes delivered so far (decompressed), for error reports.
+    delivered: u64,
+    outcome: Option<Result<()>>,
+}
+
+impl<R> std::fmt::Debug for Lines<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lines")
+            .field("path", &self.path)
+            .field("delivered", &self.delivered)
+            .field("ended", &self.reader.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Read> Lines<R> {
+    pub(crate) fn new(reader: R, path: Option<Arc<Path>>, encoding: Encoding) -> Lines<R> {
+        Lines {
+            reader: Some(reader),
+            path,
+            encoding,
+            chunk: None,
+            pos: 0,
+            carry: Vec::new(),
+            buffer_bytes: DEFAULT_BUFFER_BYTES,
+            keep_cr: false,
+            delivered: 0,
+            outcome: None,
+        }
+    }
+
+    /// A source that has already failed (e.g. the file could not be opened).
+    pub(crate) fn failed(error: Error) -> Lines<R> {
+        Lines {
+            reader: None,
+            path: None,
+            encoding: Encoding::Plain,
+            chunk: None,
+            pos: 0,
+            carry: Vec::new(),
+            buffer_bytes: DEFAULT_BUFFER_BYTES,
+            keep_cr: false,
+            delivered: 0,
+            outcome: Some(Err(error)),
+        }
+    }
+
+    pub(crate) fn set_keep_cr(&mut self, keep: bool) {
+        self.keep_cr = keep;
+    }
+
+    pub(crate) fn set_buffer_bytes(&mut self, bytes: usize) {
+        self.buffer_bytes = bytes.max(1);
+    }
+
+    /// The next line, or `None` at the end (then `outcome` is set).
+    fn next_line(&mut self) -> Option<Line> {
+        loop {
+            if let Some(chunk) = &self.chunk {
+                let bytes = &chunk.bytes;
+                if self.pos < bytes.len() {
+                    let start = self.pos;
+                    let (mut end, next) = match memchr::memchr(b'\n', &bytes[start..]) {
+                        Some(i) => (start + i, start + i + 1),
+                        // The unterminated last segment of the input.
+                        None => (bytes.len(), bytes.len()),
+                    };
+                    self.pos = next;
+                    if !self.keep_cr && end > start && bytes[end - 1] == b'\r' {
+                        end -= 1;
+                    }
+                    return Some(Line::new(Arc::clone(chunk), start, end));
+                }
+            }
+            if !self.fill() {
+                return None;
+            }
+        }
+    }
+
+    /// Reads the next chunk of complete lines; `false` at the end of input or on error.
+    fn fill(&mut self) -> bool {
+        let Some(reader) = self.reader.as_mut() else { return false };
+        // Reuse the last chunk's allocation when no `Line` holds it any more.
+        let mut buf = match self.chunk.take().map(Arc::try_unwrap) {
+            Some(Ok(mut old)) => {
+                old.bytes.clear();
+                old.bytes
+            }
+            _ => Vec::with_capacity(self.carry.len() + self.buffer_bytes),
+        };
+        buf.extend_from_slice(&self.carry);
+        self.carry.clear();
+        loop {
+            let filled = buf.len();
+            buf.resize(filled + self.buffer_bytes, 0);
+            let read = loop {
+                match reader.read(&mut buf[filled..]) {
+                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                    other => break other,
+                }
+            };
+            match read {
+                Ok(0) => {
+                    buf.truncate(filled);
+                    self.reader = None;
+                    self.outcome = Some(Ok(()));
+                    break;
+                }
+                Ok(n) => {
+                    buf.truncate(filled + n);
+                    self.delivered += n as u64;
+                    if let Some(i) = memchr::memrchr(b'\n', &buf[filled..]) {
+                        let cut = filled + i + 1;
+                        self.carry.extend_from_slice(&buf[cut..]);
+                        buf.truncate(cut);
+                        break;
+                    }
+                    // No line end yet: a line longer than the buffer; keep it whole.
+                }
+                Err(e) => {
+                    // Deliver the complete lines read before the failure, then end with it.
+                    buf.truncate(filled);
+                    let cut = memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1);
+                    buf.truncate(cut);
+                    self.reader = None;
+                    self.outcome = Some(Err(self.error(e)));
+                    break;
+                }
+            }
+        }
+        if buf.is_empty() {
+            return false;
+        }
+        self.chunk = Some(Arc::new(Chunk { bytes: buf, path: self.path.clone() }));
+        self.pos = 0;
+        true
+    }
+
+    fn error(&self, source: std::io::Error) -> Error {
+        let path = self.path.as_deref().map(Path::to_path_buf);
+        let corrupt = matches!(
+            source.kind(),
+            ErrorKind::InvalidData | ErrorKind::InvalidInput | ErrorKind::UnexpectedEof
+        );
+        if self.encoding == Encoding::Compressed && corrupt {
+            Error::Decompress { path, offset: self.delivered, source }
+        } else {
+            Error::Io { path, source }
+        }
+    }
+}
+
+// Nothing is pinned in place: the reader and buffers move freely.
+impl<R> Unpin for Lines<R> {}
+
+impl<R: Read> Pull for Lines<R> {
+    type Item = Line;
+    type Return = Result<()>;
+
+    #[inline]
+    fn pull(self: Pin<&mut Self>) -> Option<Line> {
+        self.get_mut().next_line()
+    }
+
+    fn take_return(self: Pin<&mut Self>) -> Option<Result<()>> {
+        let this = self.get_mut();
+        if this.reader.is_some() { None } else { this.outcome.take() }
+    }
+}

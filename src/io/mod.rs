@@ -1,0 +1,13 @@
+//! Zero-copy line handling: [`Line`] views into shared read buffers, and the sources that make
+//! them ([`lines`], [`lines_from`], [`stdin`]).
+//!
+//! Why `Line` has no `\n`: every consumer strips it anyway (Python's `rstrip("\n")`), and a
+//! view without it compares equal to the text it holds (`line == "GET /"`).
+
+mod line;
+mod lines;
+mod open;
+
+pub use line::{Field, Fields, Line, ParseFieldError};
+pub use lines::{DEFAULT_BUFFER_BYTES, Lines};
+pub use open::{FileReader, lines, lines_from, stdin};

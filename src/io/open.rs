@@ -1,0 +1,126 @@
+//! Line sources: files (decompressed by suffix), any reader, standard input.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::error::Error;
+use crate::io::lines::{Encoding, Lines};
+use crate::produce::Gen;
+
+/// A reader of one of the supported encodings, boxed once per file (one dynamic call per read,
+/// not per line).
+pub type FileReader = Box<dyn Read + Send>;
+
+/// The lines of the file at `path`, decompressed by suffix: `.gz` (gzip, including files of
+/// several members, as `cat a.gz b.gz` makes), `.bz2` (bzip2), anything else plain.
+///
+/// The file is opened here; a failure to open is not a panic: the source yields no line and
+/// the pipeline's sink returns the error.
+///
+/// # Errors
+/// The sink of the pipeline returns [`Error::Io`] naming the file if it cannot be opened or read,
+/// and [`Error::Decompress`] if a compressed file is corrupt or truncated (the lines before the
+/// failure are delivered first).
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::io::lines;
+///
+/// let path = std::env::temp_dir().join(format!("genpipe-doc-lines-{}.log", std::process::id()));
+/// std::fs::write(&path, "a\nb\r\nc")?;
+/// assert_eq!((lines(&path) | count())?, 3);
+/// let last = (lines(&path) | last())?.unwrap();
+/// assert_eq!(last, "c");
+/// assert_eq!(last.path(), Some(path.as_path()));
+/// std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn lines(path: impl AsRef<Path>) -> Gen<Lines<FileReader>> {
+    let path = path.as_ref();
+    let shared: Arc<Path> = Arc::from(path);
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(source) => {
+            return Gen::from_pull(Lines::failed(Error::Io { path: Some(path.into()), source }));
+        }
+    };
+    let (reader, encoding): (FileReader, Encoding) =
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("gz") => (
+                Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file))),
+                Encoding::Compressed,
+            ),
+            Some("bz2") => (
+                Box::new(bzip2::read::MultiBzDecoder::new(BufReader::new(file))),
+                Encoding::Compressed,
+            ),
+            _ => (Box::new(file), Encoding::Plain),
+        };
+    Gen::from_pull(Lines::new(reader, Some(shared), encoding))
+}
+
+/// The lines of any reader (a socket, a `&[u8]`, a child's stdout). Not decompressed.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::io::lines_from;
+///
+/// let n = lines_from(&b"x\ny\n"[..]) | count();
+/// assert_eq!(n?, 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn lines_from<R: Read>(reader: R) -> Gen<Lines<R>> {
+    Gen::from_pull(Lines::new(reader, None, Encoding::Plain))
+}
+
+/// The lines of standard input.
+///
+/// # Example
+/// ```no_run
+/// use genpipe::prelude::*;
+///
+/// let n = (genpipe::io::stdin() | count())?;
+/// println!("{n} lines");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn stdin() -> Gen<Lines<std::io::Stdin>> {
+    lines_from(std::io::stdin())
+}
+
+impl<R: Read> Gen<Lines<R>> {
+    /// Keeps the `\r` of `\r\n` line ends (by default it is stripped).
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    /// use genpipe::io::lines_from;
+    ///
+    /// let kept = lines_from(&b"a\r\nb\r"[..]).keep_cr() | collect::<Vec<_>>();
+    /// assert_eq!(kept?, ["a\r", "b\r"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn keep_cr(self) -> Self {
+        self.configure(|lines| lines.set_keep_cr(true))
+    }
+
+    /// Reads `bytes` at a time (default [`DEFAULT_BUFFER_BYTES`](crate::io::DEFAULT_BUFFER_BYTES)).
+    /// A line longer than that is still delivered whole.
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    /// use genpipe::io::lines_from;
+    ///
+    /// let long = "x".repeat(100);
+    /// let got = lines_from(long.as_bytes()).buffer_bytes(8) | collect::<Vec<_>>();
+    /// assert_eq!(got?[0].as_bytes().len(), 100);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn buffer_bytes(self, bytes: usize) -> Self {
+        self.configure(|lines| lines.set_buffer_bytes(bytes))
+    }
+}
