@@ -1,0 +1,198 @@
+//! Line sources: the line rules against a naive oracle, compressed files, and every bad input.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use genpipe::io::{Line, lines, lines_from};
+use genpipe::prelude::*;
+use proptest::prelude::*;
+
+/// The oracle: split on `\n`, drop the empty piece after a final `\n`, strip one `\r` from each.
+fn naive_lines(data: &[u8], keep_cr: bool) -> Vec<Vec<u8>> {
+    let mut pieces: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+    if pieces.last().is_some_and(|p| p.is_empty()) {
+        pieces.pop();
+    }
+    pieces
+        .into_iter()
+        .map(|p| match p.strip_suffix(b"\r") {
+            Some(stripped) if !keep_cr => stripped.to_vec(),
+            _ => p.to_vec(),
+        })
+        .collect()
+}
+
+fn read_all(g: Gen<impl Pull<Item = Line, Return = genpipe::Result<()>>>) -> genpipe::Result<Vec<Vec<u8>>> {
+    g.map(|l| l.as_bytes().to_vec()) | collect::<Vec<_>>()
+}
+
+fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+fn bzip2(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+fn contents() -> impl Strategy<Value = Vec<u8>> {
+    // Few distinct bytes, so that `\r`, `\n`, `\r\n`, empty lines and long runs are common.
+    proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'\n'), Just(b'\r'), Just(b' '), Just(0u8), Just(0xff)], 0..300)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
+
+    #[test]
+    fn lines_equal_the_naive_split(data in contents(), buffer in 1usize..40, keep_cr: bool) {
+        let g = lines_from(&data[..]).buffer_bytes(buffer);
+        let g = if keep_cr { g.keep_cr() } else { g };
+        prop_assert_eq!(read_all(g).unwrap(), naive_lines(&data, keep_cr));
+    }
+
+    #[test]
+    fn compressed_files_read_as_the_plain_file(data in contents(), buffer in 1usize..64) {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = write_file(dir.path(), "log", &data);
+        let gz = write_file(dir.path(), "log.gz", &gzip(&data));
+        let bz = write_file(dir.path(), "log.bz2", &bzip2(&data));
+        let want = read_all(lines(&plain).buffer_bytes(buffer)).unwrap();
+        prop_assert_eq!(&want, &naive_lines(&data, false));
+        prop_assert_eq!(&read_all(lines(&gz).buffer_bytes(buffer)).unwrap(), &want);
+        prop_assert_eq!(&read_all(lines(&bz).buffer_bytes(buffer)).unwrap(), &want);
+    }
+}
+
+#[test]
+fn line_rules() {
+    let cases: &[(&[u8], &[&str])] = &[
+        (b"", &[]),
+        (b"\n", &[""]),
+        (b"a", &["a"]),
+        (b"a\n", &["a"]),
+        (b"a\r\n", &["a"]),
+        (b"a\r", &["a"]),
+        (b"a\r\r\n", &["a\r"]),
+        (b"a\rb\n", &["a\rb"]),
+        (b"\n\n", &["", ""]),
+        (b"a\nb", &["a", "b"]),
+    ];
+    for (input, want) in cases {
+        let got = read_all(lines_from(*input)).unwrap();
+        let want: Vec<Vec<u8>> = want.iter().map(|s| s.as_bytes().to_vec()).collect();
+        assert_eq!(got, want, "input {:?}", String::from_utf8_lossy(input));
+    }
+}
+
+#[test]
+fn a_line_longer_than_the_buffer_is_whole() {
+    let long = "x".repeat(10_000);
+    let text = format!("short\n{long}\nend");
+    let got = read_all(lines_from(text.as_bytes()).buffer_bytes(7)).unwrap();
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[1].len(), 10_000);
+}
+
+#[test]
+fn invalid_utf8_and_nul_bytes_are_kept() {
+    let got = lines_from(&b"caf\xe9\n\0x\0\n"[..]) | collect::<Vec<_>>();
+    let got = got.unwrap();
+    assert_eq!(got[0].as_bytes(), b"caf\xe9");
+    assert!(got[0].to_str().is_err());
+    assert_eq!(got[0].to_str_lossy(), "caf\u{fffd}");
+    assert_eq!(got[1].as_bytes(), b"\0x\0");
+}
+
+#[test]
+fn a_missing_file_is_an_error_naming_it() {
+    let err = (lines("/definitely/not/here.log") | count()).unwrap_err();
+    match &err {
+        genpipe::Error::Io { path, source } => {
+            assert_eq!(path.as_deref(), Some(Path::new("/definitely/not/here.log")));
+            assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(err.to_string(), "cannot read /definitely/not/here.log");
+}
+
+#[test]
+fn an_empty_file_has_no_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["empty", "empty.gz"] {
+        let bytes = if name.ends_with(".gz") { gzip(b"") } else { Vec::new() };
+        let path = write_file(dir.path(), name, &bytes);
+        assert_eq!((lines(&path) | count()).unwrap(), 0, "{name}");
+    }
+}
+
+#[test]
+fn a_multi_member_gzip_file_reads_every_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut both = gzip(b"one\ntwo\n");
+    both.extend(gzip(b"three\n"));
+    let path = write_file(dir.path(), "cat.gz", &both);
+    let got = (lines(&path) | map(|l: Line| l.to_string()) | collect::<Vec<_>>()).unwrap();
+    assert_eq!(got, ["one", "two", "three"]);
+}
+
+#[test]
+fn a_truncated_gzip_file_delivers_what_it_can_then_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let text: String = (0..2000).map(|i| format!("line {i}\n")).collect();
+    let gz = gzip(text.as_bytes());
+    let path = write_file(dir.path(), "cut.gz", &gz[..gz.len() / 2]);
+    let mut seen = 0;
+    let result = lines(&path).inspect(|_| seen += 1) | count();
+    let err = result.unwrap_err();
+    assert!(matches!(err, genpipe::Error::Decompress { .. }), "{err:?}");
+    assert!(err.to_string().contains("cut.gz"), "{err}");
+    assert!(seen > 0, "the lines before the damage are delivered");
+    assert!(seen < 2000);
+}
+
+#[test]
+fn a_corrupt_bzip2_file_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bz = bzip2(b"hello\nworld\n");
+    let mid = bz.len() / 2;
+    bz[mid] ^= 0xff;
+    let path = write_file(dir.path(), "bad.bz2", &bz);
+    let err = (lines(&path) | count()).unwrap_err();
+    assert!(matches!(err, genpipe::Error::Decompress { .. }), "{err:?}");
+    assert!(err.to_string().contains("bad.bz2"));
+}
+
+#[test]
+fn lines_are_send_and_outlive_their_source() {
+    fn assert_send_sync<T: Send + Sync + 'static>(_: &T) {}
+    let kept: Vec<Line> = (lines_from(&b"a b c\nd e\n"[..]) | collect::<Vec<_>>()).unwrap();
+    assert_send_sync(&kept[0]);
+    let joined = std::thread::spawn(move || kept.iter().map(|l| l.last_field().unwrap().to_string()).collect::<Vec<_>>())
+        .join()
+        .unwrap();
+    assert_eq!(joined, ["c", "e"]);
+}
+
+#[test]
+fn fields_follow_python_split() {
+    let l = (lines_from(&b" \t a  b\x0bc\x0c d \n"[..]) | last()).unwrap().unwrap();
+    let fields: Vec<String> = l.fields().map(|f| f.to_string()).collect();
+    assert_eq!(fields, ["a", "b", "c", "d"]);
+    assert_eq!(l.field(1).unwrap(), "b");
+    assert!(l.field(4).is_none());
+    assert_eq!(l.last_field().unwrap(), "d");
+    assert!(genpipe::io::Field::new(b"   ").last_field().is_none());
+    assert!(l.contains("b\x0bc"));
+    assert!(l.starts_with(" \t"));
+    assert!(genpipe::io::Field::new(b"x7").parse::<u8>().is_err());
+}
