@@ -31,7 +31,10 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A compressed file is corrupt or truncated; the lines before `offset` were delivered.
-    #[error("cannot decompress {} after {offset} bytes of output", display_path(path))]
+    #[error(
+        "cannot decompress {} after {offset} bytes of output",
+        display_path(path)
+    )]
     Decompress {
         /// The file, if the input was one.
         path: Option<PathBuf>,

@@ -129,7 +129,8 @@
 //!   `Sink` overlaps the `Stage` impl.
 //!
 //! # Crate features
-//! None yet; every part of the core is always built.
+//! - `synth`: [`synth`](crate::synth), seeded synthetic Apache logs of any size (the tests,
+//!   examples and benchmarks use it; nothing depends on files outside the repository).
 
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations, unreachable_pub)]
@@ -147,6 +148,8 @@ mod produce;
 
 pub mod io;
 pub mod prelude;
+#[cfg(feature = "synth")]
+pub mod synth;
 
 #[doc(hidden)]
 #[path = "private.rs"]

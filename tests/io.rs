@@ -22,7 +22,9 @@ fn naive_lines(data: &[u8], keep_cr: bool) -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn read_all(g: Gen<impl Pull<Item = Line, Return = genpipe::Result<()>>>) -> genpipe::Result<Vec<Vec<u8>>> {
+fn read_all(
+    g: Gen<impl Pull<Item = Line, Return = genpipe::Result<()>>>,
+) -> genpipe::Result<Vec<Vec<u8>>> {
     g.map(|l| l.as_bytes().to_vec()) | collect::<Vec<_>>()
 }
 
@@ -46,7 +48,17 @@ fn bzip2(bytes: &[u8]) -> Vec<u8> {
 
 fn contents() -> impl Strategy<Value = Vec<u8>> {
     // Few distinct bytes, so that `\r`, `\n`, `\r\n`, empty lines and long runs are common.
-    proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'\n'), Just(b'\r'), Just(b' '), Just(0u8), Just(0xff)], 0..300)
+    proptest::collection::vec(
+        prop_oneof![
+            Just(b'a'),
+            Just(b'\n'),
+            Just(b'\r'),
+            Just(b' '),
+            Just(0u8),
+            Just(0xff)
+        ],
+        0..300,
+    )
 }
 
 proptest! {
@@ -129,7 +141,11 @@ fn a_missing_file_is_an_error_naming_it() {
 fn an_empty_file_has_no_lines() {
     let dir = tempfile::tempdir().unwrap();
     for name in ["empty", "empty.gz"] {
-        let bytes = if name.ends_with(".gz") { gzip(b"") } else { Vec::new() };
+        let bytes = if name.ends_with(".gz") {
+            gzip(b"")
+        } else {
+            Vec::new()
+        };
         let path = write_file(dir.path(), name, &bytes);
         assert_eq!((lines(&path) | count()).unwrap(), 0, "{name}");
     }
@@ -177,15 +193,21 @@ fn lines_are_send_and_outlive_their_source() {
     fn assert_send_sync<T: Send + Sync + 'static>(_: &T) {}
     let kept: Vec<Line> = (lines_from(&b"a b c\nd e\n"[..]) | collect::<Vec<_>>()).unwrap();
     assert_send_sync(&kept[0]);
-    let joined = std::thread::spawn(move || kept.iter().map(|l| l.last_field().unwrap().to_string()).collect::<Vec<_>>())
-        .join()
-        .unwrap();
+    let joined = std::thread::spawn(move || {
+        kept.iter()
+            .map(|l| l.last_field().unwrap().to_string())
+            .collect::<Vec<_>>()
+    })
+    .join()
+    .unwrap();
     assert_eq!(joined, ["c", "e"]);
 }
 
 #[test]
 fn fields_follow_python_split() {
-    let l = (lines_from(&b" \t a  b\x0bc\x0c d \n"[..]) | last()).unwrap().unwrap();
+    let l = (lines_from(&b" \t a  b\x0bc\x0c d \n"[..]) | last())
+        .unwrap()
+        .unwrap();
     let fields: Vec<String> = l.fields().map(|f| f.to_string()).collect();
     assert_eq!(fields, ["a", "b", "c", "d"]);
     assert_eq!(l.field(1).unwrap(), "b");

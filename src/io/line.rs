@@ -197,7 +197,10 @@ impl Field {
     pub fn last_field(&self) -> Option<&Field> {
         let bytes = &self.0;
         let end = bytes.iter().rposition(|&b| !is_space(b))? + 1;
-        let start = bytes[..end].iter().rposition(|&b| is_space(b)).map_or(0, |i| i + 1);
+        let start = bytes[..end]
+            .iter()
+            .rposition(|&b| is_space(b))
+            .map_or(0, |i| i + 1);
         Some(Field::new(&bytes[start..end]))
     }
 }

@@ -129,7 +129,9 @@ impl<R: Read> Lines<R> {
 
     /// Reads the next chunk of complete lines; `false` at the end of input or on error.
     fn fill(&mut self) -> bool {
-        let Some(reader) = self.reader.as_mut() else { return false };
+        let Some(reader) = self.reader.as_mut() else {
+            return false;
+        };
         // Reuse the last chunk's allocation when no `Line` holds it any more.
         let mut buf = match self.chunk.take().map(Arc::try_unwrap) {
             Some(Ok(mut old)) => {
@@ -181,7 +183,10 @@ impl<R: Read> Lines<R> {
         if buf.is_empty() {
             return false;
         }
-        self.chunk = Some(Arc::new(Chunk { bytes: buf, path: self.path.clone() }));
+        self.chunk = Some(Arc::new(Chunk {
+            bytes: buf,
+            path: self.path.clone(),
+        }));
         self.pos = 0;
         true
     }
@@ -193,7 +198,11 @@ impl<R: Read> Lines<R> {
             ErrorKind::InvalidData | ErrorKind::InvalidInput | ErrorKind::UnexpectedEof
         );
         if self.encoding == Encoding::Compressed && corrupt {
-            Error::Decompress { path, offset: self.delivered, source }
+            Error::Decompress {
+                path,
+                offset: self.delivered,
+                source,
+            }
         } else {
             Error::Io { path, source }
         }
@@ -214,6 +223,10 @@ impl<R: Read> Pull for Lines<R> {
 
     fn take_return(self: Pin<&mut Self>) -> Option<Result<()>> {
         let this = self.get_mut();
-        if this.reader.is_some() { None } else { this.outcome.take() }
+        if this.reader.is_some() {
+            None
+        } else {
+            this.outcome.take()
+        }
     }
 }

@@ -44,21 +44,24 @@ pub fn lines(path: impl AsRef<Path>) -> Gen<Lines<FileReader>> {
     let file = match File::open(path) {
         Ok(file) => file,
         Err(source) => {
-            return Gen::from_pull(Lines::failed(Error::Io { path: Some(path.into()), source }));
+            return Gen::from_pull(Lines::failed(Error::Io {
+                path: Some(path.into()),
+                source,
+            }));
         }
     };
-    let (reader, encoding): (FileReader, Encoding) =
-        match path.extension().and_then(|e| e.to_str()) {
-            Some("gz") => (
-                Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file))),
-                Encoding::Compressed,
-            ),
-            Some("bz2") => (
-                Box::new(bzip2::read::MultiBzDecoder::new(BufReader::new(file))),
-                Encoding::Compressed,
-            ),
-            _ => (Box::new(file), Encoding::Plain),
-        };
+    let (reader, encoding): (FileReader, Encoding) = match path.extension().and_then(|e| e.to_str())
+    {
+        Some("gz") => (
+            Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file))),
+            Encoding::Compressed,
+        ),
+        Some("bz2") => (
+            Box::new(bzip2::read::MultiBzDecoder::new(BufReader::new(file))),
+            Encoding::Compressed,
+        ),
+        _ => (Box::new(file), Encoding::Plain),
+    };
     Gen::from_pull(Lines::new(reader, Some(shared), encoding))
 }
 
