@@ -111,7 +111,7 @@ macro_rules! with_pinned {
     };
 }
 
-impl<S: Pull> Gen<S> {
+impl<S> Gen<S> {
     /// Wraps a pinnable producer. Users get a `Gen` from `#[generator]` or [`pipe`](crate::pipe).
     #[doc(hidden)]
     pub fn from_pull(stage: S) -> Self {
@@ -119,7 +119,9 @@ impl<S: Pull> Gen<S> {
             state: State::Unpinned(stage),
         }
     }
+}
 
+impl<S: Pull> Gen<S> {
     /// Runs the rest of the body, dropping the items it still yields, and returns its value.
     ///
     /// # Panics

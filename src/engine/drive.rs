@@ -88,7 +88,7 @@ impl<F: Future, Y, In> Detached<F, Y, In> {
     }
 
     /// Gives the body its upstream.
-    pub(crate) fn attach<U: Feed<In>>(self, up: U) -> Node<U, F, Y, In> {
+    pub(crate) fn attach<U>(self, up: U) -> Node<U, F, Y, In> {
         Node {
             up,
             body: self.body,

@@ -240,6 +240,7 @@ macro_rules! sink_pipe_rhs {
         impl<$($gen)* GenpipeOp: $crate::pipe::StageOp> $crate::pipe::PipeRhs<$crate::pipe::Stage<GenpipeOp>> for $ty
         where
             $ty: $crate::consume::Sink<GenpipeOp::Out>,
+            GenpipeOp::Pushed<$ty>: $crate::consume::Sink<GenpipeOp::In>,
         {
             type Output = $crate::pipe::StageSink<GenpipeOp::Pushed<$ty>>;
 

@@ -52,7 +52,11 @@ impl<A> fmt::Debug for Stage<A> {
 /// use genpipe::StageOp;
 ///
 /// // A function generic over any stage from `u32` to `u32`.
-/// fn twice<A: StageOp<In = u32, Out = u32>>(stage: Stage<A>, xs: Vec<u32>) -> Vec<u32> {
+/// fn twice<A>(stage: Stage<A>, xs: Vec<u32>) -> Vec<u32>
+/// where
+///     A: StageOp<In = u32, Out = u32>,
+///     A::Pulled<genpipe::IterPull<std::vec::IntoIter<u32>>>: Pull<Item = u32>,
+/// {
 ///     stage.over(xs).collect()
 /// }
 /// assert_eq!(twice(map(|x: u32| x * 2), vec![1, 2]), [2, 4]);
@@ -62,15 +66,20 @@ pub trait StageOp {
     type In;
     /// What it yields.
     type Out;
-    /// The stage attached to the upstream `U`.
-    type Pulled<U: Pull<Item = Self::In>>: Pull<Item = Self::Out, Return = U::Return>;
-    /// The stage feeding the sink `K`.
-    type Pushed<K: Sink<Self::Out>>: Sink<Self::In, Out = K::Out>;
+    /// The stage attached to the upstream `U`: a [`Pull`] of `Out` when `U` is a `Pull` of `In`.
+    /// Its `Return` is the upstream's for most stages, `genpipe::Result<()>` for stages that can
+    /// fail themselves (`parse`).
+    ///
+    /// Why no bounds here: a fallible stage is a `Pull` only for upstreams whose outcome it can
+    /// merge with its own errors; the bounds are checked where the stage is attached.
+    type Pulled<U>;
+    /// The stage feeding the sink `K`: a [`Sink`] of `In` when `K` is a `Sink` of `Out`.
+    type Pushed<K>;
 
     /// Attaches the upstream.
-    fn attach<U: Pull<Item = Self::In>>(self, up: U) -> Self::Pulled<U>;
+    fn attach<U>(self, up: U) -> Self::Pulled<U>;
     /// Makes a sink that runs the stage on every sent item and forwards to `down`.
-    fn push_into<K: Sink<Self::Out>>(self, down: K) -> Self::Pushed<K>;
+    fn push_into<K>(self, down: K) -> Self::Pushed<K>;
 }
 
 impl<A> Stage<A> {
@@ -198,20 +207,23 @@ pub struct Chain<A, B> {
 impl<A: StageOp, B: StageOp<In = A::Out>> StageOp for Chain<A, B> {
     type In = A::In;
     type Out = B::Out;
-    type Pulled<U: Pull<Item = A::In>> = B::Pulled<A::Pulled<U>>;
-    type Pushed<K: Sink<B::Out>> = A::Pushed<B::Pushed<K>>;
+    type Pulled<U> = B::Pulled<A::Pulled<U>>;
+    type Pushed<K> = A::Pushed<B::Pushed<K>>;
 
     #[inline(always)]
-    fn attach<U: Pull<Item = A::In>>(self, up: U) -> Self::Pulled<U> {
+    fn attach<U>(self, up: U) -> Self::Pulled<U> {
         self.second.attach(self.first.attach(up))
     }
 
-    fn push_into<K: Sink<B::Out>>(self, down: K) -> Self::Pushed<K> {
+    fn push_into<K>(self, down: K) -> Self::Pushed<K> {
         self.first.push_into(self.second.push_into(down))
     }
 }
 
-impl<S: Pull, A: StageOp<In = S::Item>> super::PipeRhs<Gen<S>> for Stage<A> {
+impl<S: Pull, A: StageOp<In = S::Item>> super::PipeRhs<Gen<S>> for Stage<A>
+where
+    A::Pulled<Gen<S>>: Pull<Item = A::Out>,
+{
     type Output = Gen<A::Pulled<Gen<S>>>;
 
     #[inline(always)]
@@ -232,15 +244,15 @@ impl<A: StageOp, B: StageOp<In = A::Out>> super::PipeRhs<Stage<A>> for Stage<B> 
 impl<F: Future<Output = ()>, Y, In> StageOp for Detached<F, Y, In> {
     type In = In;
     type Out = Y;
-    type Pulled<U: Pull<Item = In>> = Node<U, F, Y, In>;
-    type Pushed<K: Sink<Y>> = PushedGen<F, Y, In, K>;
+    type Pulled<U> = Node<U, F, Y, In>;
+    type Pushed<K> = PushedGen<F, Y, In, K>;
 
     #[inline(always)]
-    fn attach<U: Pull<Item = In>>(self, up: U) -> Node<U, F, Y, In> {
+    fn attach<U>(self, up: U) -> Node<U, F, Y, In> {
         Detached::attach(self, up)
     }
 
-    fn push_into<K: Sink<Y>>(self, down: K) -> PushedGen<F, Y, In, K> {
+    fn push_into<K>(self, down: K) -> PushedGen<F, Y, In, K> {
         PushedGen {
             node: Box::pin(Detached::attach(self, PushSlot::default())),
             down,

@@ -109,15 +109,15 @@ impl<O: Op, K: Sink<O::Out>> Sink<O::In> for AdaptSink<O, K> {
 impl<O: Op> StageOp for O {
     type In = O::In;
     type Out = O::Out;
-    type Pulled<U: Pull<Item = O::In>> = Adapt<U, O>;
-    type Pushed<K: Sink<O::Out>> = AdaptSink<O, K>;
+    type Pulled<U> = Adapt<U, O>;
+    type Pushed<K> = AdaptSink<O, K>;
 
     #[inline(always)]
-    fn attach<U: Pull<Item = O::In>>(self, up: U) -> Adapt<U, O> {
+    fn attach<U>(self, up: U) -> Adapt<U, O> {
         Adapt { up, op: self }
     }
 
-    fn push_into<K: Sink<O::Out>>(self, down: K) -> AdaptSink<O, K> {
+    fn push_into<K>(self, down: K) -> AdaptSink<O, K> {
         AdaptSink {
             op: self,
             down,
