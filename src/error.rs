@@ -65,3 +65,41 @@ fn display_path(path: &Option<PathBuf>) -> String {
 
 /// `Result` with [`Error`] as the default error: what fallible genpipe sources end with.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for () {}
+    impl Sealed for Result<(), super::Error> {}
+    impl Sealed for Result<(), std::convert::Infallible> {}
+}
+
+/// Outcomes a fallible genpipe stage (`parse`) can follow: nothing can fail (`()`), or genpipe's
+/// own error. After such a stage the pipeline's outcome is `genpipe::Result<()>`.
+///
+/// Sealed. A generator with another error type converts it first (`Gen<T, Result<(), E>>` with
+/// `E: Into<genpipe::Error>` is on the list of things to come).
+pub trait IntoPipelineResult: sealed::Sealed {
+    #[doc(hidden)]
+    fn into_pipeline_result(self) -> Result<()>;
+}
+
+impl IntoPipelineResult for () {
+    fn into_pipeline_result(self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl IntoPipelineResult for Result<()> {
+    fn into_pipeline_result(self) -> Result<()> {
+        self
+    }
+}
+
+impl IntoPipelineResult for Result<(), std::convert::Infallible> {
+    fn into_pipeline_result(self) -> Result<()> {
+        match self {
+            Ok(()) => Ok(()),
+            Err(never) => match never {},
+        }
+    }
+}

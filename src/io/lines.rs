@@ -49,6 +49,8 @@ pub struct Lines<R> {
     keep_cr: bool,
     /// Bytes delivered so far (decompressed), for error reports.
     delivered: u64,
+    /// Lines delivered so far.
+    line_no: u64,
     outcome: Option<Result<()>>,
 }
 
@@ -74,6 +76,7 @@ impl<R: Read> Lines<R> {
             buffer_bytes: DEFAULT_BUFFER_BYTES,
             keep_cr: false,
             delivered: 0,
+            line_no: 0,
             outcome: None,
         }
     }
@@ -90,6 +93,7 @@ impl<R: Read> Lines<R> {
             buffer_bytes: DEFAULT_BUFFER_BYTES,
             keep_cr: false,
             delivered: 0,
+            line_no: 0,
             outcome: Some(Err(error)),
         }
     }
@@ -118,7 +122,8 @@ impl<R: Read> Lines<R> {
                     if !self.keep_cr && end > start && bytes[end - 1] == b'\r' {
                         end -= 1;
                     }
-                    return Some(Line::new(Arc::clone(chunk), start, end));
+                    self.line_no += 1;
+                    return Some(Line::new(Arc::clone(chunk), start, end, self.line_no));
                 }
             }
             if !self.fill() {

@@ -4,10 +4,15 @@
 //! Why `Line` has no `\n`: every consumer strips it anyway (Python's `rstrip("\n")`), and a
 //! view without it compares equal to the text it holds (`line == "GET /"`).
 
+mod fields;
 mod line;
 mod lines;
 mod open;
 
+pub use fields::{
+    FieldOp, ParseOp, ParseSink, Parsed, SkipValueOp, TryParseOp, field, last_field, parse,
+    skip_value, try_parse,
+};
 pub use line::{Field, Fields, Line, ParseFieldError};
 pub use lines::{DEFAULT_BUFFER_BYTES, Lines};
 pub use open::{FileReader, lines, lines_from, stdin};

@@ -1,0 +1,331 @@
+//! Stages over lines: fields (`last_field`, `field`), placeholders (`skip_value`), parsing
+//! (`parse`, strict; `try_parse`, per item).
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::str::FromStr;
+
+use crate::consume::{SendError, Sink};
+use crate::engine::Pull;
+use crate::error::{Error, IntoPipelineResult, Result};
+use crate::io::Line;
+use crate::pipe::stages::{Flow, Op};
+use crate::pipe::{Stage, StageOp};
+
+/// The stage of [`last_field`] and [`field`]: which field of each line to keep.
+#[derive(Clone, Copy, Debug)]
+pub struct FieldOp {
+    /// `None`: the last.
+    index: Option<usize>,
+}
+
+impl FieldOp {
+    #[inline]
+    fn pick(&self, line: &Line) -> Option<Line> {
+        let field = match self.index {
+            None => line.last_field(),
+            Some(n) => line.field(n),
+        }?;
+        Some(line.view(field))
+    }
+}
+
+impl Op for FieldOp {
+    type In = Line;
+    type Out = Line;
+
+    #[inline]
+    fn pull<U: Pull<Item = Line> + ?Sized>(&mut self, mut up: Pin<&mut U>) -> Option<Line> {
+        loop {
+            if let Some(field) = self.pick(&up.as_mut().pull()?) {
+                return Some(field);
+            }
+        }
+    }
+
+    #[inline]
+    fn push<K: Sink<Line>>(&mut self, line: Line, down: &mut K) -> Flow {
+        match self.pick(&line).map(|field| down.send(field)) {
+            Some(Err(_)) => Flow::Stop,
+            _ => Flow::Continue,
+        }
+    }
+}
+
+/// The last whitespace-separated field of each line, as a [`Line`] view (no copy). Lines without
+/// a field (blank ones) are skipped.
+///
+/// Beazley's bytes sum: `lines(p) | last_field() | skip_value("-") | parse::<u64>() | sum()`.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::io::{last_field, lines_from};
+///
+/// let sizes = lines_from(&b"a b 10\n\nc d -\n"[..]) | last_field() | map(|f: Line| f.to_string()) | collect::<Vec<_>>();
+/// assert_eq!(sizes?, ["10", "-"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn last_field() -> Stage<FieldOp> {
+    Stage::new(FieldOp { index: None })
+}
+
+/// Field `n` (0-based) of each line, as a [`Line`] view. Lines with fewer fields are skipped.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::io::{field, lines_from};
+///
+/// let hosts = lines_from(&b"h1 GET /\nh2 POST /x\nlonely\n"[..]) | field(1) | count();
+/// assert_eq!(hosts?, 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn field(n: usize) -> Stage<FieldOp> {
+    Stage::new(FieldOp { index: Some(n) })
+}
+
+/// The stage of [`skip_value`].
+#[derive(Clone, Debug)]
+pub struct SkipValueOp {
+    value: Vec<u8>,
+}
+
+impl Op for SkipValueOp {
+    type In = Line;
+    type Out = Line;
+
+    #[inline]
+    fn pull<U: Pull<Item = Line> + ?Sized>(&mut self, mut up: Pin<&mut U>) -> Option<Line> {
+        loop {
+            let line = up.as_mut().pull()?;
+            if line.as_bytes() != self.value.as_slice() {
+                return Some(line);
+            }
+        }
+    }
+
+    #[inline]
+    fn push<K: Sink<Line>>(&mut self, line: Line, down: &mut K) -> Flow {
+        if line.as_bytes() == self.value.as_slice() || down.send(line).is_ok() {
+            Flow::Continue
+        } else {
+            Flow::Stop
+        }
+    }
+}
+
+/// Drops the items equal to `value` (a placeholder such as Apache's `-` for "no bytes").
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::io::{last_field, lines_from, skip_value};
+///
+/// let n = lines_from(&b"x 1\ny -\nz 3\n"[..]) | last_field() | skip_value("-") | count();
+/// assert_eq!(n?, 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn skip_value(value: impl AsRef<[u8]>) -> Stage<SkipValueOp> {
+    Stage::new(SkipValueOp { value: value.as_ref().to_vec() })
+}
+
+fn parse_error(line: &Line) -> Error {
+    Error::Parse {
+        path: line.path().map(Into::into),
+        line_no: line.line_no(),
+        text: line.to_str_lossy().into_owned(),
+    }
+}
+
+/// The stage of [`try_parse`].
+pub struct TryParseOp<T>(PhantomData<fn() -> T>);
+
+impl<T> fmt::Debug for TryParseOp<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TryParseOp")
+    }
+}
+
+impl<T: FromStr> Op for TryParseOp<T> {
+    type In = Line;
+    type Out = Result<T>;
+
+    #[inline]
+    fn pull<U: Pull<Item = Line> + ?Sized>(&mut self, up: Pin<&mut U>) -> Option<Result<T>> {
+        let line = up.pull()?;
+        Some(line.parse().map_err(|_| parse_error(&line)))
+    }
+
+    #[inline]
+    fn push<K: Sink<Result<T>>>(&mut self, line: Line, down: &mut K) -> Flow {
+        match down.send(line.parse().map_err(|_| parse_error(&line))) {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Stop,
+        }
+    }
+}
+
+/// Parses every item, yielding `Result` items: a bad one does not end the pipeline.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::io::{lines_from, try_parse};
+///
+/// let got = lines_from(&b"1\nx\n3\n"[..]) | try_parse::<u32>() | collect::<Vec<_>>();
+/// let got = got?;
+/// assert_eq!(got.iter().filter(|r| r.is_ok()).count(), 2);
+/// assert_eq!(got[1].as_ref().unwrap_err().to_string(), "<input>:2: cannot parse \"x\"");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn try_parse<T: FromStr>() -> Stage<TryParseOp<T>> {
+    Stage::new(TryParseOp(PhantomData))
+}
+
+/// The stage of [`parse`].
+pub struct ParseOp<T>(PhantomData<fn() -> T>);
+
+impl<T> fmt::Debug for ParseOp<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ParseOp")
+    }
+}
+
+impl<T: FromStr> StageOp for ParseOp<T> {
+    type In = Line;
+    type Out = T;
+    type Pulled<U> = Parsed<U, T>;
+    type Pushed<K> = ParseSink<K, T>;
+
+    fn attach<U>(self, up: U) -> Parsed<U, T> {
+        Parsed { up, error: None, _out: PhantomData }
+    }
+
+    fn push_into<K>(self, down: K) -> ParseSink<K, T> {
+        ParseSink { down, error: None, _out: PhantomData }
+    }
+}
+
+/// Parses every item; the first that does not parse ends the pipeline, whose sink then returns
+/// [`Error::Parse`] with the file, line number and text.
+///
+/// # Errors
+/// After `parse`, the sink returns `genpipe::Result<Out>`.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::io::{last_field, lines_from, parse, skip_value};
+///
+/// let log = b"h - - [t] \"GET /\" 200 512\nh - - [t] \"GET /\" 304 -\nh - - [t] \"GET /\" 200 100\n";
+/// let total = lines_from(&log[..]) | last_field() | skip_value("-") | parse::<u64>() | sum();
+/// assert_eq!(total?, 612);
+///
+/// let err = (lines_from(&b"1\n2\nthree\n4\n"[..]) | parse::<u64>() | sum()).unwrap_err();
+/// assert_eq!(err.to_string(), "<input>:3: cannot parse \"three\"");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn parse<T: FromStr>() -> Stage<ParseOp<T>> {
+    Stage::new(ParseOp(PhantomData))
+}
+
+/// [`parse`] attached to its upstream.
+pub struct Parsed<U, T> {
+    up: U,
+    error: Option<Error>,
+    _out: PhantomData<fn() -> T>,
+}
+
+impl<U, T> fmt::Debug for Parsed<U, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Parsed").field("error", &self.error).finish_non_exhaustive()
+    }
+}
+
+impl<U, T> Pull for Parsed<U, T>
+where
+    U: Pull<Item = Line>,
+    U::Return: IntoPipelineResult,
+    T: FromStr,
+{
+    type Item = T;
+    type Return = Result<()>;
+
+    #[inline]
+    fn pull(self: Pin<&mut Self>) -> Option<T> {
+        // SAFETY: `up` is structurally pinned (never moved out); `error` is plain data.
+        let this = unsafe { self.get_unchecked_mut() };
+        if this.error.is_some() {
+            return None;
+        }
+        // SAFETY: as above.
+        let line = unsafe { Pin::new_unchecked(&mut this.up) }.pull()?;
+        match line.parse() {
+            Ok(value) => Some(value),
+            Err(_) => {
+                this.error = Some(parse_error(&line));
+                None
+            }
+        }
+    }
+
+    fn take_return(self: Pin<&mut Self>) -> Option<Result<()>> {
+        // SAFETY: as in `pull`.
+        let this = unsafe { self.get_unchecked_mut() };
+        if let Some(error) = this.error.take() {
+            return Some(Err(error));
+        }
+        // SAFETY: as in `pull`.
+        let up = unsafe { Pin::new_unchecked(&mut this.up) };
+        up.take_return().map(IntoPipelineResult::into_pipeline_result)
+    }
+}
+
+/// [`parse`] feeding a sink: its result is `genpipe::Result<K::Out>`.
+pub struct ParseSink<K, T> {
+    down: K,
+    error: Option<Error>,
+    _out: PhantomData<fn() -> T>,
+}
+
+impl<K, T> fmt::Debug for ParseSink<K, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ParseSink").field("error", &self.error).finish_non_exhaustive()
+    }
+}
+
+impl<K: Sink<T>, T: FromStr> Sink<Line> for ParseSink<K, T> {
+    type Out = Result<K::Out>;
+
+    fn send(&mut self, line: Line) -> std::result::Result<(), SendError<Line>> {
+        if self.is_done() {
+            return Err(SendError(line));
+        }
+        match line.parse() {
+            Ok(value) => {
+                // The value was taken; if the sink below has ended, `is_done` says so next.
+                let _ = self.down.send(value);
+            }
+            Err(_) => self.error = Some(parse_error(&line)),
+        }
+        Ok(())
+    }
+
+    fn is_done(&self) -> bool {
+        self.error.is_some() || self.down.is_done()
+    }
+
+    fn close(self) -> Result<K::Out> {
+        let out = self.down.close();
+        match self.error {
+            Some(error) => Err(error),
+            None => Ok(out),
+        }
+    }
+
+    fn close_boxed(self: Box<Self>) -> Result<K::Out> {
+        (*self).close()
+    }
+}
