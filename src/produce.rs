@@ -303,6 +303,19 @@ impl<S: Pull> Pull for Gen<S> {
         }
     }
 
+    #[inline]
+    fn pull_matching(self: Pin<&mut Self>, matcher: &crate::io::Matcher) -> Option<S::Item>
+    where
+        S::Item: AsRef<[u8]>,
+    {
+        // SAFETY: as in `pull`.
+        match unsafe { &mut self.get_unchecked_mut().state } {
+            // SAFETY: as in `pull`.
+            State::Unpinned(s) => unsafe { Pin::new_unchecked(s) }.pull_matching(matcher),
+            State::Pinned(b) => b.as_mut().pull_matching(matcher),
+        }
+    }
+
     fn take_return(self: Pin<&mut Self>) -> Option<S::Return> {
         // SAFETY: as in `pull`.
         match unsafe { &mut self.get_unchecked_mut().state } {

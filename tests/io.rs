@@ -218,3 +218,147 @@ fn fields_follow_python_split() {
     assert!(l.starts_with(" \t"));
     assert!(genpipe::io::Field::new(b"x7").parse::<u8>().is_err());
 }
+
+mod grep_and_fields {
+    use super::*;
+    use genpipe::io::{grep, grep_re, last_field, parse, skip_value, try_grep_re};
+    use genpipe::synth::{AccessFormat, write_access_log_file};
+
+    fn needle() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(b' ')], 1..4)
+    }
+
+    fn haystack() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(
+            prop_oneof![Just(b'a'), Just(b'b'), Just(b' '), Just(b'\n'), Just(b'\r')],
+            0..300,
+        )
+    }
+
+    /// (line number, bytes) of every line containing `needle`, by the oracle.
+    fn naive_grep(data: &[u8], needle: &[u8], invert: bool) -> Vec<(u64, Vec<u8>)> {
+        naive_lines(data, false)
+            .into_iter()
+            .enumerate()
+            .filter(|(_, l)| memchr::memmem::find(l, needle).is_some() != invert)
+            .map(|(i, l)| (i as u64 + 1, l))
+            .collect()
+    }
+
+    fn numbered(
+        g: Gen<impl Pull<Item = Line, Return = genpipe::Result<()>>>,
+    ) -> Vec<(u64, Vec<u8>)> {
+        (g.map(|l| (l.line_no(), l.as_bytes().to_vec())) | collect::<Vec<_>>()).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
+
+        #[test]
+        fn fused_grep_equals_a_naive_filter(data in haystack(), needle in needle(), buffer in 1usize..40) {
+            let want = naive_grep(&data, &needle, false);
+            // Fused: grep right after the source.
+            let fused = numbered(lines_from(&data[..]).buffer_bytes(buffer) | grep(&needle));
+            prop_assert_eq!(&fused, &want);
+            // Not fused: a stage in between makes grep filter line by line.
+            let unfused = numbered(lines_from(&data[..]).buffer_bytes(buffer).map(|l| l) | grep(&needle));
+            prop_assert_eq!(&unfused, &want);
+            // Inverted.
+            let inverted = numbered(lines_from(&data[..]).buffer_bytes(buffer) | grep(&needle).invert());
+            prop_assert_eq!(inverted, naive_grep(&data, &needle, true));
+            // Counting.
+            let n = (lines_from(&data[..]).buffer_bytes(buffer) | grep(&needle) | count()).unwrap();
+            prop_assert_eq!(n, want.len());
+        }
+    }
+
+    #[test]
+    fn grep_variants() {
+        let log = &b"GET /A 200\nget /b 404\r\nPOST /ply-2.3.tar.gz 200\n"[..];
+        let all = |stage: Stage<genpipe::io::GrepOp>| {
+            (lines_from(log) | stage | map(|l: Line| l.to_string()) | collect::<Vec<_>>()).unwrap()
+        };
+        assert_eq!(all(grep("GET")), ["GET /A 200"]);
+        assert_eq!(all(grep("get").ignore_case()), ["GET /A 200", "get /b 404"]);
+        assert_eq!(
+            all(grep("get").ignore_case().invert()),
+            ["POST /ply-2.3.tar.gz 200"]
+        );
+        assert_eq!(all(grep_re(r"ply-.*\.gz")), ["POST /ply-2.3.tar.gz 200"]);
+        assert_eq!(
+            all(grep_re(r"404$")),
+            ["get /b 404"],
+            "a regex sees lines without their \\r"
+        );
+        assert_eq!(
+            all(grep_re(regex::bytes::Regex::new("^P").unwrap())),
+            ["POST /ply-2.3.tar.gz 200"]
+        );
+        let err = try_grep_re("(").unwrap_err();
+        assert!(err.to_string().contains('('));
+        let panic = std::panic::catch_unwind(|| grep_re("[z-a]")).unwrap_err();
+        assert!(panic.downcast_ref::<String>().unwrap().contains("[z-a]"));
+    }
+
+    #[test]
+    fn grep_pushed_and_after_a_coroutine() {
+        let mut sink = grep("x") | count();
+        for l in (lines_from(&b"x\ny\nxx\n"[..]) | collect::<Vec<_>>()).unwrap() {
+            sink.send(l).unwrap();
+        }
+        assert_eq!(sink.close(), 2);
+    }
+
+    #[test]
+    fn the_bytes_sum_job_on_a_generated_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("access-log");
+        let written = write_access_log_file(&path, 200_000, 9, AccessFormat::Common).unwrap();
+        let total =
+            (lines(&path) | last_field() | skip_value("-") | parse::<u64>() | sum()).unwrap();
+        assert_eq!(total, written.size_total);
+        let n404 = (lines(&path) | grep("\" 404 ") | count()).unwrap();
+        let naive = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains("\" 404 "))
+            .count();
+        assert_eq!(n404, naive);
+        assert!(n404 > 0);
+    }
+
+    #[test]
+    fn a_bad_field_names_file_line_and_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_file(dir.path(), "sizes.log", b"a 1\nb 2\nc two\nd 4\n");
+        let err = (lines(&path) | last_field() | parse::<u64>() | sum()).unwrap_err();
+        match &err {
+            genpipe::Error::Parse {
+                path: p,
+                line_no,
+                text,
+            } => {
+                assert_eq!(p.as_deref(), Some(path.as_path()));
+                assert_eq!(*line_no, 3);
+                assert_eq!(text, "two");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert_eq!(
+            err.to_string(),
+            format!("{}:3: cannot parse \"two\"", path.display())
+        );
+
+        // Pushed, the error comes back at close.
+        let mut sink = last_field() | parse::<u64>() | sum();
+        for l in (lines(&path) | collect::<Vec<_>>()).unwrap() {
+            if sink.send(l).is_err() {
+                break;
+            }
+        }
+        assert!(matches!(
+            sink.close(),
+            Err(genpipe::Error::Parse { line_no: 3, .. })
+        ));
+    }
+}

@@ -41,6 +41,24 @@ pub trait Pull {
     /// `None` if the body has not returned (still running, stopped early by a downstream
     /// stage, or ended by a panic) or the value was already taken.
     fn take_return(self: Pin<&mut Self>) -> Option<Self::Return>;
+
+    /// The next item whose bytes `matcher` matches (grep). Sources that hold their lines in a
+    /// buffer override it to search the whole buffer and find line bounds only around hits;
+    /// wrappers forward it; everything else filters item by item.
+    #[doc(hidden)]
+    #[inline]
+    fn pull_matching(self: Pin<&mut Self>, matcher: &crate::io::Matcher) -> Option<Self::Item>
+    where
+        Self::Item: AsRef<[u8]>,
+    {
+        let mut this = self;
+        loop {
+            let item = this.as_mut().pull()?;
+            if matcher.is_match(item.as_ref()) {
+                return Some(item);
+            }
+        }
+    }
 }
 
 impl<P: Pull + ?Sized> Pull for Pin<Box<P>> {
@@ -54,6 +72,14 @@ impl<P: Pull + ?Sized> Pull for Pin<Box<P>> {
 
     fn take_return(self: Pin<&mut Self>) -> Option<P::Return> {
         self.get_mut().as_mut().take_return()
+    }
+
+    #[inline]
+    fn pull_matching(self: Pin<&mut Self>, matcher: &crate::io::Matcher) -> Option<P::Item>
+    where
+        P::Item: AsRef<[u8]>,
+    {
+        self.get_mut().as_mut().pull_matching(matcher)
     }
 }
 

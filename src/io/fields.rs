@@ -128,7 +128,9 @@ impl Op for SkipValueOp {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn skip_value(value: impl AsRef<[u8]>) -> Stage<SkipValueOp> {
-    Stage::new(SkipValueOp { value: value.as_ref().to_vec() })
+    Stage::new(SkipValueOp {
+        value: value.as_ref().to_vec(),
+    })
 }
 
 fn parse_error(line: &Line) -> Error {
@@ -200,11 +202,19 @@ impl<T: FromStr> StageOp for ParseOp<T> {
     type Pushed<K> = ParseSink<K, T>;
 
     fn attach<U>(self, up: U) -> Parsed<U, T> {
-        Parsed { up, error: None, _out: PhantomData }
+        Parsed {
+            up,
+            error: None,
+            _out: PhantomData,
+        }
     }
 
     fn push_into<K>(self, down: K) -> ParseSink<K, T> {
-        ParseSink { down, error: None, _out: PhantomData }
+        ParseSink {
+            down,
+            error: None,
+            _out: PhantomData,
+        }
     }
 }
 
@@ -240,7 +250,9 @@ pub struct Parsed<U, T> {
 
 impl<U, T> fmt::Debug for Parsed<U, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Parsed").field("error", &self.error).finish_non_exhaustive()
+        f.debug_struct("Parsed")
+            .field("error", &self.error)
+            .finish_non_exhaustive()
     }
 }
 
@@ -279,7 +291,8 @@ where
         }
         // SAFETY: as in `pull`.
         let up = unsafe { Pin::new_unchecked(&mut this.up) };
-        up.take_return().map(IntoPipelineResult::into_pipeline_result)
+        up.take_return()
+            .map(IntoPipelineResult::into_pipeline_result)
     }
 }
 
@@ -292,7 +305,9 @@ pub struct ParseSink<K, T> {
 
 impl<K, T> fmt::Debug for ParseSink<K, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ParseSink").field("error", &self.error).finish_non_exhaustive()
+        f.debug_struct("ParseSink")
+            .field("error", &self.error)
+            .finish_non_exhaustive()
     }
 }
 

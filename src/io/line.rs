@@ -47,7 +47,12 @@ pub struct Line {
 impl Line {
     pub(crate) fn new(chunk: Arc<Chunk>, start: usize, end: usize, line_no: u64) -> Line {
         debug_assert!(start <= end && end <= chunk.bytes.len());
-        Line { chunk, start, end, line_no }
+        Line {
+            chunk,
+            start,
+            end,
+            line_no,
+        }
     }
 
     /// A view of `part`, which must lie within this line's bytes (a field of it).
@@ -56,7 +61,12 @@ impl Line {
         let offset = part.as_bytes().as_ptr() as usize - whole.as_ptr() as usize;
         debug_assert!(offset + part.as_bytes().len() <= whole.len());
         let start = self.start + offset;
-        Line { chunk: Arc::clone(&self.chunk), start, end: start + part.as_bytes().len(), line_no: self.line_no }
+        Line {
+            chunk: Arc::clone(&self.chunk),
+            start,
+            end: start + part.as_bytes().len(),
+            line_no: self.line_no,
+        }
     }
 
     /// The 1-based number of the line in its input (for a field: of the line it came from).

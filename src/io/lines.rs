@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use crate::engine::Pull;
 use crate::error::{Error, Result};
+use crate::io::Matcher;
 use crate::io::line::{Chunk, Line};
 
 /// The default read size: large enough that a read is rare, small enough to stay in cache.
@@ -132,6 +133,51 @@ impl<R: Read> Lines<R> {
         }
     }
 
+    /// The next line that `matcher` matches. A literal is searched in the whole buffer and the
+    /// line bounds are found around the hit only (skipped lines are just counted).
+    fn next_match(&mut self, matcher: &Matcher) -> Option<Line> {
+        let Some(finder) = matcher.buffer_finder() else {
+            loop {
+                let line = self.next_line()?;
+                if matcher.is_match(line.as_bytes()) {
+                    return Some(line);
+                }
+            }
+        };
+        loop {
+            if let Some(chunk) = &self.chunk {
+                let bytes = &chunk.bytes;
+                let pos = self.pos;
+                if pos < bytes.len() {
+                    let Some(offset) = finder.find(&bytes[pos..]) else {
+                        let rest = &bytes[pos..];
+                        let unterminated = u64::from(rest.last() != Some(&b'\n'));
+                        self.line_no += newlines(rest) + unterminated;
+                        self.pos = bytes.len();
+                        continue;
+                    };
+                    let hit = pos + offset;
+                    let start =
+                        memchr::memrchr(b'\n', &bytes[pos..hit]).map_or(pos, |i| pos + i + 1);
+                    let (mut end, next) = match memchr::memchr(b'\n', &bytes[hit..]) {
+                        Some(i) => (hit + i, hit + i + 1),
+                        None => (bytes.len(), bytes.len()),
+                    };
+                    self.line_no += newlines(&bytes[pos..start]) + 1;
+                    self.pos = next;
+                    // The needle holds no line-end byte, so the hit is inside the stripped line.
+                    if !self.keep_cr && end > start && bytes[end - 1] == b'\r' {
+                        end -= 1;
+                    }
+                    return Some(Line::new(Arc::clone(chunk), start, end, self.line_no));
+                }
+            }
+            if !self.fill() {
+                return None;
+            }
+        }
+    }
+
     /// Reads the next chunk of complete lines; `false` at the end of input or on error.
     fn fill(&mut self) -> bool {
         let Some(reader) = self.reader.as_mut() else {
@@ -234,4 +280,14 @@ impl<R: Read> Pull for Lines<R> {
             this.outcome.take()
         }
     }
+
+    #[inline]
+    fn pull_matching(self: Pin<&mut Self>, matcher: &Matcher) -> Option<Line> {
+        self.get_mut().next_match(matcher)
+    }
+}
+
+/// How many `\n` bytes `bytes` holds.
+fn newlines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
 }

@@ -5,6 +5,7 @@
 //! view without it compares equal to the text it holds (`line == "GET /"`).
 
 mod fields;
+mod grep;
 mod line;
 mod lines;
 mod open;
@@ -13,6 +14,7 @@ pub use fields::{
     FieldOp, ParseOp, ParseSink, Parsed, SkipValueOp, TryParseOp, field, last_field, parse,
     skip_value, try_parse,
 };
+pub use grep::{GrepOp, IntoRegex, Matcher, grep, grep_re, try_grep_re};
 pub use line::{Field, Fields, Line, ParseFieldError};
 pub use lines::{DEFAULT_BUFFER_BYTES, Lines};
 pub use open::{FileReader, lines, lines_from, stdin};

@@ -88,7 +88,8 @@ impl<A> Stage<A> {
         Stage(op)
     }
 
-    pub(crate) fn into_op(self) -> A {
+    #[doc(hidden)]
+    pub fn into_op(self) -> A {
         self.0
     }
 }

@@ -1,0 +1,232 @@
+//! `grep`: keep the lines that match a literal or a regex.
+//!
+//! Why fused: when `grep` follows a line source directly (`lines(p) | grep(x)`), it searches the
+//! source's whole buffer with `memmem` and finds line bounds only around hits, as ripgrep does,
+//! so a line that does not match costs no per-line work. It reaches the source through
+//! [`Pull::pull_matching`](crate::Pull), which the source overrides; after any other stage it
+//! filters line by line.
+
+use std::fmt;
+use std::pin::Pin;
+
+use memchr::memmem;
+use regex::bytes::{Regex, RegexBuilder};
+
+use crate::consume::Sink;
+use crate::engine::Pull;
+use crate::io::Line;
+use crate::pipe::Stage;
+use crate::pipe::stages::{Flow, Op};
+
+/// What `grep` looks for. Built by [`grep`] and [`grep_re`].
+#[derive(Clone)]
+pub struct Matcher {
+    kind: Kind,
+}
+
+// One per grep stage, searched per buffer or per line: keeping the finder inline saves an
+// indirection on that path; the size does not matter for a value that exists once.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone)]
+enum Kind {
+    Literal(memmem::Finder<'static>),
+    Regex(Regex),
+}
+
+impl fmt::Debug for Matcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::Literal(finder) => {
+                write!(
+                    f,
+                    "Matcher::Literal({:?})",
+                    String::from_utf8_lossy(finder.needle())
+                )
+            }
+            Kind::Regex(re) => write!(f, "Matcher::Regex({:?})", re.as_str()),
+        }
+    }
+}
+
+impl Matcher {
+    /// Whether `haystack` (one line) matches.
+    #[inline]
+    pub fn is_match(&self, haystack: &[u8]) -> bool {
+        match &self.kind {
+            Kind::Literal(finder) => finder.find(haystack).is_some(),
+            Kind::Regex(re) => re.is_match(haystack),
+        }
+    }
+
+    /// Where the first match in a buffer of several lines starts, if the matcher can search
+    /// across line boundaries safely: a literal without line-end bytes. `None` means "search
+    /// line by line".
+    #[inline]
+    pub(crate) fn buffer_finder(&self) -> Option<&memmem::Finder<'static>> {
+        match &self.kind {
+            Kind::Literal(finder) if !finder.needle().iter().any(|&b| b == b'\n' || b == b'\r') => {
+                Some(finder)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The stage of [`grep`] and [`grep_re`]; `.ignore_case()` and `.invert()` are on its [`Stage`].
+#[derive(Clone, Debug)]
+pub struct GrepOp {
+    matcher: Matcher,
+    invert: bool,
+    literal: Option<Vec<u8>>,
+}
+
+impl Op for GrepOp {
+    type In = Line;
+    type Out = Line;
+
+    #[inline]
+    fn pull<U: Pull<Item = Line> + ?Sized>(&mut self, mut up: Pin<&mut U>) -> Option<Line> {
+        if !self.invert {
+            return up.pull_matching(&self.matcher);
+        }
+        loop {
+            let line = up.as_mut().pull()?;
+            if !self.matcher.is_match(line.as_bytes()) {
+                return Some(line);
+            }
+        }
+    }
+
+    #[inline]
+    fn push<K: Sink<Line>>(&mut self, line: Line, down: &mut K) -> Flow {
+        if self.matcher.is_match(line.as_bytes()) == self.invert || down.send(line).is_ok() {
+            Flow::Continue
+        } else {
+            Flow::Stop
+        }
+    }
+}
+
+/// Keeps the lines that contain `literal` (`memchr::memmem`; fused with a preceding line source).
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::io::{grep, lines_from};
+///
+/// let log = &b"GET /a 200\nGET /b 404\nPOST /c 404\n"[..];
+/// assert_eq!((lines_from(log) | grep(" 404") | count())?, 2);
+/// assert_eq!((lines_from(log) | grep("get").ignore_case() | count())?, 2);
+/// assert_eq!((lines_from(log) | grep("404").invert() | count())?, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn grep(literal: impl AsRef<[u8]>) -> Stage<GrepOp> {
+    let literal = literal.as_ref().to_vec();
+    Stage::new(GrepOp {
+        matcher: Matcher {
+            kind: Kind::Literal(memmem::Finder::new(&literal).into_owned()),
+        },
+        invert: false,
+        literal: Some(literal),
+    })
+}
+
+/// Something `grep_re` accepts: a pattern to compile, or a prebuilt regex.
+pub trait IntoRegex {
+    /// The compiled regex.
+    ///
+    /// # Errors
+    /// When the pattern is invalid.
+    fn into_regex(self) -> Result<Regex, regex::Error>;
+}
+
+impl IntoRegex for &str {
+    fn into_regex(self) -> Result<Regex, regex::Error> {
+        Regex::new(self)
+    }
+}
+
+impl IntoRegex for &String {
+    fn into_regex(self) -> Result<Regex, regex::Error> {
+        Regex::new(self)
+    }
+}
+
+impl IntoRegex for Regex {
+    fn into_regex(self) -> Result<Regex, regex::Error> {
+        Ok(self)
+    }
+}
+
+/// Keeps the lines matching the regex `pattern` (`regex::bytes`, so invalid UTF-8 is fine).
+///
+/// # Panics
+/// If `pattern` is not a valid regex; the message names the pattern. [`try_grep_re`] returns
+/// the error instead.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::io::{grep_re, lines_from};
+///
+/// let log = &b"GET /ply-2.3.tar.gz 200\nGET /index.html 200\n"[..];
+/// assert_eq!((lines_from(log) | grep_re(r"ply-.*\.gz") | count())?, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn grep_re(pattern: impl IntoRegex) -> Stage<GrepOp> {
+    match try_grep_re(pattern) {
+        Ok(stage) => stage,
+        Err(e) => panic!("genpipe: grep_re: invalid regex: {e}"),
+    }
+}
+
+/// [`grep_re`] that returns an invalid pattern's error instead of panicking.
+///
+/// # Errors
+/// The regex compiler's error, which quotes the pattern.
+///
+/// # Example
+/// ```
+/// use genpipe::io::try_grep_re;
+///
+/// assert!(try_grep_re("(unclosed").is_err());
+/// assert!(try_grep_re(r"\d+").is_ok());
+/// ```
+pub fn try_grep_re(pattern: impl IntoRegex) -> Result<Stage<GrepOp>, regex::Error> {
+    let re = pattern.into_regex()?;
+    Ok(Stage::new(GrepOp {
+        matcher: Matcher {
+            kind: Kind::Regex(re),
+        },
+        invert: false,
+        literal: None,
+    }))
+}
+
+impl Stage<GrepOp> {
+    /// Matches regardless of case (Unicode simple case folding).
+    pub fn ignore_case(self) -> Self {
+        let mut op = self.into_op();
+        let pattern = match &op.matcher.kind {
+            Kind::Literal(_) => regex::escape(&String::from_utf8_lossy(
+                op.literal.as_deref().unwrap_or_default(),
+            )),
+            Kind::Regex(re) => re.as_str().to_string(),
+        };
+        let re = RegexBuilder::new(&pattern).case_insensitive(true).build();
+        // The pattern compiled before (or is an escaped literal), so it compiles again.
+        if let Ok(re) = re {
+            op.matcher = Matcher {
+                kind: Kind::Regex(re),
+            };
+        }
+        Stage::new(op)
+    }
+
+    /// Keeps the lines that do *not* match (`grep -v`).
+    pub fn invert(self) -> Self {
+        let mut op = self.into_op();
+        op.invert = !op.invert;
+        Stage::new(op)
+    }
+}
