@@ -10,8 +10,18 @@ use std::sync::Arc;
 /// One buffer's worth of input: the bytes and the file they came from.
 #[derive(Debug)]
 pub(crate) struct Chunk {
+    /// The buffer; only `..len` holds input (the rest is capacity kept for reuse).
     pub(crate) bytes: Vec<u8>,
+    pub(crate) len: usize,
     pub(crate) path: Option<Arc<Path>>,
+}
+
+impl Chunk {
+    /// The input bytes.
+    #[inline]
+    pub(crate) fn data(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
 }
 
 /// One line of input, without its line terminator: a view into a shared read buffer.
@@ -46,7 +56,7 @@ pub struct Line {
 
 impl Line {
     pub(crate) fn new(chunk: Arc<Chunk>, start: usize, end: usize, line_no: u64) -> Line {
-        debug_assert!(start <= end && end <= chunk.bytes.len());
+        debug_assert!(start <= end && end <= chunk.len);
         Line {
             chunk,
             start,

@@ -111,7 +111,7 @@ impl<R: Read> Lines<R> {
     fn next_line(&mut self) -> Option<Line> {
         loop {
             if let Some(chunk) = &self.chunk {
-                let bytes = &chunk.bytes;
+                let bytes = chunk.data();
                 if self.pos < bytes.len() {
                     let start = self.pos;
                     let (mut end, next) = match memchr::memchr(b'\n', &bytes[start..]) {
@@ -146,7 +146,7 @@ impl<R: Read> Lines<R> {
         };
         loop {
             if let Some(chunk) = &self.chunk {
-                let bytes = &chunk.bytes;
+                let bytes = chunk.data();
                 let pos = self.pos;
                 if pos < bytes.len() {
                     let Some(offset) = finder.find(&bytes[pos..]) else {
@@ -183,59 +183,59 @@ impl<R: Read> Lines<R> {
         let Some(reader) = self.reader.as_mut() else {
             return false;
         };
-        // Reuse the last chunk's allocation when no `Line` holds it any more.
+        // Reuse the last chunk's allocation when no `Line` holds it any more, without zeroing it
+        // again: only `..len` of a chunk is ever read.
         let mut buf = match self.chunk.take().map(Arc::try_unwrap) {
-            Some(Ok(mut old)) => {
-                old.bytes.clear();
-                old.bytes
-            }
-            _ => Vec::with_capacity(self.carry.len() + self.buffer_bytes),
+            Some(Ok(old)) => old.bytes,
+            _ => Vec::new(),
         };
-        buf.extend_from_slice(&self.carry);
-        self.carry.clear();
-        loop {
-            let filled = buf.len();
+        let mut filled = self.carry.len();
+        if buf.len() < filled + self.buffer_bytes {
             buf.resize(filled + self.buffer_bytes, 0);
+        }
+        buf[..filled].copy_from_slice(&self.carry);
+        self.carry.clear();
+        let len = loop {
+            if buf.len() < filled + self.buffer_bytes {
+                buf.resize(filled + self.buffer_bytes, 0);
+            }
             let read = loop {
-                match reader.read(&mut buf[filled..]) {
+                match reader.read(&mut buf[filled..filled + self.buffer_bytes]) {
                     Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                     other => break other,
                 }
             };
             match read {
                 Ok(0) => {
-                    buf.truncate(filled);
                     self.reader = None;
                     self.outcome = Some(Ok(()));
-                    break;
+                    break filled;
                 }
                 Ok(n) => {
-                    buf.truncate(filled + n);
                     self.delivered += n as u64;
-                    if let Some(i) = memchr::memrchr(b'\n', &buf[filled..]) {
+                    let end = filled + n;
+                    if let Some(i) = memchr::memrchr(b'\n', &buf[filled..end]) {
                         let cut = filled + i + 1;
-                        self.carry.extend_from_slice(&buf[cut..]);
-                        buf.truncate(cut);
-                        break;
+                        self.carry.extend_from_slice(&buf[cut..end]);
+                        break cut;
                     }
                     // No line end yet: a line longer than the buffer; keep it whole.
+                    filled = end;
                 }
                 Err(e) => {
                     // Deliver the complete lines read before the failure, then end with it.
-                    buf.truncate(filled);
-                    let cut = memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1);
-                    buf.truncate(cut);
                     self.reader = None;
                     self.outcome = Some(Err(self.error(e)));
-                    break;
+                    break memchr::memrchr(b'\n', &buf[..filled]).map_or(0, |i| i + 1);
                 }
             }
-        }
-        if buf.is_empty() {
+        };
+        if len == 0 {
             return false;
         }
         self.chunk = Some(Arc::new(Chunk {
             bytes: buf,
+            len,
             path: self.path.clone(),
         }));
         self.pos = 0;
