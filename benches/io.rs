@@ -82,10 +82,11 @@ fn sum_hand(path: &Path) -> u64 {
     let mut total = 0;
     for_each_block(path, |data| {
         for line in data.split(|&b| b == b'\n') {
-            if let Some(f) = line.rsplit(|&b| b == b' ').next() {
-                if !f.is_empty() && f != b"-" {
-                    total += std::str::from_utf8(f).unwrap().parse::<u64>().unwrap();
-                }
+            if let Some(f) = line.rsplit(|&b| b == b' ').next()
+                && !f.is_empty()
+                && f != b"-"
+            {
+                total += std::str::from_utf8(f).unwrap().parse::<u64>().unwrap();
             }
         }
     });
