@@ -245,6 +245,14 @@ impl<S: Pull> Gen<S> {
         self
     }
 
+    /// Reads the stage's state (reports of sources, kept beside the walk).
+    pub(crate) fn inspect_state<T>(&self, f: impl FnOnce(&S) -> T) -> T {
+        match &self.state {
+            State::Unpinned(s) => f(s),
+            State::Pinned(b) => f(b),
+        }
+    }
+
     /// Runs `f` on the pipeline pinned in place (on the stack unless `next()` already boxed it).
     #[inline(always)]
     pub(crate) fn drive<T>(self, f: impl FnOnce(Pin<&mut S>) -> T) -> T {

@@ -362,3 +362,88 @@ mod grep_and_fields {
         ));
     }
 }
+
+mod trees {
+    use super::*;
+    use genpipe::io::{cat, find, grep, open};
+
+    fn tree() -> (tempfile::TempDir, Vec<u8>) {
+        let dir = tempfile::tempdir().unwrap();
+        let text: Vec<u8> = (0..500)
+            .flat_map(|i| {
+                format!("line {i} {}\r\n", if i % 7 == 0 { "404" } else { "200" }).into_bytes()
+            })
+            .collect();
+        std::fs::create_dir_all(dir.path().join("www/foo")).unwrap();
+        std::fs::create_dir_all(dir.path().join("www/bar/old")).unwrap();
+        write_file(dir.path(), "www/foo/access-log", &text);
+        write_file(dir.path(), "www/foo/access-log-0108.gz", &gzip(&text));
+        write_file(dir.path(), "www/bar/access-log-0108.bz2", &bzip2(&text));
+        write_file(dir.path(), "www/bar/old/access-log-0208.gz", &gzip(&text));
+        write_file(dir.path(), "www/bar/error-log", b"not an access log\n");
+        (dir, text)
+    }
+
+    #[test]
+    fn find_matches_base_names_and_sorts() {
+        let (dir, _) = tree();
+        let www = dir.path().join("www");
+        let found = find(&www, "access-log*").sorted() | collect::<Vec<_>>();
+        let rel: Vec<String> = found
+            .iter()
+            .map(|p| p.strip_prefix(&www).unwrap().display().to_string())
+            .collect();
+        assert_eq!(
+            rel,
+            [
+                "bar/access-log-0108.bz2",
+                "bar/old/access-log-0208.gz",
+                "foo/access-log",
+                "foo/access-log-0108.gz"
+            ]
+        );
+        assert_eq!(find(&www, "*.gz") | count(), 2);
+        assert_eq!(
+            find(&www, "**/old/*").sorted() | count(),
+            1,
+            "a glob with / matches the whole path"
+        );
+        let single = find(www.join("foo/access-log"), "*") | count();
+        assert_eq!(single, 1, "a file root is yielded itself");
+    }
+
+    #[test]
+    fn find_open_cat_grep_over_mixed_compression() {
+        let (dir, text) = tree();
+        let per_file = naive_grep_count(&text, b"404");
+        let n = (find(dir.path(), "access-log*") | open() | cat() | grep("404") | count()).unwrap();
+        assert_eq!(n, 4 * per_file);
+        let lines_total = (find(dir.path(), "access-log*") | open() | cat() | count()).unwrap();
+        assert_eq!(lines_total, 4 * 500);
+    }
+
+    fn naive_grep_count(data: &[u8], needle: &[u8]) -> usize {
+        naive_lines(data, false)
+            .iter()
+            .filter(|l| memchr::memmem::find(l, needle).is_some())
+            .count()
+    }
+
+    #[test]
+    fn cat_ends_with_the_first_bad_file_naming_it() {
+        let (dir, _) = tree();
+        let good = dir.path().join("www/foo/access-log");
+        let missing = dir.path().join("www/nope.log");
+        let err =
+            (pipe([good.clone(), missing.clone(), good]) | open() | cat() | count()).unwrap_err();
+        assert!(err.to_string().contains("nope.log"), "{err}");
+
+        // Pushed: the same error at close.
+        let mut sink = cat() | count();
+        sink.send(lines(dir.path().join("www/foo/access-log")))
+            .unwrap();
+        sink.send(lines(&missing)).unwrap();
+        assert!(sink.is_done());
+        assert!(sink.close().is_err());
+    }
+}

@@ -260,7 +260,8 @@ impl<R: Read> Lines<R> {
     }
 }
 
-// Nothing is pinned in place: the reader and buffers move freely.
+// Nothing of a line source is pinned in place: the reader and buffers move freely, so a
+// `Gen<Lines<R>>` can be pulled through `Pin::new` (as `cat` does).
 impl<R> Unpin for Lines<R> {}
 
 impl<R: Read> Pull for Lines<R> {

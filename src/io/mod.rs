@@ -4,16 +4,20 @@
 //! Why `Line` has no `\n`: every consumer strips it anyway (Python's `rstrip("\n")`), and a
 //! view without it compares equal to the text it holds (`line == "GET /"`).
 
+mod cat;
 mod fields;
+mod find;
 mod grep;
 mod line;
 mod lines;
 mod open;
 
+pub use cat::{Cat, CatOp, CatSink, OpenOp, cat, open};
 pub use fields::{
     FieldOp, ParseOp, ParseSink, Parsed, SkipValueOp, TryParseOp, field, last_field, parse,
     skip_value, try_parse,
 };
+pub use find::{Find, FindReport, find};
 pub use grep::{GrepOp, IntoRegex, Matcher, grep, grep_re, try_grep_re};
 pub use line::{Field, Fields, Line, ParseFieldError};
 pub use lines::{DEFAULT_BUFFER_BYTES, Lines};

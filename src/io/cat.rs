@@ -1,0 +1,246 @@
+//! `open` and `cat`: from paths to their lines, like `find | xargs cat`.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::Path;
+use std::pin::{Pin, pin};
+
+use crate::consume::{SendError, Sink};
+use crate::engine::Pull;
+use crate::error::{Error, IntoPipelineResult, Result};
+use crate::io::{FileReader, Line, Lines, Matcher, lines};
+use crate::pipe::stages::{Flow, Op};
+use crate::pipe::{Stage, StageOp};
+use crate::produce::Gen;
+
+/// The stage of [`open`].
+pub struct OpenOp<P>(PhantomData<fn(P)>);
+
+impl<P> fmt::Debug for OpenOp<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OpenOp")
+    }
+}
+
+impl<P: AsRef<Path>> Op for OpenOp<P> {
+    type In = P;
+    type Out = Gen<Lines<FileReader>>;
+
+    fn pull<U: Pull<Item = P> + ?Sized>(&mut self, up: Pin<&mut U>) -> Option<Self::Out> {
+        up.pull().map(lines)
+    }
+
+    fn push<K: Sink<Self::Out>>(&mut self, path: P, down: &mut K) -> Flow {
+        match down.send(lines(path)) {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Stop,
+        }
+    }
+}
+
+/// Each path to the lines of its file ([`lines`]: `.gz`/`.bz2` decompressed by suffix).
+/// Follow it with [`cat`].
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::io::{cat, open};
+///
+/// let dir = std::env::temp_dir().join(format!("genpipe-doc-open-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// std::fs::write(dir.join("a"), "1\n2\n")?;
+/// std::fs::write(dir.join("b"), "3\n")?;
+/// let n = pipe([dir.join("a"), dir.join("b")]) | open() | cat() | count();
+/// assert_eq!(n?, 3);
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn open<P: AsRef<Path>>() -> Stage<OpenOp<P>> {
+    Stage::new(OpenOp(PhantomData))
+}
+
+/// The stage of [`cat`].
+pub struct CatOp<R>(PhantomData<fn(R)>);
+
+impl<R> fmt::Debug for CatOp<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CatOp")
+    }
+}
+
+/// The line sources in turn, one pipeline: the first source that fails ends it, and the sink
+/// returns that error (naming the file). `grep` after `cat` stays fused with each source.
+///
+/// # Errors
+/// After `cat`, the sink returns `genpipe::Result<Out>`.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::io::{cat, lines_from};
+///
+/// let sources = pipe([lines_from(&b"a\nb\n"[..]), lines_from(&b"c\n"[..])]);
+/// assert_eq!((sources | cat() | count())?, 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn cat<R>() -> Stage<CatOp<R>> {
+    Stage::new(CatOp(PhantomData))
+}
+
+impl<R: std::io::Read> StageOp for CatOp<R> {
+    type In = Gen<Lines<R>>;
+    type Out = Line;
+    type Pulled<U> = Cat<U, R>;
+    type Pushed<K> = CatSink<K, R>;
+
+    fn attach<U>(self, up: U) -> Cat<U, R> {
+        Cat {
+            up,
+            current: None,
+            error: None,
+        }
+    }
+
+    fn push_into<K>(self, down: K) -> CatSink<K, R> {
+        CatSink {
+            down,
+            error: None,
+            _sources: PhantomData,
+        }
+    }
+}
+
+/// [`cat`] attached to its upstream.
+pub struct Cat<U, R> {
+    up: U,
+    current: Option<Gen<Lines<R>>>,
+    error: Option<Error>,
+}
+
+impl<U, R> fmt::Debug for Cat<U, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cat")
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<U, R> Cat<U, R>
+where
+    U: Pull<Item = Gen<Lines<R>>>,
+    R: std::io::Read,
+{
+    /// Pulls from the current source with `next`, moving to the next source as each ends.
+    fn step(
+        self: Pin<&mut Self>,
+        mut next: impl FnMut(Pin<&mut Gen<Lines<R>>>) -> Option<Line>,
+    ) -> Option<Line> {
+        // SAFETY: `up` is structurally pinned; `current` holds `Lines`, which is `Unpin` (its
+        // `Gen` is never pinned in place: it is only pulled through `Pin::new`).
+        let this = unsafe { self.get_unchecked_mut() };
+        loop {
+            if this.error.is_some() {
+                return None;
+            }
+            if let Some(source) = this.current.as_mut() {
+                let mut source = Pin::new(source);
+                if let Some(line) = next(source.as_mut()) {
+                    return Some(line);
+                }
+                if let Some(Err(e)) = source.take_return() {
+                    this.error = Some(e);
+                    return None;
+                }
+                this.current = None;
+            }
+            // SAFETY: as above.
+            let up = unsafe { Pin::new_unchecked(&mut this.up) };
+            this.current = Some(up.pull()?);
+        }
+    }
+}
+
+impl<U, R> Pull for Cat<U, R>
+where
+    U: Pull<Item = Gen<Lines<R>>>,
+    U::Return: IntoPipelineResult,
+    R: std::io::Read,
+{
+    type Item = Line;
+    type Return = Result<()>;
+
+    fn pull(self: Pin<&mut Self>) -> Option<Line> {
+        self.step(|source| source.pull())
+    }
+
+    fn pull_matching(self: Pin<&mut Self>, matcher: &Matcher) -> Option<Line> {
+        self.step(|source| source.pull_matching(matcher))
+    }
+
+    fn take_return(self: Pin<&mut Self>) -> Option<Result<()>> {
+        // SAFETY: as in `step`.
+        let this = unsafe { self.get_unchecked_mut() };
+        if let Some(e) = this.error.take() {
+            return Some(Err(e));
+        }
+        // SAFETY: as in `step`.
+        let up = unsafe { Pin::new_unchecked(&mut this.up) };
+        up.take_return()
+            .map(IntoPipelineResult::into_pipeline_result)
+    }
+}
+
+/// [`cat`] feeding a sink: its result is `genpipe::Result<K::Out>`.
+pub struct CatSink<K, R> {
+    down: K,
+    error: Option<Error>,
+    _sources: PhantomData<fn(R)>,
+}
+
+impl<K: fmt::Debug, R> fmt::Debug for CatSink<K, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CatSink")
+            .field("down", &self.down)
+            .field("error", &self.error)
+            .finish()
+    }
+}
+
+impl<K: Sink<Line>, R: std::io::Read> Sink<Gen<Lines<R>>> for CatSink<K, R> {
+    type Out = Result<K::Out>;
+
+    fn send(&mut self, source: Gen<Lines<R>>) -> std::result::Result<(), SendError<Gen<Lines<R>>>> {
+        if self.is_done() {
+            return Err(SendError(source));
+        }
+        let mut source = pin!(source);
+        while !self.down.is_done() {
+            let Some(line) = source.as_mut().pull() else {
+                break;
+            };
+            if self.down.send(line).is_err() {
+                break;
+            }
+        }
+        if let Some(Err(e)) = source.take_return() {
+            self.error = Some(e);
+        }
+        Ok(())
+    }
+
+    fn is_done(&self) -> bool {
+        self.error.is_some() || self.down.is_done()
+    }
+
+    fn close(self) -> Result<K::Out> {
+        let out = self.down.close();
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
+    }
+
+    fn close_boxed(self: Box<Self>) -> Result<K::Out> {
+        (*self).close()
+    }
+}

@@ -1,0 +1,190 @@
+//! `find`: the files under a directory whose names match a glob, like `find root -name glob`.
+
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use globset::{Glob, GlobMatcher};
+
+use crate::engine::Pull;
+use crate::error::Error;
+use crate::produce::Gen;
+
+/// What a [`find`] walk could not read: kept, not fatal, and readable after the run.
+///
+/// Cloning shares the report: keep a clone before the walk is consumed.
+#[derive(Clone, Debug, Default)]
+pub struct FindReport {
+    errors: Arc<Mutex<Vec<Error>>>,
+}
+
+impl FindReport {
+    /// The entries that could not be read, in walk order (each names its path).
+    pub fn errors(&self) -> Vec<String> {
+        self.lock().iter().map(ToString::to_string).collect()
+    }
+
+    /// Takes the errors out of the report.
+    pub fn take_errors(&self) -> Vec<Error> {
+        std::mem::take(&mut *self.lock())
+    }
+
+    /// Whether every entry could be read.
+    pub fn is_clean(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Error>> {
+        // A panic while holding the lock leaves a plain list behind: still usable.
+        self.errors
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The walk behind [`find`].
+pub struct Find {
+    root: PathBuf,
+    sorted: bool,
+    /// Made on the first pull, so builder methods can still change how.
+    walk: Option<walkdir::IntoIter>,
+    glob: Option<(GlobMatcher, bool)>,
+    report: FindReport,
+    ended: bool,
+}
+
+impl std::fmt::Debug for Find {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Find")
+            .field("ended", &self.ended)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Unpin for Find {}
+
+impl Pull for Find {
+    type Item = PathBuf;
+    type Return = ();
+
+    fn pull(self: Pin<&mut Self>) -> Option<PathBuf> {
+        let this = self.get_mut();
+        if this.ended {
+            return None;
+        }
+        let walk = this.walk.get_or_insert_with(|| {
+            let walk = walkdir::WalkDir::new(&this.root);
+            if this.sorted {
+                walk.sort_by_file_name()
+            } else {
+                walk
+            }
+            .into_iter()
+        });
+        loop {
+            let entry = match walk.next() {
+                None => {
+                    this.ended = true;
+                    return None;
+                }
+                Some(Ok(entry)) => entry,
+                Some(Err(e)) => {
+                    let path = e.path().map(Path::to_path_buf);
+                    let source = e
+                        .into_io_error()
+                        .unwrap_or_else(|| std::io::Error::other("filesystem loop"));
+                    this.report.lock().push(Error::Io { path, source });
+                    continue;
+                }
+            };
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let keep = match &this.glob {
+                None => true,
+                Some((glob, whole_path)) => {
+                    if *whole_path {
+                        glob.is_match(entry.path())
+                    } else {
+                        glob.is_match(Path::new(entry.file_name()))
+                    }
+                }
+            };
+            if keep {
+                return Some(entry.into_path());
+            }
+        }
+    }
+
+    fn take_return(self: Pin<&mut Self>) -> Option<()> {
+        self.ended.then_some(())
+    }
+}
+
+/// The regular files under `root` whose base name matches the shell glob `glob` (the whole
+/// root-joined path if `glob` contains a `/`), recursively, as root-joined paths. A `root` that
+/// is a file is yielded itself if it matches. Use `"*"` for every file.
+///
+/// An entry that cannot be read (permissions, a vanished directory) does not end the walk: its
+/// error is kept in the [`FindReport`] of [`Gen::report`](Gen::<Find>::report), as `grep -r`
+/// prints and goes on.
+///
+/// # Panics
+/// If `glob` is not a valid glob; the message names it.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::io::find;
+///
+/// let dir = std::env::temp_dir().join(format!("genpipe-doc-find-{}", std::process::id()));
+/// std::fs::create_dir_all(dir.join("www/foo"))?;
+/// std::fs::write(dir.join("www/foo/access-log"), "x\n")?;
+/// std::fs::write(dir.join("www/foo/error-log"), "y\n")?;
+/// std::fs::write(dir.join("www/access-log-0108.gz"), "")?;
+///
+/// let found = find(dir.join("www"), "access-log*").sorted() | collect::<Vec<_>>();
+/// assert_eq!(found, [dir.join("www/access-log-0108.gz"), dir.join("www/foo/access-log")]);
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn find(root: impl AsRef<Path>, glob: &str) -> Gen<Find> {
+    let matcher = match Glob::new(glob) {
+        Ok(g) => g.compile_matcher(),
+        Err(e) => panic!("genpipe: find: invalid glob {glob:?}: {e}"),
+    };
+    let whole_path = glob.contains('/');
+    Gen::from_pull(Find {
+        root: root.as_ref().to_path_buf(),
+        sorted: false,
+        walk: None,
+        glob: Some((matcher, whole_path)),
+        report: FindReport::default(),
+        ended: false,
+    })
+}
+
+impl Gen<Find> {
+    /// Walks each directory in name order, so the output is the same on every run.
+    pub fn sorted(self) -> Self {
+        self.configure(|find| find.sorted = true)
+    }
+
+    /// The report of entries the walk could not read; a handle that stays valid after the walk
+    /// is consumed.
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    /// use genpipe::io::find;
+    ///
+    /// let walk = find("/definitely/not/here", "*");
+    /// let report = walk.report();
+    /// assert_eq!(walk | count(), 0);
+    /// assert_eq!(report.errors().len(), 1);
+    /// assert!(report.errors()[0].contains("/definitely/not/here"));
+    /// ```
+    pub fn report(&self) -> FindReport {
+        self.inspect_state(|find| find.report.clone())
+    }
+}
