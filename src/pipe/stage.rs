@@ -34,6 +34,7 @@ use super::stages::{
 /// assert_eq!(pipe([1, 2, 3]) | doubled() | doubled() | sum(), 24);
 /// ```
 #[must_use = "pipeline stages are lazy and do nothing unless attached to a producer"]
+#[derive(Clone)]
 pub struct Stage<A>(A);
 
 impl<A> fmt::Debug for Stage<A> {

@@ -1,0 +1,121 @@
+//! `examples/loggrep.rs` on generated logs: its output and exit codes, checked against a naive
+//! grep written here.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use genpipe::synth::{AccessFormat, write_access_log_file};
+
+fn loggrep(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--example", "loggrep", "--"])
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cargo runs");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn naive(path: &std::path::Path, needle: &str) -> Vec<(usize, String)> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(needle))
+        .map(|(i, l)| (i + 1, l.to_string()))
+        .collect()
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn greps_like_grep() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("access-log");
+    let b = dir.path().join("other-log");
+    write_access_log_file(&a, 100_000, 1, AccessFormat::Common).unwrap();
+    write_access_log_file(&b, 50_000, 2, AccessFormat::Combined).unwrap();
+    let (a_s, b_s) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let want_a = naive(&a, "\" 404 ");
+    let want_b = naive(&b, "\" 404 ");
+    assert!(!want_a.is_empty());
+
+    // Lines, one file: no prefix.
+    let o = loggrep(&["\" 404 ", a_s], None);
+    assert_eq!(o.status.code(), Some(0));
+    let lines: Vec<String> = want_a.iter().map(|(_, l)| format!("{l}\n")).collect();
+    assert_eq!(stdout(&o), lines.concat());
+
+    // -n -H
+    let o = loggrep(&["-n", "-H", "\" 404 ", a_s], None);
+    let lines: Vec<String> = want_a
+        .iter()
+        .map(|(n, l)| format!("{a_s}:{n}:{l}\n"))
+        .collect();
+    assert_eq!(stdout(&o), lines.concat());
+
+    // -c over two files: path:count; --total: one number.
+    let o = loggrep(&["-c", "\" 404 ", a_s, b_s], None);
+    assert_eq!(
+        stdout(&o),
+        format!("{a_s}:{}\n{b_s}:{}\n", want_a.len(), want_b.len())
+    );
+    let o = loggrep(&["-c", "--total", "\" 404 ", a_s, b_s], None);
+    assert_eq!(stdout(&o), format!("{}\n", want_a.len() + want_b.len()));
+
+    // A directory, with --glob.
+    let o = loggrep(
+        &[
+            "-c",
+            "--glob",
+            "access-*",
+            "\" 404 ",
+            dir.path().to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(stdout(&o), format!("{}\n", want_a.len()));
+
+    // No match: exit 1. A missing file: exit 2, the error on stderr naming it.
+    let o = loggrep(&["no such text anywhere", a_s], None);
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(1), ""));
+    let o = loggrep(&["x", "/no/such/file"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/no/such/file"));
+
+    // Standard input, -i, -v, -e.
+    let o = loggrep(&["-c", "-i", "get"], Some(b"GET a\nget b\nPOST c\n"));
+    assert_eq!(stdout(&o), "2\n");
+    let o = loggrep(&["-v", "GET"], Some(b"GET a\nPOST c\n"));
+    assert_eq!(stdout(&o), "POST c\n");
+    let o = loggrep(&["-c", "-e", "^P.*c$", "-"], Some(b"GET a\nPOST c\n"));
+    assert_eq!(stdout(&o), "1\n");
+
+    // --eager finds the same lines; --stats reports on stderr.
+    let o = loggrep(&["--eager", "--stats", "-c", "\" 404 ", a_s], None);
+    assert_eq!(stdout(&o), format!("{}\n", want_a.len()));
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(
+        err.contains("1 files") && err.contains("matching lines") && err.contains("peak memory"),
+        "{err}"
+    );
+
+    // A bad regex or flag: exit 2 with a message.
+    let o = loggrep(&["-e", "(", a_s], None);
+    assert_eq!(o.status.code(), Some(2));
+    let o = loggrep(&["--frobnicate", "x"], None);
+    assert_eq!(o.status.code(), Some(2));
+}
