@@ -245,7 +245,7 @@ where
     let all: Vec<Vec<u8>> = (source.map(|l| l.as_bytes().to_vec()) | collect::<Vec<_>>())?;
     let owned = all.join(&b'\n');
     let again = genpipe::io::lines_from(&owned[..]);
-    again | stage | for_each(|l| print(l))
+    again | stage | for_each(print)
 }
 
 /// `error: cause: cause`, as command-line tools print errors.
