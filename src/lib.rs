@@ -147,6 +147,7 @@ mod pipe;
 mod produce;
 
 pub mod io;
+pub mod mem;
 pub mod prelude;
 #[cfg(feature = "synth")]
 pub mod synth;
