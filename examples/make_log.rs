@@ -11,6 +11,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mb: u64 = mb.parse()?;
     let seed: u64 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(2008);
     let w = write_access_log_file(&path, mb << 20, seed, AccessFormat::Common)?;
-    println!("{path}: {} lines, {} bytes, size total {}", w.lines, w.bytes, w.size_total);
+    println!(
+        "{path}: {} lines, {} bytes, size total {}",
+        w.lines, w.bytes, w.size_total
+    );
     Ok(())
 }

@@ -47,3 +47,20 @@ fn pipes() {
     assert!(out.contains(push), "{out}");
     assert!(out.ends_with("  4 lines printed\n"), "{out}");
 }
+
+#[test]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn memcompare_prints_a_table_and_writes_a_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart.svg");
+    let out = run_example("memcompare", &["1", "2", chart.to_str().unwrap()]);
+    let rows: Vec<&str> = out.lines().collect();
+    assert!(
+        rows[0].contains("eager peak") && rows[0].contains("lazy peak"),
+        "{out}"
+    );
+    assert!(rows[1].trim_start().starts_with("1 MiB"), "{out}");
+    assert!(rows[2].trim_start().starts_with("2 MiB"), "{out}");
+    let svg = std::fs::read_to_string(&chart).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("eager") && svg.contains("lazy"));
+}

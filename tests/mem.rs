@@ -46,10 +46,16 @@ fn lazy_peak_is_flat_eager_peak_grows() {
     // Lazy: one read buffer (64 KiB) and a little more, whatever the size.
     assert!(lazy_small.peak_bytes < 256 << 10, "{lazy_small:?}");
     assert!(lazy_large.peak_bytes < 256 << 10, "{lazy_large:?}");
-    assert!(lazy_large.peak_bytes <= lazy_small.peak_bytes + (16 << 10), "{lazy_small:?} vs {lazy_large:?}");
+    assert!(
+        lazy_large.peak_bytes <= lazy_small.peak_bytes + (16 << 10),
+        "{lazy_small:?} vs {lazy_large:?}"
+    );
     // Eager: at least the input, so 16 times the input is at least 16 times the memory, roughly.
     assert!(eager_small.peak_bytes > 1 << 20, "{eager_small:?}");
-    assert!(eager_large.peak_bytes > 12 * eager_small.peak_bytes, "{eager_small:?} vs {eager_large:?}");
+    assert!(
+        eager_large.peak_bytes > 12 * eager_small.peak_bytes,
+        "{eager_small:?} vs {eager_large:?}"
+    );
     // Allocations: the lazy run allocates once per 64 KiB buffer (its shared handle), not per line.
     let buffers = (16u64 << 20) / (64 << 10);
     assert!(lazy_large.allocations <= buffers + 16, "{lazy_large:?}");
