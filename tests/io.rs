@@ -447,3 +447,67 @@ mod trees {
         assert!(sink.close().is_err());
     }
 }
+
+mod records {
+    use super::*;
+    use genpipe::io::{AccessRecord, access_log};
+    use genpipe::synth::{AccessFormat, write_access_log};
+
+    #[test]
+    fn generated_logs_parse_completely_in_both_formats() {
+        for format in [AccessFormat::Common, AccessFormat::Combined] {
+            let mut log = Vec::new();
+            let w = write_access_log(&mut log, 300_000, 5, format).unwrap();
+            let stage = access_log();
+            let report = stage.report();
+            let records = (lines_from(&log[..]) | stage | collect::<Vec<AccessRecord>>()).unwrap();
+            assert_eq!(records.len() as u64, w.lines);
+            assert_eq!(report.skipped(), 0);
+            assert_eq!(records.iter().map(|r| r.size).sum::<u64>(), w.size_total);
+            assert_eq!(
+                records[0].agent().is_some(),
+                format == AccessFormat::Combined
+            );
+            // Against a naive split of the same text.
+            let text = String::from_utf8(log.clone()).unwrap();
+            let naive404: usize = text
+                .lines()
+                .filter(|l| l.split(' ').nth(8) == Some("404"))
+                .count();
+            assert_eq!(records.iter().filter(|r| r.status == 404).count(), naive404);
+            let first = text.lines().next().unwrap();
+            assert_eq!(records[0].host(), first.split(' ').next().unwrap());
+            assert_eq!(records[0].path(), first.split(' ').nth(6).unwrap());
+        }
+    }
+
+    #[test]
+    fn odd_and_bad_lines() {
+        let log = concat!(
+            "h - - [t] \"GET\" 400 -\n", // a request without path: empty fields
+            "h - - [t] \"GET /x HTTP/1.1\" 200 12\n",
+            "h - - [t] \"GET /x HTTP/1.1\" 2x0 12\n", // bad status
+            "h - - [t \"GET /x HTTP/1.1\" 200 12\n",  // unclosed time
+            "\n",
+            "h - - [t] \"GET /x HTTP/1.1\" 200\n", // no size
+        );
+        let stage = access_log();
+        let report = stage.report();
+        let got = (lines_from(log.as_bytes()) | stage | collect::<Vec<_>>()).unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            (got[0].method(), got[0].path(), got[0].status),
+            (
+                genpipe::io::Field::new(b"GET"),
+                genpipe::io::Field::new(b""),
+                400
+            )
+        );
+        assert_eq!(report.skipped(), 4);
+        let err = (lines_from(log.as_bytes()) | access_log().strict() | count()).unwrap_err();
+        assert!(
+            matches!(err, genpipe::Error::Parse { line_no: 3, .. }),
+            "{err:?}"
+        );
+    }
+}

@@ -93,6 +93,11 @@ impl<A> Stage<A> {
     pub fn into_op(self) -> A {
         self.0
     }
+
+    #[doc(hidden)]
+    pub fn op(&self) -> &A {
+        &self.0
+    }
 }
 
 macro_rules! closure_methods {
