@@ -11,6 +11,7 @@ mod grep;
 mod line;
 mod lines;
 mod open;
+mod per_file;
 mod records;
 
 pub use cat::{Cat, CatOp, CatSink, OpenOp, cat, open};
@@ -23,6 +24,7 @@ pub use grep::{GrepOp, IntoRegex, Matcher, grep, grep_re, try_grep_re};
 pub use line::{Field, Fields, Line, ParseFieldError};
 pub use lines::{DEFAULT_BUFFER_BYTES, Lines};
 pub use open::{FileReader, lines, lines_from, stdin};
+pub use per_file::{PerFileOp, per_file, per_file_with};
 pub use records::{
     AccessLogOp, AccessLogReport, AccessRecord, AccessRecordSink, AccessRecords, access_log,
 };

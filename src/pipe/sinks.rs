@@ -29,7 +29,7 @@ macro_rules! sink_close {
 }
 
 /// The sink of [`count`].
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Count {
     n: usize,
 }
@@ -66,6 +66,7 @@ pub fn count() -> Count {
 }
 
 /// The sink of [`sum`].
+#[derive(Clone)]
 pub struct Sum<T> {
     total: Option<T>,
 }
@@ -112,7 +113,7 @@ pub fn sum<T: Add<Output = T> + Default>() -> Sum<T> {
 }
 
 /// The sink of [`collect`].
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Collect<C> {
     into: C,
 }
@@ -154,6 +155,15 @@ pub fn collect<C: Default>() -> Collect<C> {
 pub struct ForEach<F, T> {
     f: F,
     _item: PhantomData<fn(T)>,
+}
+
+impl<F: Clone, T> Clone for ForEach<F, T> {
+    fn clone(&self) -> Self {
+        ForEach {
+            f: self.f.clone(),
+            _item: PhantomData,
+        }
+    }
 }
 
 impl<F, T> fmt::Debug for ForEach<F, T> {
@@ -201,6 +211,16 @@ pub struct Fold<B, F, T> {
     acc: Option<B>,
     f: F,
     _item: PhantomData<fn(T)>,
+}
+
+impl<B: Clone, F: Clone, T> Clone for Fold<B, F, T> {
+    fn clone(&self) -> Self {
+        Fold {
+            acc: self.acc.clone(),
+            f: self.f.clone(),
+            _item: PhantomData,
+        }
+    }
 }
 
 impl<B: fmt::Debug, F, T> fmt::Debug for Fold<B, F, T> {
@@ -254,6 +274,7 @@ pub fn fold<B, F: FnMut(B, T) -> B, T>(init: B, f: F) -> Fold<B, F, T> {
 }
 
 /// The sink of [`last`], [`min`] and [`max`] (which have the examples): keeps one item.
+#[derive(Clone)]
 pub struct Pick<T> {
     kept: Option<T>,
     keep_new: fn(&T, &T) -> bool,

@@ -355,7 +355,7 @@ impl<F: Future<Output = ()>, Y, In, K: Sink<Y>> Sink<In> for PushedGen<F, Y, In,
 /// }
 /// assert_eq!(evens.close(), 2);
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct StageSink<P>(pub(crate) P);
 
 impl<T, P: Sink<T>> Sink<T> for StageSink<P> {

@@ -71,7 +71,7 @@ impl<U: Pull<Item = O::In>, O: Op> Pull for Adapt<U, O> {
 }
 
 /// A built-in stage feeding a sink: what `map(f) | sink` holds. See [`StageSink`](crate::StageSink).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct AdaptSink<O, K> {
     op: O,
     down: K,
@@ -138,6 +138,12 @@ macro_rules! fn_op {
         impl<$f, In $(, $extra)*> $name<$f, In $(, $extra)*> {
             pub(crate) fn new(f: $f) -> Self {
                 $name { f, _in: PhantomData }
+            }
+        }
+
+        impl<$f: Clone, In $(, $extra)*> Clone for $name<$f, In $(, $extra)*> {
+            fn clone(&self) -> Self {
+                $name { f: self.f.clone(), _in: PhantomData }
             }
         }
 
@@ -320,6 +326,16 @@ impl<P, In> TakeWhileOp<P, In> {
     }
 }
 
+impl<P: Clone, In> Clone for TakeWhileOp<P, In> {
+    fn clone(&self) -> Self {
+        TakeWhileOp {
+            pred: self.pred.clone(),
+            ended: self.ended,
+            _in: PhantomData,
+        }
+    }
+}
+
 impl<P, In> fmt::Debug for TakeWhileOp<P, In> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TakeWhileOp")
@@ -450,6 +466,15 @@ impl<In> TakeOp<In> {
     }
 }
 
+impl<In> Clone for TakeOp<In> {
+    fn clone(&self) -> Self {
+        TakeOp {
+            left: self.left,
+            _in: PhantomData,
+        }
+    }
+}
+
 impl<In> fmt::Debug for TakeOp<In> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TakeOp").field("left", &self.left).finish()
@@ -510,6 +535,15 @@ impl<In> SkipOp<In> {
     }
 }
 
+impl<In> Clone for SkipOp<In> {
+    fn clone(&self) -> Self {
+        SkipOp {
+            left: self.left,
+            _in: PhantomData,
+        }
+    }
+}
+
 impl<In> fmt::Debug for SkipOp<In> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SkipOp").field("left", &self.left).finish()
@@ -562,6 +596,15 @@ impl<In> EnumerateOp<In> {
     pub(crate) fn new() -> Self {
         EnumerateOp {
             next: 0,
+            _in: PhantomData,
+        }
+    }
+}
+
+impl<In> Clone for EnumerateOp<In> {
+    fn clone(&self) -> Self {
+        EnumerateOp {
+            next: self.next,
             _in: PhantomData,
         }
     }
