@@ -103,6 +103,15 @@ impl<R: Read> Lines<R> {
         self.keep_cr = keep;
     }
 
+    /// The reader, until the input has ended.
+    pub(crate) fn reader(&self) -> Option<&R> {
+        self.reader.as_ref()
+    }
+
+    pub(crate) fn reader_mut(&mut self) -> Option<&mut R> {
+        self.reader.as_mut()
+    }
+
     pub(crate) fn set_buffer_bytes(&mut self, bytes: usize) {
         self.buffer_bytes = bytes.max(1);
     }

@@ -7,6 +7,7 @@
 mod cat;
 mod fields;
 mod find;
+mod follow;
 mod grep;
 mod line;
 mod lines;
@@ -20,6 +21,7 @@ pub use fields::{
     skip_value, try_parse,
 };
 pub use find::{Find, FindReport, find};
+pub use follow::{DEFAULT_POLL, FollowReader, StopToken, follow};
 pub use grep::{GrepOp, IntoRegex, Matcher, grep, grep_re, try_grep_re};
 pub use line::{Field, Fields, Line, ParseFieldError};
 pub use lines::{DEFAULT_BUFFER_BYTES, Lines};
