@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use genpipe::io::{grep, last_field, lines, parse, skip_value};
+use genpipe::io::{grep, last_field, lines, lines_mmap, parse, skip_value};
 use genpipe::prelude::*;
 use genpipe::synth::{AccessFormat, write_access_log_file};
 
@@ -116,6 +116,10 @@ fn io(c: &mut Criterion) {
         group.bench_function("genpipe_fused", |b| {
             b.iter(|| (lines(path) | grep(NEEDLE) | count()).unwrap())
         });
+        // SAFETY: the bench files are not modified while the benchmark runs.
+        let mapped = || (unsafe { lines_mmap(path) } | grep(NEEDLE) | count()).unwrap();
+        assert_eq!(mapped(), want);
+        group.bench_function("genpipe_fused_mmap", |b| b.iter(mapped));
         // A stage in between: grep filters line by line (what the fused path avoids).
         group.bench_function("genpipe_per_line", |b| {
             b.iter(|| (lines(path).map(|l| l) | grep(NEEDLE) | count()).unwrap())

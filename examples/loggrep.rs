@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use genpipe::io::{GrepOp, Line, find, grep, lines, stdin, try_grep_re};
+use genpipe::io::{GrepOp, Line, find, follow, grep, lines, lines_mmap, stdin, try_grep_re};
 use genpipe::prelude::*;
 use genpipe::synth::{AccessFormat, write_access_log_file};
 
@@ -30,6 +30,8 @@ usage: loggrep [OPTIONS] PATTERN [PATH...]
       --glob GLOB       in directories, only files whose name matches GLOB (default *)
       --stats           print files, bytes, matches, time, throughput and peak memory to stderr
       --eager           read every line into memory first (to compare memory with the lazy run)
+      --mmap            read files through a memory map (they must not change while searched)
+      --follow          keep reading a file as it grows (tail -f); Ctrl-C to stop
 With no arguments at all: a demo on a generated access log.";
 
 #[derive(Debug, Default)]
@@ -45,6 +47,8 @@ struct Options {
     glob: Option<String>,
     stats: bool,
     eager: bool,
+    mmap: bool,
+    follow: bool,
     paths: Vec<String>,
 }
 
@@ -61,6 +65,8 @@ fn parse_args(args: Vec<String>) -> Result<Options, String> {
             "-H" | "--with-filename" => o.with_filename = true,
             "--stats" => o.stats = true,
             "--eager" => o.eager = true,
+            "--mmap" => o.mmap = true,
+            "--follow" => o.follow = true,
             "-e" | "--regexp" => {
                 o.pattern = Some(args.next().ok_or("-e needs a REGEX")?);
                 o.regex = true;
@@ -195,8 +201,19 @@ fn run(o: &Options) -> ExitCode {
                 o.line_number,
                 &line,
             );
+            if o.follow {
+                // Each line as it is written, as `tail -f | grep --line-buffered` does.
+                let _ = out.flush();
+            }
         };
         let outcome = match input {
+            Input::File(p) if o.follow => follow(p) | stage.clone() | for_each(&mut print),
+            Input::File(p) if o.mmap => {
+                // SAFETY: the user asked for a memory map with --mmap, whose help says the files
+                // must not change while searched (ripgrep's --mmap has the same contract).
+                let mapped = unsafe { lines_mmap(p) };
+                mapped | stage.clone() | for_each(&mut print)
+            }
             Input::File(p) if o.eager => eager(lines(p), stage.clone(), &mut print),
             Input::File(p) => lines(p) | stage.clone() | for_each(&mut print),
             Input::Stdin if o.eager => eager(stdin(), stage.clone(), &mut print),

@@ -511,3 +511,40 @@ mod records {
         );
     }
 }
+
+mod mapped {
+    use super::*;
+    use genpipe::io::{grep, lines_mmap};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        #[cfg_attr(miri, ignore = "Miri cannot map files")]
+        fn mapped_lines_equal_read_lines(data in contents(), needle in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b' ')], 1..3)) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = write_file(dir.path(), "mapped.log", &data);
+            // SAFETY: the file is private to this test and not modified while read.
+            let mapped = read_all(unsafe { lines_mmap(&path) }).unwrap();
+            prop_assert_eq!(&mapped, &naive_lines(&data, false));
+            // SAFETY: as above.
+            let hits = (unsafe { lines_mmap(&path) } | grep(&needle) | count()).unwrap();
+            prop_assert_eq!(hits, mapped.iter().filter(|l| memchr::memmem::find(l, &needle).is_some()).count());
+        }
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "Miri cannot map files")]
+    fn compressed_and_missing_files_fall_back_or_fail() {
+        let dir = tempfile::tempdir().unwrap();
+        let gz = write_file(dir.path(), "x.gz", &gzip(b"1\n2\n"));
+        // SAFETY: private files, unmodified.
+        assert_eq!((unsafe { lines_mmap(&gz) } | count()).unwrap(), 2);
+        // SAFETY: as above.
+        let err = (unsafe { lines_mmap(dir.path().join("none")) } | count()).unwrap_err();
+        assert!(err.to_string().contains("none"));
+        let empty = write_file(dir.path(), "empty", b"");
+        // SAFETY: as above.
+        assert_eq!((unsafe { lines_mmap(&empty) } | count()).unwrap(), 0);
+    }
+}

@@ -119,3 +119,77 @@ fn greps_like_grep() {
     let o = loggrep(&["--frobnicate", "x"], None);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+#[cfg(target_os = "linux")]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn follow_prints_matching_lines_as_they_are_written() {
+    use std::io::{BufRead, BufReader};
+    let built = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--quiet",
+            "--example",
+            "loggrep",
+            "--message-format=json",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let exe = String::from_utf8_lossy(&built.stdout)
+        .lines()
+        .filter(|l| l.contains("\"executable\":\"") && l.contains("loggrep"))
+        .find_map(|l| {
+            l.split("\"executable\":\"")
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+                .map(String::from)
+        })
+        .expect("cargo reports the example's path");
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("growing.log");
+    std::fs::write(&log, "old 404 line\n").unwrap();
+    let mut child = Command::new(&exe)
+        .args(["--follow", "404", log.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Lines arrive on a channel, so a loggrep that never prints fails the test instead of
+    // hanging it.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let out = BufReader::new(child.stdout.take().unwrap());
+    std::thread::spawn(move || {
+        for line in out.lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let next = || rx.recv_timeout(std::time::Duration::from_secs(20));
+    // Wait until loggrep holds the file open (it starts at the end, so earlier appends would
+    // be skipped): a fixed sleep would race on a slow machine.
+    let fds = format!("/proc/{}/fd", child.id());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !std::fs::read_dir(&fds)
+        .map(|d| {
+            d.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+                .any(|t| t == log)
+        })
+        .unwrap_or(false)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "loggrep never opened the file"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    writeln!(f, "new 200 line\nnew 404 line").unwrap();
+    let first = next();
+    writeln!(f, "second 404").unwrap();
+    let second = next();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(first.as_deref(), Ok("new 404 line"));
+    assert_eq!(second.as_deref(), Ok("second 404"));
+}

@@ -10,17 +10,29 @@ use std::sync::Arc;
 /// One buffer's worth of input: the bytes and the file they came from.
 #[derive(Debug)]
 pub(crate) struct Chunk {
-    /// The buffer; only `..len` holds input (the rest is capacity kept for reuse).
-    pub(crate) bytes: Vec<u8>,
+    /// Only `..len` holds input (the rest of a read buffer is capacity kept for reuse).
+    pub(crate) bytes: Storage,
     pub(crate) len: usize,
     pub(crate) path: Option<Arc<Path>>,
+}
+
+/// Where a chunk's bytes live.
+#[derive(Debug)]
+pub(crate) enum Storage {
+    /// A read buffer.
+    Heap(Vec<u8>),
+    /// A whole file, mapped (`lines_mmap`).
+    Map(memmap2::Mmap),
 }
 
 impl Chunk {
     /// The input bytes.
     #[inline]
     pub(crate) fn data(&self) -> &[u8] {
-        &self.bytes[..self.len]
+        match &self.bytes {
+            Storage::Heap(v) => &v[..self.len],
+            Storage::Map(m) => &m[..self.len],
+        }
     }
 }
 
@@ -87,7 +99,7 @@ impl Line {
     /// The line's bytes, without `\n` (and without the `\r` before it, unless the source keeps it).
     #[inline]
     pub fn as_bytes(&self) -> &[u8] {
-        &self.chunk.bytes[self.start..self.end]
+        &self.chunk.data()[self.start..self.end]
     }
 
     /// The file this line came from; `None` for a reader that is not a file.

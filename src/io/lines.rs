@@ -21,7 +21,7 @@ use std::sync::Arc;
 use crate::engine::Pull;
 use crate::error::{Error, Result};
 use crate::io::Matcher;
-use crate::io::line::{Chunk, Line};
+use crate::io::line::{Chunk, Line, Storage};
 
 /// The default read size: large enough that a read is rare, small enough to stay in cache.
 pub const DEFAULT_BUFFER_BYTES: usize = 64 * 1024;
@@ -82,8 +82,22 @@ impl<R: Read> Lines<R> {
         }
     }
 
+    /// A source over one chunk that holds the whole input (a mapped file).
+    pub(crate) fn whole(chunk: Chunk) -> Lines<R> {
+        let path = chunk.path.clone();
+        let mut lines = Lines::failed_or_done(Ok(()));
+        lines.path = path;
+        lines.chunk = Some(Arc::new(chunk));
+        lines
+    }
+
     /// A source that has already failed (e.g. the file could not be opened).
     pub(crate) fn failed(error: Error) -> Lines<R> {
+        Lines::failed_or_done(Err(error))
+    }
+
+    /// A source with no reader and this outcome.
+    fn failed_or_done(outcome: Result<()>) -> Lines<R> {
         Lines {
             reader: None,
             path: None,
@@ -95,7 +109,7 @@ impl<R: Read> Lines<R> {
             keep_cr: false,
             delivered: 0,
             line_no: 0,
-            outcome: Some(Err(error)),
+            outcome: Some(outcome),
         }
     }
 
@@ -195,7 +209,10 @@ impl<R: Read> Lines<R> {
         // Reuse the last chunk's allocation when no `Line` holds it any more, without zeroing it
         // again: only `..len` of a chunk is ever read.
         let mut buf = match self.chunk.take().map(Arc::try_unwrap) {
-            Some(Ok(old)) => old.bytes,
+            Some(Ok(Chunk {
+                bytes: Storage::Heap(old),
+                ..
+            })) => old,
             _ => Vec::new(),
         };
         let mut filled = self.carry.len();
@@ -243,7 +260,7 @@ impl<R: Read> Lines<R> {
             return false;
         }
         self.chunk = Some(Arc::new(Chunk {
-            bytes: buf,
+            bytes: Storage::Heap(buf),
             len,
             path: self.path.clone(),
         }));

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::error::Error;
+use crate::io::line::{Chunk, Storage};
 use crate::io::lines::{Encoding, Lines};
 use crate::produce::Gen;
 
@@ -63,6 +64,71 @@ pub fn lines(path: impl AsRef<Path>) -> Gen<Lines<FileReader>> {
         _ => (Box::new(file), Encoding::Plain),
     };
     Gen::from_pull(Lines::new(reader, Some(shared), encoding))
+}
+
+/// The lines of the file at `path` read through a memory map: no copy from the kernel's page
+/// cache, which pays off for large files searched once. Compressed files (`.gz`, `.bz2`) and
+/// files that cannot be mapped are read as [`lines`] reads them.
+///
+/// ripgrep maps files by a similar rule (large, regular files; never for a directory walk of many
+/// small files), and so does `loggrep --mmap`.
+///
+/// # Safety
+/// While any `Line` of this source is alive, the file must not be truncated or modified by
+/// anyone: a mapped page whose file shrank makes a read of it a `SIGBUS` crash, and a change
+/// makes `Line`'s bytes change under it, which Rust's aliasing rules forbid. Use [`lines`] for
+/// files that are written to (logs being appended to: use [`follow`](crate::io::follow)).
+///
+/// # Errors
+/// As [`lines`].
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::io::lines_mmap;
+///
+/// let path = std::env::temp_dir().join(format!("genpipe-doc-mmap-{}.log", std::process::id()));
+/// std::fs::write(&path, "a 404\nb 200\r\nc 404")?;
+/// // SAFETY: the file is ours and nobody modifies it while its lines are alive.
+/// let got = unsafe { lines_mmap(&path) } | collect::<Vec<_>>();
+/// assert_eq!(got?, ["a 404", "b 200", "c 404"]);
+/// std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub unsafe fn lines_mmap(path: impl AsRef<Path>) -> Gen<Lines<FileReader>> {
+    let path = path.as_ref();
+    if matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("gz" | "bz2")
+    ) {
+        return lines(path);
+    }
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(source) => {
+            return Gen::from_pull(Lines::failed(Error::Io {
+                path: Some(path.into()),
+                source,
+            }));
+        }
+    };
+    let len = match file.metadata() {
+        Ok(meta) if meta.is_file() && meta.len() > 0 => meta.len() as usize,
+        // Empty files cannot be mapped, special files should not be: read them.
+        _ => return lines(path),
+    };
+    // SAFETY: the caller guarantees that the file is neither truncated nor modified while lines
+    // of it (views into the map) are alive.
+    let map = match unsafe { memmap2::Mmap::map(&file) } {
+        Ok(map) => map,
+        Err(_) => return lines(path),
+    };
+    let chunk = Chunk {
+        len: len.min(map.len()),
+        bytes: Storage::Map(map),
+        path: Some(Arc::from(path)),
+    };
+    Gen::from_pull(Lines::whole(chunk))
 }
 
 /// The lines of any reader (a socket, a `&[u8]`, a child's stdout). Not decompressed.
