@@ -22,12 +22,15 @@ pub struct FieldOp {
 
 impl FieldOp {
     #[inline]
-    fn pick(&self, line: &Line) -> Option<Line> {
+    fn pick(&self, line: Line) -> Option<Line> {
         let field = match self.index {
             None => line.last_field(),
             Some(n) => line.field(n),
         }?;
-        Some(line.view(field))
+        // Offsets only: the borrow of `line` ends before the handle moves.
+        let (start, len) = (field.as_bytes().as_ptr() as usize, field.as_bytes().len());
+        let range = (start - line.as_bytes().as_ptr() as usize, len);
+        Some(line.narrow_to(range.0, range.1))
     }
 }
 
@@ -38,7 +41,7 @@ impl Op for FieldOp {
     #[inline]
     fn pull<U: Pull<Item = Line> + ?Sized>(&mut self, mut up: Pin<&mut U>) -> Option<Line> {
         loop {
-            if let Some(field) = self.pick(&up.as_mut().pull()?) {
+            if let Some(field) = self.pick(up.as_mut().pull()?) {
                 return Some(field);
             }
         }
@@ -46,7 +49,7 @@ impl Op for FieldOp {
 
     #[inline]
     fn push<K: Sink<Line>>(&mut self, line: Line, down: &mut K) -> Flow {
-        match self.pick(&line).map(|field| down.send(field)) {
+        match self.pick(line).map(|field| down.send(field)) {
             Some(Err(_)) => Flow::Stop,
             _ => Flow::Continue,
         }

@@ -77,18 +77,13 @@ impl Line {
         }
     }
 
-    /// A view of `part`, which must lie within this line's bytes (a field of it).
-    pub(crate) fn view(&self, part: &Field) -> Line {
-        let whole = self.as_bytes();
-        let offset = part.as_bytes().as_ptr() as usize - whole.as_ptr() as usize;
-        debug_assert!(offset + part.as_bytes().len() <= whole.len());
-        let start = self.start + offset;
-        Line {
-            chunk: Arc::clone(&self.chunk),
-            start,
-            end: start + part.as_bytes().len(),
-            line_no: self.line_no,
-        }
+    /// This line narrowed to `len` bytes at `offset` within it: the handle moves, no reference
+    /// count changes (a field stage makes no new handle per line).
+    pub(crate) fn narrow_to(mut self, offset: usize, len: usize) -> Line {
+        debug_assert!(offset + len <= self.end - self.start);
+        self.start += offset;
+        self.end = self.start + len;
+        self
     }
 
     /// The 1-based number of the line in its input (for a field: of the line it came from).
