@@ -548,3 +548,34 @@ mod mapped {
         assert_eq!((unsafe { lines_mmap(&empty) } | count()).unwrap(), 0);
     }
 }
+
+mod caps {
+    use super::*;
+    use genpipe::io::{Caps, captures};
+
+    #[test]
+    fn named_groups_views_and_parsing() {
+        let log = &b"h1 GET /a 200 10\nbad\nh2 POST /b 404 -\n"[..];
+        let got = (lines_from(log)
+            | captures(r"^(?P<host>\S+) (?P<method>\S+) \S+ (?P<status>\d+) (?P<size>\S+)$")
+            | collect::<Vec<Caps>>())
+        .unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].get("host").unwrap(), "h2");
+        assert_eq!(got[1].parse::<u16>("status").unwrap().unwrap(), 404);
+        assert!(
+            got[1].parse::<u64>("size").unwrap().is_err(),
+            "`-` is not a number"
+        );
+        assert!(got[0].get("nope").is_none());
+        assert_eq!(got[0].at(0).unwrap(), "h1 GET /a 200 10");
+        assert_eq!(got[0].line().line_no(), 1);
+        assert!(format!("{:?}", got[0]).contains("\"method\": \"GET\""));
+        // Pushed.
+        let mut sink = captures(r"(?P<n>\d+)") | count();
+        for l in (lines_from(log) | collect::<Vec<_>>()).unwrap() {
+            sink.send(l).unwrap();
+        }
+        assert_eq!(sink.close(), 2);
+    }
+}

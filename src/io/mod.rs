@@ -4,6 +4,7 @@
 //! Why `Line` has no `\n`: every consumer strips it anyway (Python's `rstrip("\n")`), and a
 //! view without it compares equal to the text it holds (`line == "GET /"`).
 
+mod captures;
 mod cat;
 mod fields;
 mod find;
@@ -15,6 +16,7 @@ mod open;
 mod per_file;
 mod records;
 
+pub use captures::{Caps, CapturesOp, captures};
 pub use cat::{Cat, CatOp, CatSink, OpenOp, cat, open};
 pub use fields::{
     FieldOp, ParseOp, ParseSink, Parsed, SkipValueOp, TryParseOp, field, last_field, parse,
