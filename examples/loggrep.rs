@@ -137,6 +137,7 @@ fn inputs(o: &Options, errors: &mut Vec<String>) -> Vec<Input> {
 struct Stats {
     files: u64,
     bytes: u64,
+    lines: u64,
     matches: u64,
 }
 
@@ -173,6 +174,7 @@ fn run(o: &Options) -> ExitCode {
         eprintln!("loggrep: {e}");
     }
     let prefix_names = o.with_filename || inputs.len() > 1;
+    let progress = progress_bar(&inputs, o);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut stats = Stats::default();
@@ -206,19 +208,42 @@ fn run(o: &Options) -> ExitCode {
                 let _ = out.flush();
             }
         };
-        let outcome = match input {
-            Input::File(p) if o.follow => follow(p) | stage.clone() | for_each(&mut print),
-            Input::File(p) if o.mmap => {
-                // SAFETY: the user asked for a memory map with --mmap, whose help says the files
-                // must not change while searched (ripgrep's --mmap has the same contract).
-                let mapped = unsafe { lines_mmap(p) };
-                mapped | stage.clone() | for_each(&mut print)
-            }
-            Input::File(p) if o.eager => eager(lines(p), stage.clone(), &mut print),
-            Input::File(p) => lines(p) | stage.clone() | for_each(&mut print),
-            Input::Stdin if o.eager => eager(stdin(), stage.clone(), &mut print),
-            Input::Stdin => stdin() | stage.clone() | for_each(&mut print),
+        let source = match input {
+            Input::File(_) if o.follow => None,
+            // SAFETY: the user asked for a memory map with --mmap, whose help says the files
+            // must not change while searched (ripgrep's --mmap has the same contract).
+            Input::File(p) if o.mmap => Some(unsafe { lines_mmap(p) }),
+            Input::File(p) => Some(lines(p)),
+            Input::Stdin => None,
         };
+        let (outcome, read) = match (input, source) {
+            (Input::File(p), None) => {
+                let (source, read) = follow(p).lines_read();
+                (source | stage.clone() | for_each(&mut print), read)
+            }
+            (_, Some(source)) => {
+                let (source, read) = source.lines_read();
+                let outcome = if o.eager {
+                    eager(source, stage.clone(), &mut print)
+                } else {
+                    source | stage.clone() | for_each(&mut print)
+                };
+                (outcome, read)
+            }
+            (Input::Stdin, None) => {
+                let (source, read) = stdin().lines_read();
+                let outcome = if o.eager {
+                    eager(source, stage.clone(), &mut print)
+                } else {
+                    source | stage.clone() | for_each(&mut print)
+                };
+                (outcome, read)
+            }
+        };
+        stats.lines += read.load(std::sync::atomic::Ordering::Relaxed);
+        if let (Some(bar), Input::File(p)) = (&progress, input) {
+            bar.inc(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0));
+        }
         if let Err(e) = outcome {
             let _ = out.flush();
             eprintln!("loggrep: {}", with_causes(&e));
@@ -237,6 +262,9 @@ fn run(o: &Options) -> ExitCode {
         let _ = writeln!(out, "{total}");
     }
     let _ = out.flush();
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
     stats.matches = total;
     if o.stats {
         print_stats(&stats, started);
@@ -248,6 +276,30 @@ fn run(o: &Options) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// A progress bar on stderr for long runs (over 256 MiB in all), only when stderr is a terminal.
+fn progress_bar(inputs: &[Input], o: &Options) -> Option<indicatif::ProgressBar> {
+    if o.follow || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let total: u64 = inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Input::Stdin => None,
+        })
+        .sum();
+    if total < 256 << 20 {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
 }
 
 /// The eager version of the same job: every line in memory first, then grep over the `Vec`.
@@ -296,9 +348,10 @@ fn print_stats(stats: &Stats, started: Instant) {
     let secs = started.elapsed().as_secs_f64();
     let mib = stats.bytes as f64 / (1024.0 * 1024.0);
     eprintln!(
-        "loggrep: {} files, {:.1} MiB, {} matching lines, {:.3} s, {:.0} MiB/s, peak memory {}",
+        "loggrep: {} files, {:.1} MiB, {} lines scanned, {} matching lines, {:.3} s, {:.0} MiB/s, peak memory {}",
         stats.files,
         mib,
+        stats.lines,
         stats.matches,
         secs,
         if secs > 0.0 { mib / secs } else { 0.0 },

@@ -52,6 +52,8 @@ pub struct Lines<R> {
     delivered: u64,
     /// Lines delivered so far.
     line_no: u64,
+    /// Where to publish `line_no` when the source is dropped (`Gen::lines_read`).
+    published: Option<Arc<std::sync::atomic::AtomicU64>>,
     outcome: Option<Result<()>>,
 }
 
@@ -78,6 +80,7 @@ impl<R: Read> Lines<R> {
             keep_cr: false,
             delivered: 0,
             line_no: 0,
+            published: None,
             outcome: None,
         }
     }
@@ -109,6 +112,7 @@ impl<R: Read> Lines<R> {
             keep_cr: false,
             delivered: 0,
             line_no: 0,
+            published: None,
             outcome: Some(outcome),
         }
     }
@@ -124,6 +128,11 @@ impl<R: Read> Lines<R> {
 
     pub(crate) fn reader_mut(&mut self) -> Option<&mut R> {
         self.reader.as_mut()
+    }
+
+    /// A handle that will hold the number of lines read once this source is dropped.
+    pub(crate) fn publish_line_count(&mut self) -> Arc<std::sync::atomic::AtomicU64> {
+        Arc::clone(self.published.get_or_insert_with(Default::default))
     }
 
     pub(crate) fn set_buffer_bytes(&mut self, bytes: usize) {
@@ -282,6 +291,14 @@ impl<R: Read> Lines<R> {
             }
         } else {
             Error::Io { path, source }
+        }
+    }
+}
+
+impl<R> Drop for Lines<R> {
+    fn drop(&mut self) {
+        if let Some(count) = &self.published {
+            count.store(self.line_no, std::sync::atomic::Ordering::Relaxed);
         }
     }
 }

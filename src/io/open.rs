@@ -192,4 +192,24 @@ impl<R: Read> Gen<Lines<R>> {
     pub fn buffer_bytes(self, bytes: usize) -> Self {
         self.configure(|lines| lines.set_buffer_bytes(bytes))
     }
+
+    /// A counter that holds the number of lines this source read (lines `grep` skipped
+    /// included) once the source is dropped, e.g. when its pipeline has run. Costs nothing per
+    /// line.
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    /// use genpipe::io::{grep, lines_from};
+    ///
+    /// let (source, read) = lines_from(&b"a\nb\nab\n"[..]).lines_read();
+    /// assert_eq!((source | grep("b") | count())?, 2);
+    /// assert_eq!(read.load(std::sync::atomic::Ordering::Relaxed), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn lines_read(self) -> (Self, Arc<std::sync::atomic::AtomicU64>) {
+        let mut counter = None;
+        let this = self.configure(|lines| counter = Some(lines.publish_line_count()));
+        (this, counter.unwrap_or_default())
+    }
 }
