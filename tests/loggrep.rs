@@ -112,6 +112,8 @@ fn greps_like_grep() {
         err.contains("1 files") && err.contains("matching lines") && err.contains("peak memory"),
         "{err}"
     );
+    let scanned = std::fs::read_to_string(&a).unwrap().lines().count();
+    assert!(err.contains(&format!("{scanned} lines scanned")), "{err}");
 
     // A bad regex or flag: exit 2 with a message.
     let o = loggrep(&["-e", "(", a_s], None);
