@@ -46,6 +46,15 @@ fn bzip2(bytes: &[u8]) -> Vec<u8> {
     enc.finish().unwrap()
 }
 
+/// Few cases and no failure files under Miri (it isolates the file system).
+fn config(cases: u32) -> ProptestConfig {
+    if cfg!(miri) {
+        ProptestConfig { cases: 4, failure_persistence: None, ..ProptestConfig::default() }
+    } else {
+        ProptestConfig::with_cases(cases)
+    }
+}
+
 fn contents() -> impl Strategy<Value = Vec<u8>> {
     // Few distinct bytes, so that `\r`, `\n`, `\r\n`, empty lines and long runs are common.
     proptest::collection::vec(
@@ -62,7 +71,7 @@ fn contents() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
+    #![proptest_config(config(256))]
 
     #[test]
     fn lines_equal_the_naive_split(data in contents(), buffer in 1usize..40, keep_cr: bool) {
@@ -252,7 +261,7 @@ mod grep_and_fields {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
+        #![proptest_config(config(256))]
 
         #[test]
         fn fused_grep_equals_a_naive_filter(data in haystack(), needle in needle(), buffer in 1usize..40) {
@@ -517,7 +526,7 @@ mod mapped {
     use genpipe::io::{grep, lines_mmap};
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
+        #![proptest_config(config(64))]
 
         #[test]
         #[cfg_attr(miri, ignore = "Miri cannot map files")]
