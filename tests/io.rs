@@ -49,7 +49,11 @@ fn bzip2(bytes: &[u8]) -> Vec<u8> {
 /// Few cases and no failure files under Miri (it isolates the file system).
 fn config(cases: u32) -> ProptestConfig {
     if cfg!(miri) {
-        ProptestConfig { cases: 4, failure_persistence: None, ..ProptestConfig::default() }
+        ProptestConfig {
+            cases: 4,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
     } else {
         ProptestConfig::with_cases(cases)
     }
