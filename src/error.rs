@@ -103,3 +103,28 @@ impl IntoPipelineResult for Result<(), std::convert::Infallible> {
         }
     }
 }
+
+/// The outcome of a fallible stage: its own first error, else its upstream's outcome.
+pub(crate) fn stage_outcome<U>(
+    error: &mut Option<Error>,
+    up: std::pin::Pin<&mut U>,
+) -> Option<Result<()>>
+where
+    U: crate::engine::Pull,
+    U::Return: IntoPipelineResult,
+{
+    match error.take() {
+        Some(e) => Some(Err(e)),
+        None => up
+            .take_return()
+            .map(IntoPipelineResult::into_pipeline_result),
+    }
+}
+
+/// A fallible sink's result: its first error, else what its downstream returned.
+pub(crate) fn sink_outcome<T>(error: Option<Error>, out: T) -> Result<T> {
+    match error {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}

@@ -7,7 +7,7 @@ use std::pin::{Pin, pin};
 
 use crate::consume::{SendError, Sink};
 use crate::engine::Pull;
-use crate::error::{Error, IntoPipelineResult, Result};
+use crate::error::{Error, IntoPipelineResult, Result, sink_outcome, stage_outcome};
 use crate::io::{FileReader, Line, Lines, Matcher, lines};
 use crate::pipe::stages::{Flow, Op};
 use crate::pipe::{Stage, StageOp};
@@ -180,13 +180,8 @@ where
     fn take_return(self: Pin<&mut Self>) -> Option<Result<()>> {
         // SAFETY: as in `step`.
         let this = unsafe { self.get_unchecked_mut() };
-        if let Some(e) = this.error.take() {
-            return Some(Err(e));
-        }
         // SAFETY: as in `step`.
-        let up = unsafe { Pin::new_unchecked(&mut this.up) };
-        up.take_return()
-            .map(IntoPipelineResult::into_pipeline_result)
+        stage_outcome(&mut this.error, unsafe { Pin::new_unchecked(&mut this.up) })
     }
 }
 
@@ -234,10 +229,7 @@ impl<K: Sink<Line>, R: std::io::Read> Sink<Gen<Lines<R>>> for CatSink<K, R> {
 
     fn close(self) -> Result<K::Out> {
         let out = self.down.close();
-        match self.error {
-            Some(e) => Err(e),
-            None => Ok(out),
-        }
+        sink_outcome(self.error, out)
     }
 
     fn close_boxed(self: Box<Self>) -> Result<K::Out> {

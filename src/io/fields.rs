@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use crate::consume::{SendError, Sink};
 use crate::engine::Pull;
-use crate::error::{Error, IntoPipelineResult, Result};
+use crate::error::{Error, IntoPipelineResult, Result, sink_outcome, stage_outcome};
 use crate::io::Line;
 use crate::pipe::stages::{Flow, Op};
 use crate::pipe::{Stage, StageOp};
@@ -289,13 +289,8 @@ where
     fn take_return(self: Pin<&mut Self>) -> Option<Result<()>> {
         // SAFETY: as in `pull`.
         let this = unsafe { self.get_unchecked_mut() };
-        if let Some(error) = this.error.take() {
-            return Some(Err(error));
-        }
         // SAFETY: as in `pull`.
-        let up = unsafe { Pin::new_unchecked(&mut this.up) };
-        up.take_return()
-            .map(IntoPipelineResult::into_pipeline_result)
+        stage_outcome(&mut this.error, unsafe { Pin::new_unchecked(&mut this.up) })
     }
 }
 
@@ -337,10 +332,7 @@ impl<K: Sink<T>, T: FromStr> Sink<Line> for ParseSink<K, T> {
 
     fn close(self) -> Result<K::Out> {
         let out = self.down.close();
-        match self.error {
-            Some(error) => Err(error),
-            None => Ok(out),
-        }
+        sink_outcome(self.error, out)
     }
 
     fn close_boxed(self: Box<Self>) -> Result<K::Out> {

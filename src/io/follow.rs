@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::error::Error;
 use crate::io::lines::{Encoding, Lines};
+use crate::io::open::open_file;
 use crate::produce::Gen;
 
 /// How long `follow` sleeps between looks at an idle file.
@@ -119,7 +119,7 @@ impl Read for FollowReader {
 /// [`take`](crate::stages::take) (or any stage that stops), a [`StopToken`], or by dropping it.
 ///
 /// # Errors
-/// The pipeline's sink returns [`Error::Io`] naming the file if it cannot be opened or read.
+/// The pipeline's sink returns [`Error::Io`](crate::Error::Io) naming the file if it cannot be opened or read.
 ///
 /// # Example
 /// ```
@@ -147,14 +147,9 @@ impl Read for FollowReader {
 /// ```
 pub fn follow(path: impl AsRef<Path>) -> Gen<Lines<FollowReader>> {
     let path = path.as_ref();
-    let mut file = match File::open(path) {
+    let mut file = match open_file(path) {
         Ok(file) => file,
-        Err(source) => {
-            return Gen::from_pull(Lines::failed(Error::Io {
-                path: Some(path.into()),
-                source,
-            }));
-        }
+        Err(failed) => return failed,
     };
     let pos = file.seek(SeekFrom::End(0)).unwrap_or(0);
     let id = file.metadata().ok().as_ref().and_then(file_id);

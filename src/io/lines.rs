@@ -69,8 +69,17 @@ impl<R> std::fmt::Debug for Lines<R> {
 
 impl<R: Read> Lines<R> {
     pub(crate) fn new(reader: R, path: Option<Arc<Path>>, encoding: Encoding) -> Lines<R> {
+        Lines::build(Some(reader), path, encoding, None)
+    }
+
+    fn build(
+        reader: Option<R>,
+        path: Option<Arc<Path>>,
+        encoding: Encoding,
+        outcome: Option<Result<()>>,
+    ) -> Lines<R> {
         Lines {
-            reader: Some(reader),
+            reader,
             path,
             encoding,
             chunk: None,
@@ -81,7 +90,7 @@ impl<R: Read> Lines<R> {
             delivered: 0,
             line_no: 0,
             published: None,
-            outcome: None,
+            outcome,
         }
     }
 
@@ -101,20 +110,7 @@ impl<R: Read> Lines<R> {
 
     /// A source with no reader and this outcome.
     fn failed_or_done(outcome: Result<()>) -> Lines<R> {
-        Lines {
-            reader: None,
-            path: None,
-            encoding: Encoding::Plain,
-            chunk: None,
-            pos: 0,
-            carry: Vec::new(),
-            buffer_bytes: DEFAULT_BUFFER_BYTES,
-            keep_cr: false,
-            delivered: 0,
-            line_no: 0,
-            published: None,
-            outcome: Some(outcome),
-        }
+        Lines::build(None, None, Encoding::Plain, Some(outcome))
     }
 
     pub(crate) fn set_keep_cr(&mut self, keep: bool) {

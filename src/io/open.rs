@@ -14,6 +14,16 @@ use crate::produce::Gen;
 /// not per line).
 pub type FileReader = Box<dyn Read + Send>;
 
+/// Opens `path`, or makes a source that ends at once with the error naming it.
+pub(crate) fn open_file<R: Read>(path: &Path) -> Result<File, Gen<Lines<R>>> {
+    File::open(path).map_err(|source| {
+        Gen::from_pull(Lines::failed(Error::Io {
+            path: Some(path.into()),
+            source,
+        }))
+    })
+}
+
 /// The lines of the file at `path`, decompressed by suffix: `.gz` (gzip, including files of
 /// several members, as `cat a.gz b.gz` makes), `.bz2` (bzip2), anything else plain.
 ///
@@ -42,14 +52,9 @@ pub type FileReader = Box<dyn Read + Send>;
 pub fn lines(path: impl AsRef<Path>) -> Gen<Lines<FileReader>> {
     let path = path.as_ref();
     let shared: Arc<Path> = Arc::from(path);
-    let file = match File::open(path) {
+    let file = match open_file(path) {
         Ok(file) => file,
-        Err(source) => {
-            return Gen::from_pull(Lines::failed(Error::Io {
-                path: Some(path.into()),
-                source,
-            }));
-        }
+        Err(failed) => return failed,
     };
     let (reader, encoding): (FileReader, Encoding) = match path.extension().and_then(|e| e.to_str())
     {
@@ -103,14 +108,9 @@ pub unsafe fn lines_mmap(path: impl AsRef<Path>) -> Gen<Lines<FileReader>> {
     ) {
         return lines(path);
     }
-    let file = match File::open(path) {
+    let file = match open_file(path) {
         Ok(file) => file,
-        Err(source) => {
-            return Gen::from_pull(Lines::failed(Error::Io {
-                path: Some(path.into()),
-                source,
-            }));
-        }
+        Err(failed) => return failed,
     };
     let len = match file.metadata() {
         Ok(meta) if meta.is_file() && meta.len() > 0 => meta.len() as usize,

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::consume::{SendError, Sink};
 use crate::engine::Pull;
-use crate::error::{Error, IntoPipelineResult, Result};
+use crate::error::{Error, IntoPipelineResult, Result, sink_outcome, stage_outcome};
 use crate::io::{Field, Line};
 use crate::pipe::{Stage, StageOp};
 
@@ -345,13 +345,8 @@ where
     fn take_return(self: Pin<&mut Self>) -> Option<Result<()>> {
         // SAFETY: as in `pull`.
         let this = unsafe { self.get_unchecked_mut() };
-        if let Some(e) = this.error.take() {
-            return Some(Err(e));
-        }
         // SAFETY: as in `pull`.
-        unsafe { Pin::new_unchecked(&mut this.up) }
-            .take_return()
-            .map(IntoPipelineResult::into_pipeline_result)
+        stage_outcome(&mut this.error, unsafe { Pin::new_unchecked(&mut this.up) })
     }
 }
 
@@ -388,10 +383,7 @@ impl<K: Sink<AccessRecord>> Sink<Line> for AccessRecordSink<K> {
 
     fn close(self) -> Result<K::Out> {
         let out = self.down.close();
-        match self.error {
-            Some(e) => Err(e),
-            None => Ok(out),
-        }
+        sink_outcome(self.error, out)
     }
 
     fn close_boxed(self: Box<Self>) -> Result<K::Out> {
