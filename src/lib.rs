@@ -129,7 +129,7 @@
 //!   `Sink` overlaps the `Stage` impl.
 //!
 //! # Crate features
-//! - `synth`: [`synth`](crate::synth), seeded synthetic Apache logs of any size (the tests,
+//! - `synth`: the module `genpipe::synth`, seeded synthetic Apache logs of any size (the tests,
 //!   examples and benchmarks use it; nothing depends on files outside the repository).
 
 #![deny(missing_docs)]

@@ -149,7 +149,7 @@ pub fn follow(path: impl AsRef<Path>) -> Gen<Lines<FollowReader>> {
     let path = path.as_ref();
     let mut file = match open_file(path) {
         Ok(file) => file,
-        Err(failed) => return failed,
+        Err(e) => return Gen::from_pull(Lines::failed(e)),
     };
     let pos = file.seek(SeekFrom::End(0)).unwrap_or(0);
     let id = file.metadata().ok().as_ref().and_then(file_id);

@@ -14,13 +14,11 @@ use crate::produce::Gen;
 /// not per line).
 pub type FileReader = Box<dyn Read + Send>;
 
-/// Opens `path`, or makes a source that ends at once with the error naming it.
-pub(crate) fn open_file<R: Read>(path: &Path) -> Result<File, Gen<Lines<R>>> {
-    File::open(path).map_err(|source| {
-        Gen::from_pull(Lines::failed(Error::Io {
-            path: Some(path.into()),
-            source,
-        }))
+/// Opens `path`; the error names it.
+pub(crate) fn open_file(path: &Path) -> Result<File, Error> {
+    File::open(path).map_err(|source| Error::Io {
+        path: Some(path.into()),
+        source,
     })
 }
 
@@ -54,7 +52,7 @@ pub fn lines(path: impl AsRef<Path>) -> Gen<Lines<FileReader>> {
     let shared: Arc<Path> = Arc::from(path);
     let file = match open_file(path) {
         Ok(file) => file,
-        Err(failed) => return failed,
+        Err(e) => return Gen::from_pull(Lines::failed(e)),
     };
     let (reader, encoding): (FileReader, Encoding) = match path.extension().and_then(|e| e.to_str())
     {
@@ -110,7 +108,7 @@ pub unsafe fn lines_mmap(path: impl AsRef<Path>) -> Gen<Lines<FileReader>> {
     }
     let file = match open_file(path) {
         Ok(file) => file,
-        Err(failed) => return failed,
+        Err(e) => return Gen::from_pull(Lines::failed(e)),
     };
     let len = match file.metadata() {
         Ok(meta) if meta.is_file() && meta.len() > 0 => meta.len() as usize,
