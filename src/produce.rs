@@ -324,6 +324,20 @@ impl<S: Pull> Pull for Gen<S> {
         }
     }
 
+    #[inline]
+    fn pull_with<T, F>(self: Pin<&mut Self>, f: F) -> Option<T>
+    where
+        S::Item: crate::io::AsLineRef,
+        F: FnMut(crate::io::LineRef<'_>) -> Option<T>,
+    {
+        // SAFETY: as in `pull`.
+        match unsafe { &mut self.get_unchecked_mut().state } {
+            // SAFETY: as in `pull`.
+            State::Unpinned(s) => unsafe { Pin::new_unchecked(s) }.pull_with(f),
+            State::Pinned(b) => b.as_mut().pull_with(f),
+        }
+    }
+
     fn take_return(self: Pin<&mut Self>) -> Option<S::Return> {
         // SAFETY: as in `pull`.
         match unsafe { &mut self.get_unchecked_mut().state } {

@@ -59,6 +59,26 @@ pub trait Pull {
             }
         }
     }
+
+    /// The first `Some` that `f` makes of the next items, each seen borrowed (fused field and
+    /// parse stages). Line sources override it to hand `f` their buffer's lines without making
+    /// a `Line` handle for each; field stages forward it.
+    #[doc(hidden)]
+    #[inline]
+    fn pull_with<T, F>(self: Pin<&mut Self>, mut f: F) -> Option<T>
+    where
+        Self: Sized,
+        Self::Item: crate::io::AsLineRef,
+        F: FnMut(crate::io::LineRef<'_>) -> Option<T>,
+    {
+        let mut this = self;
+        loop {
+            let item = this.as_mut().pull()?;
+            if let Some(t) = f(crate::io::AsLineRef::line_ref(&item)) {
+                return Some(t);
+            }
+        }
+    }
 }
 
 impl<P: Pull + ?Sized> Pull for Pin<Box<P>> {

@@ -9,7 +9,7 @@ use std::str::FromStr;
 use crate::consume::{SendError, Sink};
 use crate::engine::Pull;
 use crate::error::{Error, IntoPipelineResult, Result, sink_outcome, stage_outcome};
-use crate::io::Line;
+use crate::io::{AsLineRef, Field, Line, LineRef};
 use crate::pipe::stages::{Flow, Op};
 use crate::pipe::{Stage, StageOp};
 
@@ -21,6 +21,14 @@ pub struct FieldOp {
 }
 
 impl FieldOp {
+    #[inline]
+    fn field_of<'a>(&self, line: &'a Field) -> Option<&'a Field> {
+        match self.index {
+            None => line.last_field(),
+            Some(n) => line.field(n),
+        }
+    }
+
     #[inline]
     fn pick(&self, line: Line) -> Option<Line> {
         let field = match self.index {
@@ -45,6 +53,15 @@ impl Op for FieldOp {
                 return Some(field);
             }
         }
+    }
+
+    #[inline]
+    fn pull_with<U, T, F>(&mut self, up: Pin<&mut U>, mut f: F) -> Option<T>
+    where
+        U: Pull<Item = Line>,
+        F: FnMut(LineRef<'_>) -> Option<T>,
+    {
+        up.pull_with(|line| f(line.narrow(self.field_of(line.field())?)))
     }
 
     #[inline]
@@ -110,6 +127,22 @@ impl Op for SkipValueOp {
     }
 
     #[inline]
+    fn pull_with<U, T, F>(&mut self, up: Pin<&mut U>, mut f: F) -> Option<T>
+    where
+        U: Pull<Item = Line>,
+        F: FnMut(LineRef<'_>) -> Option<T>,
+    {
+        let value = self.value.as_slice();
+        up.pull_with(|line| {
+            if line.field().as_bytes() == value {
+                None
+            } else {
+                f(line)
+            }
+        })
+    }
+
+    #[inline]
     fn push<K: Sink<Line>>(&mut self, line: Line, down: &mut K) -> Flow {
         if line.as_bytes() == self.value.as_slice() || down.send(line).is_ok() {
             Flow::Continue
@@ -136,11 +169,11 @@ pub fn skip_value(value: impl AsRef<[u8]>) -> Stage<SkipValueOp> {
     })
 }
 
-fn parse_error(line: &Line) -> Error {
+fn parse_error(line: LineRef<'_>) -> Error {
     Error::Parse {
         path: line.path().map(Into::into),
         line_no: line.line_no(),
-        text: line.to_str_lossy().into_owned(),
+        text: line.field().to_str_lossy().into_owned(),
     }
 }
 
@@ -160,12 +193,12 @@ impl<T: FromStr> Op for TryParseOp<T> {
     #[inline]
     fn pull<U: Pull<Item = Line> + ?Sized>(&mut self, up: Pin<&mut U>) -> Option<Result<T>> {
         let line = up.pull()?;
-        Some(line.parse().map_err(|_| parse_error(&line)))
+        Some(line.parse().map_err(|_| parse_error(line.line_ref())))
     }
 
     #[inline]
     fn push<K: Sink<Result<T>>>(&mut self, line: Line, down: &mut K) -> Flow {
-        match down.send(line.parse().map_err(|_| parse_error(&line))) {
+        match down.send(line.parse().map_err(|_| parse_error(line.line_ref()))) {
             Ok(()) => Flow::Continue,
             Err(_) => Flow::Stop,
         }
@@ -275,12 +308,13 @@ where
         if this.error.is_some() {
             return None;
         }
+        // Fused with a line source: each line is parsed where it lies in the read buffer.
         // SAFETY: as above.
-        let line = unsafe { Pin::new_unchecked(&mut this.up) }.pull()?;
-        match line.parse() {
+        let up = unsafe { Pin::new_unchecked(&mut this.up) };
+        match up.pull_with(|line| Some(line.field().parse::<T>().map_err(|_| parse_error(line))))? {
             Ok(value) => Some(value),
-            Err(_) => {
-                this.error = Some(parse_error(&line));
+            Err(e) => {
+                this.error = Some(e);
                 None
             }
         }
@@ -321,7 +355,7 @@ impl<K: Sink<T>, T: FromStr> Sink<Line> for ParseSink<K, T> {
                 // The value was taken; if the sink below has ended, `is_done` says so next.
                 let _ = self.down.send(value);
             }
-            Err(_) => self.error = Some(parse_error(&line)),
+            Err(_) => self.error = Some(parse_error(line.line_ref())),
         }
         Ok(())
     }

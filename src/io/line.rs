@@ -151,6 +151,69 @@ impl AsRef<[u8]> for Line {
     }
 }
 
+/// A borrowed line, or field of one, with where it came from: what fused stages (`last_field`,
+/// `skip_value`, `parse` right after a line source) look at without making a [`Line`] handle.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct LineRef<'a> {
+    bytes: &'a [u8],
+    line_no: u64,
+    path: Option<&'a Path>,
+}
+
+impl<'a> LineRef<'a> {
+    pub(crate) fn new(bytes: &'a [u8], line_no: u64, path: Option<&'a Path>) -> Self {
+        LineRef {
+            bytes,
+            line_no,
+            path,
+        }
+    }
+
+    /// The bytes, as a [`Field`].
+    #[inline]
+    pub fn field(&self) -> &'a Field {
+        Field::new(self.bytes)
+    }
+
+    /// The 1-based line number.
+    pub fn line_no(&self) -> u64 {
+        self.line_no
+    }
+
+    /// The file, if the input was one.
+    pub fn path(&self) -> Option<&'a Path> {
+        self.path
+    }
+
+    /// This reference narrowed to `part`, a field of it.
+    #[inline]
+    pub(crate) fn narrow(self, part: &'a Field) -> LineRef<'a> {
+        LineRef {
+            bytes: part.as_bytes(),
+            ..self
+        }
+    }
+}
+
+/// Items a fused stage can look at as a [`LineRef`].
+#[doc(hidden)]
+pub trait AsLineRef {
+    /// The borrowed view.
+    fn line_ref(&self) -> LineRef<'_>;
+}
+
+impl AsLineRef for Line {
+    #[inline]
+    fn line_ref(&self) -> LineRef<'_> {
+        LineRef {
+            bytes: self.as_bytes(),
+            line_no: self.line_no,
+            path: self.path(),
+        }
+    }
+}
+
 /// Python's `str.split()` whitespace: space, tab, newline, carriage return, vertical tab, form feed.
 #[inline]
 fn is_space(b: u8) -> bool {
@@ -206,7 +269,14 @@ impl Field {
     /// # Errors
     /// [`ParseFieldError`] when the bytes are not UTF-8 or `T` rejects them.
     pub fn parse<T: FromStr>(&self) -> Result<T, ParseFieldError<T::Err>> {
-        let text = self.to_str().map_err(ParseFieldError::Utf8)?;
+        let text = if self.0.is_ascii() {
+            // SAFETY: ASCII bytes are valid UTF-8. Why not `from_utf8`: fields to parse are short
+            // numbers, and its call was 15% of the bytes-sum job (callgrind, `benches/README.md`);
+            // `is_ascii` on a few bytes is a handful of instructions.
+            unsafe { std::str::from_utf8_unchecked(&self.0) }
+        } else {
+            self.to_str().map_err(ParseFieldError::Utf8)?
+        };
         text.parse().map_err(ParseFieldError::Value)
     }
 

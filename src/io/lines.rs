@@ -21,7 +21,7 @@ use std::sync::Arc;
 use crate::engine::Pull;
 use crate::error::{Error, Result};
 use crate::io::Matcher;
-use crate::io::line::{Chunk, Line, Storage};
+use crate::io::line::{Chunk, Line, LineRef, Storage};
 
 /// The default read size: large enough that a read is rare, small enough to stay in cache.
 pub const DEFAULT_BUFFER_BYTES: usize = 64 * 1024;
@@ -206,6 +206,36 @@ impl<R: Read> Lines<R> {
         }
     }
 
+    /// The first `Some` that `f` makes of the next lines, each lent from the buffer: no `Line`
+    /// handle (no reference count) per line.
+    #[inline]
+    fn next_with<T>(&mut self, mut f: impl FnMut(LineRef<'_>) -> Option<T>) -> Option<T> {
+        loop {
+            if let Some(chunk) = &self.chunk {
+                let bytes = chunk.data();
+                let path = chunk.path.as_deref();
+                while self.pos < bytes.len() {
+                    let start = self.pos;
+                    let (mut end, next) = match memchr::memchr(b'\n', &bytes[start..]) {
+                        Some(i) => (start + i, start + i + 1),
+                        None => (bytes.len(), bytes.len()),
+                    };
+                    self.pos = next;
+                    self.line_no += 1;
+                    if !self.keep_cr && end > start && bytes[end - 1] == b'\r' {
+                        end -= 1;
+                    }
+                    if let Some(t) = f(LineRef::new(&bytes[start..end], self.line_no, path)) {
+                        return Some(t);
+                    }
+                }
+            }
+            if !self.fill() {
+                return None;
+            }
+        }
+    }
+
     /// Reads the next chunk of complete lines; `false` at the end of input or on error.
     fn fill(&mut self) -> bool {
         let Some(reader) = self.reader.as_mut() else {
@@ -324,6 +354,14 @@ impl<R: Read> Pull for Lines<R> {
     #[inline]
     fn pull_matching(self: Pin<&mut Self>, matcher: &Matcher) -> Option<Line> {
         self.get_mut().next_match(matcher)
+    }
+
+    #[inline]
+    fn pull_with<T, F>(self: Pin<&mut Self>, f: F) -> Option<T>
+    where
+        F: FnMut(LineRef<'_>) -> Option<T>,
+    {
+        self.get_mut().next_with(f)
     }
 }
 

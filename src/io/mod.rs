@@ -25,7 +25,7 @@ pub use fields::{
 pub use find::{Find, FindReport, find};
 pub use follow::{DEFAULT_POLL, FollowReader, StopToken, follow};
 pub use grep::{GrepOp, IntoRegex, Matcher, grep, grep_re, try_grep_re};
-pub use line::{Field, Fields, Line, ParseFieldError};
+pub use line::{AsLineRef, Field, Fields, Line, LineRef, ParseFieldError};
 pub use lines::{DEFAULT_BUFFER_BYTES, Lines};
 pub use open::{FileReader, lines, lines_from, lines_mmap, stdin};
 pub use per_file::{PerFileOp, per_file, per_file_with};

@@ -42,6 +42,21 @@ pub trait Op {
     fn is_exhausted(&self) -> bool {
         false
     }
+    /// [`Pull::pull_with`] through this stage: field stages override it to stay fused.
+    #[inline]
+    fn pull_with<U, T, F>(&mut self, mut up: Pin<&mut U>, mut f: F) -> Option<T>
+    where
+        U: Pull<Item = Self::In>,
+        Self::Out: crate::io::AsLineRef,
+        F: FnMut(crate::io::LineRef<'_>) -> Option<T>,
+    {
+        loop {
+            let out = self.pull(up.as_mut())?;
+            if let Some(t) = f(crate::io::AsLineRef::line_ref(&out)) {
+                return Some(t);
+            }
+        }
+    }
 }
 
 /// A built-in stage attached to its upstream: what `gen | map(f)` holds. See [`map`].
@@ -67,6 +82,19 @@ impl<U: Pull<Item = O::In>, O: Op> Pull for Adapt<U, O> {
     fn take_return(self: Pin<&mut Self>) -> Option<U::Return> {
         // SAFETY: as in `pull`.
         unsafe { self.map_unchecked_mut(|this| &mut this.up) }.take_return()
+    }
+
+    #[inline(always)]
+    fn pull_with<T, F>(self: Pin<&mut Self>, f: F) -> Option<T>
+    where
+        O::Out: crate::io::AsLineRef,
+        F: FnMut(crate::io::LineRef<'_>) -> Option<T>,
+    {
+        // SAFETY: as in `pull`.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: as in `pull`.
+        let up = unsafe { Pin::new_unchecked(&mut this.up) };
+        this.op.pull_with(up, f)
     }
 }
 
