@@ -146,6 +146,7 @@ mod error;
 mod pipe;
 mod produce;
 
+pub mod combinators;
 pub mod io;
 pub mod mem;
 pub mod prelude;

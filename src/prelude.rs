@@ -9,6 +9,7 @@ pub use crate::{
 };
 pub use crate::{coro, generator, recv, yield_, yield_from};
 
+pub use crate::combinators::{Tagged, broadcast, chain, interleave, interleave_tagged};
 pub use crate::io::{Field, Line, lines, lines_from};
 pub use crate::sinks::{collect, count, fold, for_each, last, max, min, sum};
 pub use crate::stages::{

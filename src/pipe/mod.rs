@@ -135,6 +135,16 @@ pub trait Outcome: sealed::Sealed {
 
     #[doc(hidden)]
     fn wrap<Out>(result: Result<Out, Self::Error>) -> Self::Wrap<Out>;
+
+    /// The outcome of a head that did not fail (fan-in of several heads).
+    #[doc(hidden)]
+    fn success() -> Self
+    where
+        Self: Sized;
+
+    /// Whether this outcome is a failure.
+    #[doc(hidden)]
+    fn is_failure(&self) -> bool;
 }
 
 impl Outcome for () {
@@ -153,6 +163,12 @@ impl Outcome for () {
             Err(never) => match never {},
         }
     }
+
+    fn success() {}
+
+    fn is_failure(&self) -> bool {
+        false
+    }
 }
 
 impl<E> Outcome for Result<(), E> {
@@ -168,6 +184,14 @@ impl<E> Outcome for Result<(), E> {
     #[inline(always)]
     fn wrap<Out>(result: Result<Out, E>) -> Result<Out, E> {
         result
+    }
+
+    fn success() -> Self {
+        Ok(())
+    }
+
+    fn is_failure(&self) -> bool {
+        self.is_err()
     }
 }
 

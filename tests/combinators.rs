@@ -1,0 +1,119 @@
+//! Fan-out and fan-in: broadcast, chain, interleave.
+
+use std::cell::Cell;
+
+use genpipe::prelude::*;
+use proptest::prelude::*;
+
+fn config() -> ProptestConfig {
+    if cfg!(miri) {
+        ProptestConfig {
+            cases: 4,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    } else {
+        ProptestConfig::with_cases(128)
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn broadcast_equals_each_consumer_alone(xs in proptest::collection::vec(0u32..100, 0..60), k in 1usize..4) {
+        let (n, evens, total, firsts) = pipe(xs.clone())
+            | broadcast((count(), filter(|x: &u32| x.is_multiple_of(2)) | count(), sum::<u32>(), take(k) | collect::<Vec<_>>()));
+        prop_assert_eq!(n, xs.len());
+        prop_assert_eq!(evens, xs.iter().filter(|x| x.is_multiple_of(2)).count());
+        prop_assert_eq!(total, xs.iter().sum::<u32>());
+        prop_assert_eq!(firsts, xs.iter().copied().take(k).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn interleave_keeps_each_sources_order_and_count(a in proptest::collection::vec(0u8..10, 0..20), b in proptest::collection::vec(0u8..10, 0..20), c in proptest::collection::vec(0u8..10, 0..20)) {
+        let tagged = interleave_tagged([(0, pipe(a.clone())), (1, pipe(b.clone())), (2, pipe(c.clone()))]) | collect::<Vec<_>>();
+        prop_assert_eq!(tagged.len(), a.len() + b.len() + c.len());
+        for (k, src) in [(0, &a), (1, &b), (2, &c)] {
+            let mine: Vec<u8> = tagged.iter().filter(|t| t.source == k).map(|t| t.item).collect();
+            prop_assert_eq!(&mine, src);
+        }
+        let plain = interleave([pipe(a.clone()), pipe(b.clone()), pipe(c.clone())]) | collect::<Vec<_>>();
+        prop_assert_eq!(plain, tagged.into_iter().map(|t| t.item).collect::<Vec<_>>());
+        let chained = chain([pipe(a.clone()), pipe(b.clone()), pipe(c.clone())]) | collect::<Vec<_>>();
+        prop_assert_eq!(chained, [a, b, c].concat());
+    }
+}
+
+/// Counts its clones, to check that the last live target gets the original.
+#[derive(Debug)]
+struct Counted<'a>(&'a Cell<u32>);
+impl Clone for Counted<'_> {
+    fn clone(&self) -> Self {
+        self.0.set(self.0.get() + 1);
+        Counted(self.0)
+    }
+}
+
+#[test]
+fn the_last_live_target_gets_the_original_and_ended_targets_drop_out() {
+    let clones = Cell::new(0);
+    let items = || (0..5).map(|_| Counted(&clones));
+    let (a, b, c) = pipe(items()) | broadcast((count(), count(), count()));
+    assert_eq!((a, b, c), (5, 5, 5));
+    assert_eq!(clones.get(), 10, "two clones per item for three targets");
+
+    clones.set(0);
+    let (firsts, all) = pipe(items()) | broadcast((count(), take(2) | count()));
+    assert_eq!((firsts, all), (5, 2));
+    assert_eq!(
+        clones.get(),
+        2,
+        "once the last target ended, the first gets the originals"
+    );
+
+    let dynamic: Vec<BoxSink<'_, u32, u32>> =
+        vec![Box::new(sum()), Box::new(filter(|x: &u32| *x > 2) | sum())];
+    assert_eq!(pipe(1..=4) | broadcast(dynamic), [10, 7]);
+}
+
+#[test]
+fn a_broadcast_ends_when_every_target_has() {
+    let pulled = Cell::new(0);
+    let (a, b) = pipe(0..).inspect(|_| pulled.set(pulled.get() + 1))
+        | broadcast((take(3) | count(), take(1) | count()));
+    assert_eq!((a, b), (3, 1));
+    assert_eq!(pulled.get(), 3);
+}
+
+#[generator]
+fn fails_after(n: u32) -> Gen<u32, Result<(), String>> {
+    for i in 0..n {
+        yield_!(i);
+    }
+    Err(format!("source failed after {n}"))
+}
+
+#[generator]
+fn fine(n: u32) -> Gen<u32, Result<(), String>> {
+    for i in 100..100 + n {
+        yield_!(i);
+    }
+    Ok(())
+}
+
+#[test]
+fn the_first_failing_source_ends_fan_in_with_its_error() {
+    // Sources of different generators are erased to one type with `.boxed()`.
+    let err = (interleave([fine(5).boxed(), fails_after(1).boxed(), fine(5).boxed()]) | count())
+        .unwrap_err();
+    assert_eq!(err, "source failed after 1");
+    let err =
+        (chain([fine(2).boxed(), fails_after(2).boxed(), fine(2).boxed()]) | count()).unwrap_err();
+    assert_eq!(err, "source failed after 2");
+    assert_eq!((chain([fine(2), fine(3)]) | count()).unwrap(), 5);
+
+    // A failing source in front of a broadcast: the targets are closed, the error returned.
+    let err = (fails_after(3) | broadcast((count(), sum::<u32>()))).unwrap_err();
+    assert_eq!(err, "source failed after 3");
+}
