@@ -11,7 +11,10 @@
 //!   [`Coro`]: `send(x)` pushes a value in, `close()` ends it and returns its result. It is ready
 //!   as soon as it is made.
 //! - **Pipes**: `producer | stage | stage | sink` reads left to right; the sink ([`sinks`], or
-//!   any `Coro`) runs the pipeline and returns its value.
+//!   any `Coro`) runs the pipeline and returns its value. [`combinators`] fans a stream out to
+//!   several sinks in one pass and merges several sources into one.
+//! - **Logs**: [`io`] reads files (plain, `.gz`, `.bz2`, mapped, followed) as zero-copy
+//!   [`io::Line`]s, with `grep` searching whole read buffers; [`mem`] measures heap peaks.
 //!
 //! # Example: a pull pipeline
 //! ```
