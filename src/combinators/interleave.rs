@@ -34,6 +34,15 @@ impl<S: Pull, K> fmt::Debug for Interleave<S, K> {
 
 impl<S: Pull, K> Unpin for Interleave<S, K> {}
 
+/// A fan-in's outcome: the first failure, else success once every source has ended.
+fn fan_in_return<R: Outcome>(failed: &mut Option<R>, all_ended: bool) -> Option<R> {
+    match failed.take() {
+        Some(failed) => Some(failed),
+        None if all_ended => Some(R::success()),
+        None => None,
+    }
+}
+
 /// What a finished source returned, as a `Pull::Return` to keep when it is a failure.
 fn failure<R: Outcome>(ret: Option<R>) -> Option<R> {
     ret.filter(Outcome::is_failure)
@@ -76,11 +85,7 @@ where
 
     fn take_return(self: Pin<&mut Self>) -> Option<S::Return> {
         let this = self.get_mut();
-        match this.failed.take() {
-            Some(failed) => Some(failed),
-            None if this.sources.is_empty() => Some(S::Return::success()),
-            None => None,
-        }
+        fan_in_return(&mut this.failed, this.sources.is_empty())
     }
 }
 
@@ -167,11 +172,7 @@ where
 
     fn take_return(self: Pin<&mut Self>) -> Option<S::Return> {
         let this = self.get_mut();
-        match this.failed.take() {
-            Some(failed) => Some(failed),
-            None if this.sources.is_empty() => Some(S::Return::success()),
-            None => None,
-        }
+        fan_in_return(&mut this.failed, this.sources.is_empty())
     }
 }
 
