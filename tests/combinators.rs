@@ -117,3 +117,58 @@ fn the_first_failing_source_ends_fan_in_with_its_error() {
     let err = (fails_after(3) | broadcast((count(), sum::<u32>()))).unwrap_err();
     assert_eq!(err, "source failed after 3");
 }
+
+mod small {
+    use genpipe::combinators::{chunks, dedup, group_count, most_common, take_until, windows};
+    use genpipe::prelude::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(super::config())]
+
+        #[test]
+        fn chunks_windows_and_dedup_match_std(xs in proptest::collection::vec(0u8..4, 0..40), n in 1usize..5) {
+            let got = pipe(xs.clone()) | chunks(n) | collect::<Vec<_>>();
+            prop_assert_eq!(got, xs.chunks(n).map(<[u8]>::to_vec).collect::<Vec<_>>());
+            let got = pipe(xs.clone()) | windows(n) | collect::<Vec<_>>();
+            prop_assert_eq!(got, xs.windows(n).map(<[u8]>::to_vec).collect::<Vec<_>>());
+            let mut want = xs.clone();
+            want.dedup();
+            prop_assert_eq!(pipe(xs.clone()) | dedup() | collect::<Vec<_>>(), want.clone());
+            // Pushed, the same (full chunks only: a sink cannot send after close).
+            let mut sink = dedup() | collect::<Vec<_>>();
+            for x in &xs {
+                sink.send(*x).unwrap();
+            }
+            prop_assert_eq!(sink.close(), want);
+        }
+
+        #[test]
+        fn group_count_and_most_common_match_a_naive_count(xs in proptest::collection::vec(0u8..6, 0..60), k in 0usize..8) {
+            let counts = pipe(xs.clone()) | group_count(|x: u8| x);
+            for (key, n) in &counts {
+                prop_assert_eq!(*n, xs.iter().filter(|x| *x == key).count());
+            }
+            let mut naive: Vec<(u8, usize)> = counts.into_iter().collect();
+            naive.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            naive.truncate(k);
+            prop_assert_eq!(pipe(xs) | most_common(k), naive);
+        }
+    }
+
+    #[test]
+    fn take_until_includes_the_stopping_item_and_stops_pulling() {
+        let pulled = std::cell::Cell::new(0);
+        let got = pipe(1..).inspect(|_| pulled.set(pulled.get() + 1))
+            | take_until(|x: &u32| x.is_multiple_of(4))
+            | collect::<Vec<_>>();
+        assert_eq!(got, [1, 2, 3, 4]);
+        assert_eq!(pulled.get(), 4);
+        let mut sink = take_until(|x: &u32| *x == 2) | count();
+        sink.send(1).unwrap();
+        sink.send(2).unwrap();
+        assert!(sink.is_done());
+        assert_eq!(sink.send(3).unwrap_err().into_inner(), 3);
+        assert_eq!(sink.close(), 2);
+    }
+}
