@@ -5,10 +5,15 @@
 //! Failures of single operations stay beside them ([`SendError`](crate::SendError)).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// A failure in a pipeline: reading a file, decompressing it, or parsing a field.
 ///
 /// Every variant names the file it came from (`None` for a reader that is not a file).
+///
+/// `Clone`, so every reader of a [`tee`](crate::combinators::tee) or
+/// [`replay`](crate::memo::replay) ends with its source's error: the operating system's error
+/// is shared behind an `Arc`.
 ///
 /// # Example
 /// ```
@@ -18,7 +23,7 @@ use std::path::PathBuf;
 /// assert!(err.to_string().contains("/no/such/file.log"));
 /// assert!(matches!(err, genpipe::Error::Io { .. }));
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Opening or reading failed.
@@ -28,7 +33,7 @@ pub enum Error {
         path: Option<PathBuf>,
         /// What the operating system said.
         #[source]
-        source: std::io::Error,
+        source: Arc<std::io::Error>,
     },
     /// A compressed file is corrupt or truncated; the lines before `offset` were delivered.
     #[error(
@@ -42,7 +47,7 @@ pub enum Error {
         offset: u64,
         /// What the decompressor said.
         #[source]
-        source: std::io::Error,
+        source: Arc<std::io::Error>,
     },
     /// A field did not parse.
     #[error("{}:{line_no}: cannot parse {text:?}", display_path(path))]

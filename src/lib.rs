@@ -152,6 +152,7 @@ mod produce;
 pub mod combinators;
 pub mod io;
 pub mod mem;
+pub mod memo;
 pub mod prelude;
 #[cfg(feature = "synth")]
 pub mod synth;

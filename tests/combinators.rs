@@ -145,7 +145,7 @@ mod small {
 
         #[test]
         fn group_count_and_most_common_match_a_naive_count(xs in proptest::collection::vec(0u8..6, 0..60), k in 0usize..8) {
-            let counts = pipe(xs.clone()) | group_count(|x: u8| x);
+            let counts = pipe(xs.clone()) | group_count();
             for (key, n) in &counts {
                 prop_assert_eq!(*n, xs.iter().filter(|x| *x == key).count());
             }

@@ -35,7 +35,7 @@ impl<S: Pull, K> fmt::Debug for Interleave<S, K> {
 impl<S: Pull, K> Unpin for Interleave<S, K> {}
 
 /// A fan-in's outcome: the first failure, else success once every source has ended.
-fn fan_in_return<R: Outcome>(failed: &mut Option<R>, all_ended: bool) -> Option<R> {
+pub(super) fn fan_in_return<R: Outcome>(failed: &mut Option<R>, all_ended: bool) -> Option<R> {
     match failed.take() {
         Some(failed) => Some(failed),
         None if all_ended => Some(R::success()),
@@ -44,7 +44,7 @@ fn fan_in_return<R: Outcome>(failed: &mut Option<R>, all_ended: bool) -> Option<
 }
 
 /// What a finished source returned, as a `Pull::Return` to keep when it is a failure.
-fn failure<R: Outcome>(ret: Option<R>) -> Option<R> {
+pub(super) fn failure<R: Outcome>(ret: Option<R>) -> Option<R> {
     ret.filter(Outcome::is_failure)
 }
 

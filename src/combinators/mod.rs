@@ -1,14 +1,30 @@
-//! Fan-out and fan-in: one stream to several consumers ([`broadcast`]), several producers into
-//! one ([`chain`], [`interleave`], [`interleave_tagged`]); and small stages and sinks
-//! ([`chunks`], [`windows`], [`dedup`], [`take_until`], [`group_count`], [`most_common`]).
+//! Fan-out and fan-in: one stream to several consumers ([`broadcast`], [`tee`]), several
+//! producers into one ([`chain`], [`interleave`], [`interleave_tagged`], [`merge_by`],
+//! [`merge_by_key`]); small stages ([`tap`], [`store_last`], [`chunks`], [`windows`], [`dedup`],
+//! [`unique`], [`take_until`]) and counting sinks ([`group_count`], [`group_count_into`],
+//! [`most_common`], [`top_k`]).
+//!
+//! Memoization ([`memo`](crate::memo::memo), [`replay`](crate::memo::replay), `#[memoize]`) is
+//! in [`memo`](crate::memo).
 
 mod broadcast;
 mod interleave;
+mod merge;
+mod side;
 mod small;
+mod tally;
+mod tee;
+mod tee_sync;
+mod unique;
 
 pub use broadcast::{Broadcast, broadcast};
 pub use interleave::{Chain, Interleave, Tagged, chain, interleave, interleave_tagged};
-pub use small::{
-    ChunksOp, DedupOp, GroupCount, MostCommon, TakeUntilOp, WindowsOp, chunks, dedup, group_count,
-    most_common, take_until, windows,
+pub use merge::{Merge, merge_by, merge_by_key};
+pub use side::{Last, StoreLastOp, store_last, tap};
+pub use small::{ChunksOp, DedupOp, TakeUntilOp, WindowsOp, chunks, dedup, take_until, windows};
+pub use tally::{
+    CountMap, GroupCount, MostCommon, TopK, group_count, group_count_into, most_common, top_k,
 };
+pub use tee::{Tee, TeeBlocking, TeeLagged, TeeReader, tee};
+pub use tee_sync::BlockingReader;
+pub use unique::{UniqueOp, unique};

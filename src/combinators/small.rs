@@ -1,24 +1,14 @@
-//! Small stages and sinks that pipelines need: `chunks`, `windows`, `dedup`, `take_until`,
-//! `group_count`, `most_common`.
+//! Small stages that pipelines need: `chunks`, `windows`, `dedup`, `take_until`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
-use std::hash::Hash;
 use std::marker::PhantomData;
 use std::pin::Pin;
 
-use crate::consume::{SendError, Sink};
+use crate::consume::Sink;
 use crate::engine::Pull;
 use crate::pipe::Stage;
-use crate::pipe::stages::{Flow, Op};
-
-fn flow<T>(sent: Result<(), SendError<T>>) -> Flow {
-    if sent.is_ok() {
-        Flow::Continue
-    } else {
-        Flow::Stop
-    }
-}
+use crate::pipe::stages::{Flow, Op, flow};
 
 /// The stage of [`chunks`].
 pub struct ChunksOp<T> {
@@ -261,109 +251,4 @@ pub fn take_until<P: FnMut(&T) -> bool, T>(pred: P) -> Stage<TakeUntilOp<P, T>> 
         ended: false,
         _items: PhantomData,
     })
-}
-
-/// The sink of [`group_count`] and [`most_common`].
-pub struct GroupCount<K, F, T> {
-    counts: HashMap<K, usize>,
-    key: F,
-    _items: PhantomData<fn(T)>,
-}
-
-impl<K: fmt::Debug, F, T> fmt::Debug for GroupCount<K, F, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GroupCount")
-            .field("counts", &self.counts)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<K: Eq + Hash, F: FnMut(T) -> K, T> Sink<T> for GroupCount<K, F, T> {
-    type Out = HashMap<K, usize>;
-
-    fn send(&mut self, item: T) -> Result<(), SendError<T>> {
-        *self.counts.entry((self.key)(item)).or_insert(0) += 1;
-        Ok(())
-    }
-
-    fn close(self) -> HashMap<K, usize> {
-        self.counts
-    }
-
-    fn close_boxed(self: Box<Self>) -> HashMap<K, usize> {
-        self.counts
-    }
-}
-
-crate::pipe::sink_pipe_rhs!([K, F, T,] GroupCount<K, F, T>);
-
-/// Counts the items by the key `key` makes of each: `HashMap<key, count>`.
-///
-/// # Example
-/// ```
-/// use genpipe::prelude::*;
-/// use genpipe::combinators::group_count;
-///
-/// let by_len = pipe(["a", "bb", "c"]) | group_count(|w: &str| w.len());
-/// assert_eq!((by_len[&1], by_len[&2]), (2, 1));
-/// ```
-pub fn group_count<K: Eq + Hash, F: FnMut(T) -> K, T>(key: F) -> GroupCount<K, F, T> {
-    GroupCount {
-        counts: HashMap::new(),
-        key,
-        _items: PhantomData,
-    }
-}
-
-/// The sink of [`most_common`].
-pub struct MostCommon<T> {
-    counts: HashMap<T, usize>,
-    k: usize,
-}
-
-impl<T: fmt::Debug> fmt::Debug for MostCommon<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MostCommon")
-            .field("k", &self.k)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<T: Eq + Hash + Ord> Sink<T> for MostCommon<T> {
-    type Out = Vec<(T, usize)>;
-
-    fn send(&mut self, item: T) -> Result<(), SendError<T>> {
-        *self.counts.entry(item).or_insert(0) += 1;
-        Ok(())
-    }
-
-    fn close(self) -> Vec<(T, usize)> {
-        let mut all: Vec<(T, usize)> = self.counts.into_iter().collect();
-        all.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        all.truncate(self.k);
-        all
-    }
-
-    fn close_boxed(self: Box<Self>) -> Vec<(T, usize)> {
-        (*self).close()
-    }
-}
-
-crate::pipe::sink_pipe_rhs!([T,] MostCommon<T>);
-
-/// The `k` most frequent items with their counts: count descending, then item ascending.
-///
-/// # Example
-/// ```
-/// use genpipe::prelude::*;
-/// use genpipe::combinators::most_common;
-///
-/// let top = pipe(["b", "a", "b", "c", "a", "b"]) | most_common(2);
-/// assert_eq!(top, [("b", 3), ("a", 2)]);
-/// ```
-pub fn most_common<T: Eq + Hash + Ord>(k: usize) -> MostCommon<T> {
-    MostCommon {
-        counts: HashMap::new(),
-        k,
-    }
 }

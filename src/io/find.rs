@@ -93,7 +93,10 @@ impl Pull for Find {
                     let source = e
                         .into_io_error()
                         .unwrap_or_else(|| std::io::Error::other("filesystem loop"));
-                    this.report.lock().push(Error::Io { path, source });
+                    this.report.lock().push(Error::Io {
+                        path,
+                        source: source.into(),
+                    });
                     continue;
                 }
             };

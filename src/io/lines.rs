@@ -313,10 +313,13 @@ impl<R: Read> Lines<R> {
             Error::Decompress {
                 path,
                 offset: self.delivered,
-                source,
+                source: source.into(),
             }
         } else {
-            Error::Io { path, source }
+            Error::Io {
+                path,
+                source: source.into(),
+            }
         }
     }
 }

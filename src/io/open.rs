@@ -18,7 +18,7 @@ pub type FileReader = Box<dyn Read + Send>;
 pub(crate) fn open_file(path: &Path) -> Result<File, Error> {
     File::open(path).map_err(|source| Error::Io {
         path: Some(path.into()),
-        source,
+        source: source.into(),
     })
 }
 

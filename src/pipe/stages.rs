@@ -22,7 +22,7 @@ pub enum Flow {
 }
 
 #[inline(always)]
-fn flow<T>(sent: Result<(), SendError<T>>) -> Flow {
+pub(crate) fn flow<T>(sent: Result<(), SendError<T>>) -> Flow {
     match sent {
         Ok(()) => Flow::Continue,
         Err(_) => Flow::Stop,

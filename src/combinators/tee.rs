@@ -1,0 +1,281 @@
+//! `tee(n)`: n lazy readers of one source through one bounded buffer.
+//!
+//! The readers share the source and a window of its recent items. The reader furthest ahead
+//! (the leader) pulls the source; an item leaves the window once every reader has passed it,
+//! and the last reader to pass it gets the original, the others clones.
+//!
+//! The window never grows past its bound. Local readers ([`tee`]) handle a reader that falls
+//! further behind by ending it with [`TeeLagged`]; `Send` readers ([`Tee::blocking`]) make the
+//! leader wait instead.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::fmt;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use super::tee_sync::{BlockingReader, blocking_readers};
+use crate::engine::Pull;
+use crate::pipe::{Outcome, PipeRhs};
+use crate::produce::Gen;
+
+/// What a local tee reader yields once it fell more than the buffer's bound behind: the items
+/// it missed are gone, so it ends (one `Err`, then nothing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("tee reader fell more than {bound} items behind the leader")]
+pub struct TeeLagged {
+    /// The buffer's bound.
+    pub bound: usize,
+}
+
+/// The buffer shared by the readers, local or blocking.
+pub(super) struct Window<S: Pull> {
+    /// `None` once it ended, or while a blocking reader pulls it (then `busy`).
+    pub(super) source: Option<Pin<Box<Gen<S>>>>,
+    pub(super) busy: bool,
+    /// What the source returned once it ended: each reader ends with a copy.
+    pub(super) ended: Option<S::Return>,
+    pub(super) items: VecDeque<S::Item>,
+    /// The index of `items[0]` in the source's output.
+    pub(super) start: u64,
+    /// Each reader's next index; `None` once it is dropped or ended lagging.
+    pub(super) cursors: Vec<Option<u64>>,
+    pub(super) bound: usize,
+}
+
+impl<S: Pull> Window<S> {
+    pub(super) fn new(source: Gen<S>, readers: usize, bound: usize) -> Self {
+        assert!(bound > 0, "genpipe: tee buffer bound 0");
+        Window {
+            source: Some(Box::pin(source)),
+            busy: false,
+            ended: None,
+            items: VecDeque::with_capacity(bound.min(1024)),
+            start: 0,
+            cursors: vec![Some(0); readers],
+            bound,
+        }
+    }
+
+    pub(super) fn end(&self) -> u64 {
+        self.start + self.items.len() as u64
+    }
+
+    /// Reader `i`'s buffered item at `pos`: the original if no other reader still needs it.
+    pub(super) fn take(&mut self, i: usize, pos: u64) -> S::Item
+    where
+        S::Item: Clone,
+    {
+        self.cursors[i] = Some(pos + 1);
+        let needed_by_others = self
+            .cursors
+            .iter()
+            .enumerate()
+            .any(|(j, c)| j != i && c.is_some_and(|c| c <= pos));
+        if pos == self.start && !needed_by_others {
+            self.start += 1;
+            self.items.pop_front().expect("genpipe: tee window front")
+        } else {
+            self.items[(pos - self.start) as usize].clone()
+        }
+    }
+
+    /// Drops the items every live reader has passed; whether any left.
+    pub(super) fn trim(&mut self) -> bool {
+        let oldest = self.cursors.iter().flatten().min().copied();
+        let oldest = oldest.unwrap_or_else(|| self.end());
+        let before = self.start;
+        while self.start < oldest && self.items.pop_front().is_some() {
+            self.start += 1;
+        }
+        self.start != before
+    }
+}
+
+/// `tee(n)`'s settings; `source | tee(n)` makes the readers. See [`tee`].
+#[derive(Clone, Copy, Debug)]
+pub struct Tee {
+    readers: usize,
+    bound: usize,
+}
+
+impl Tee {
+    /// How many items the buffer holds at most (default 1024): how far the slowest reader may
+    /// fall behind the leader.
+    ///
+    /// # Panics
+    /// If `bound` is 0.
+    #[must_use]
+    pub fn bound(self, bound: usize) -> Self {
+        assert!(bound > 0, "genpipe: tee(..).bound(0)");
+        Tee { bound, ..self }
+    }
+
+    /// The `Send` form, for readers on different threads: a leader that is `bound` items ahead
+    /// of the slowest reader waits for it (back-pressure), so no reader misses an item and the
+    /// readers yield plain items.
+    ///
+    /// Every reader must be read to its end or dropped: one left unread stalls the others once
+    /// they are `bound` ahead (so is one read on the same thread as a reader far ahead of it).
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    /// use genpipe::combinators::tee;
+    ///
+    /// let [evens, all]: [_; 2] = (pipe(0..10_000u64) | tee(2).bound(64).blocking()).try_into().unwrap();
+    /// let evens = std::thread::spawn(move || evens.filter(|x| x % 2 == 0).count());
+    /// let sum: u64 = all.sum();
+    /// assert_eq!((evens.join().unwrap(), sum), (5_000, 49_995_000));
+    /// ```
+    pub fn blocking(self) -> TeeBlocking {
+        TeeBlocking(self)
+    }
+}
+
+/// `tee(n).blocking()`'s settings. See [`Tee::blocking`].
+#[derive(Clone, Copy, Debug)]
+pub struct TeeBlocking(Tee);
+
+/// `n` lazy readers over one source, each seeing every item, through one bounded buffer (1024
+/// items unless [`bound`](Tee::bound) says otherwise); unlike itertools' `tee`, `n` is any
+/// number.
+///
+/// `source | tee(n)` gives a `Vec` of `n` readers yielding `Result<T, TeeLagged>`: a reader that
+/// falls more than the bound behind gets one `Err(TeeLagged)` and ends, so memory never grows
+/// past the bound and nothing blocks. Each reader ends with the source's outcome (its error, if
+/// it failed). For readers on other threads, see [`Tee::blocking`].
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::combinators::{tee, TeeLagged};
+///
+/// let mut readers = pipe(1..=5) | tee(2).bound(2);
+/// let mut slow = readers.pop().unwrap();
+/// let fast = readers.pop().unwrap();
+/// assert_eq!(fast.map(Result::unwrap).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+/// // `slow` was 5 behind with room for 2: it lost items, so it says so and ends.
+/// assert_eq!(slow.next(), Some(Err(TeeLagged { bound: 2 })));
+/// assert_eq!(slow.next(), None);
+/// ```
+pub fn tee(n: usize) -> Tee {
+    Tee {
+        readers: n,
+        bound: 1024,
+    }
+}
+
+/// One local reader of a [`tee`].
+pub struct TeeReader<S: Pull> {
+    window: Rc<RefCell<Window<S>>>,
+    index: usize,
+    lagged: bool,
+}
+
+impl<S: Pull> fmt::Debug for TeeReader<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TeeReader")
+            .field("index", &self.index)
+            .field("lagged", &self.lagged)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Pull> Unpin for TeeReader<S> {}
+
+impl<S> Pull for TeeReader<S>
+where
+    S: Pull,
+    S::Item: Clone,
+    S::Return: Outcome + Clone,
+{
+    type Item = Result<S::Item, TeeLagged>;
+    type Return = S::Return;
+
+    fn pull(self: Pin<&mut Self>) -> Option<Self::Item> {
+        let this = self.get_mut();
+        let mut w = this.window.borrow_mut();
+        let pos = w.cursors[this.index]?;
+        if pos < w.start {
+            // The items this reader needed were dropped for the leader.
+            w.cursors[this.index] = None;
+            this.lagged = true;
+            return Some(Err(TeeLagged { bound: w.bound }));
+        }
+        if pos == w.end() {
+            let source = w.source.as_mut()?;
+            let Some(next) = source.as_mut().pull() else {
+                w.ended = source.as_mut().take_return();
+                w.source = None;
+                return None;
+            };
+            if w.items.len() == w.bound {
+                // Full: the oldest item goes, and the readers still on it will lag.
+                w.items.pop_front();
+                w.start += 1;
+            }
+            w.items.push_back(next);
+        }
+        let item = w.take(this.index, pos);
+        w.trim();
+        Some(Ok(item))
+    }
+
+    fn take_return(self: Pin<&mut Self>) -> Option<S::Return> {
+        let this = self.get_mut();
+        if this.lagged {
+            // Its `Err` item said what went wrong.
+            return Some(S::Return::success());
+        }
+        let w = this.window.borrow();
+        match w.cursors[this.index] {
+            Some(pos) if pos == w.end() && w.source.is_none() => w.ended.clone(),
+            _ => None,
+        }
+    }
+}
+
+impl<S: Pull> Drop for TeeReader<S> {
+    fn drop(&mut self) {
+        if let Ok(mut w) = self.window.try_borrow_mut() {
+            w.cursors[self.index] = None;
+            w.trim();
+        }
+    }
+}
+
+impl<S> PipeRhs<Gen<S>> for Tee
+where
+    S: Pull,
+    S::Item: Clone,
+    S::Return: Outcome + Clone,
+{
+    type Output = Vec<Gen<TeeReader<S>>>;
+
+    fn pipe_from(self, source: Gen<S>) -> Self::Output {
+        let window = Rc::new(RefCell::new(Window::new(source, self.readers, self.bound)));
+        (0..self.readers)
+            .map(|index| {
+                Gen::from_pull(TeeReader {
+                    window: Rc::clone(&window),
+                    index,
+                    lagged: false,
+                })
+            })
+            .collect()
+    }
+}
+
+impl<S> PipeRhs<Gen<S>> for TeeBlocking
+where
+    S: Pull + Send,
+    S::Item: Clone + Send,
+    S::Return: Outcome + Clone + Send,
+{
+    type Output = Vec<Gen<BlockingReader<S>>>;
+
+    fn pipe_from(self, source: Gen<S>) -> Self::Output {
+        blocking_readers(Window::new(source, self.0.readers, self.0.bound))
+    }
+}

@@ -1,0 +1,148 @@
+//! The `Send` form of `tee`: readers on different threads, a leader that waits.
+
+use std::fmt;
+use std::pin::Pin;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+
+use super::tee::Window;
+use crate::engine::Pull;
+use crate::produce::Gen;
+
+struct Shared<S: Pull> {
+    window: Mutex<Window<S>>,
+    /// Signalled when the window changes: an item in, an item out, the source ended.
+    changed: Condvar,
+}
+
+impl<S: Pull> Shared<S> {
+    fn lock(&self) -> MutexGuard<'_, Window<S>> {
+        // The window is only changed whole under the lock; a reader that panicked in its own
+        // code left it consistent.
+        self.window.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn wait<'a>(&self, guard: MutexGuard<'a, Window<S>>) -> MutexGuard<'a, Window<S>> {
+        self.changed
+            .wait(guard)
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// One reader of [`tee(n).blocking()`](super::Tee::blocking): `Send`, yields plain items.
+pub struct BlockingReader<S: Pull> {
+    shared: Arc<Shared<S>>,
+    index: usize,
+}
+
+impl<S: Pull> fmt::Debug for BlockingReader<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockingReader")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Pull> Unpin for BlockingReader<S> {}
+
+/// Wakes the other readers if the source panicked while this one pulled it, so none waits for
+/// a pull that never ends.
+struct PullGuard<'a, S: Pull>(&'a Shared<S>);
+
+impl<S: Pull> Drop for PullGuard<'_, S> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            // The source is lost with the panic: the others see it ended, with no outcome.
+            self.0.lock().busy = false;
+            self.0.changed.notify_all();
+        }
+    }
+}
+
+impl<S> Pull for BlockingReader<S>
+where
+    S: Pull,
+    S::Item: Clone,
+    S::Return: Clone,
+{
+    type Item = S::Item;
+    type Return = S::Return;
+
+    fn pull(self: Pin<&mut Self>) -> Option<S::Item> {
+        let this = self.get_mut();
+        let shared = &*this.shared;
+        let mut w = shared.lock();
+        loop {
+            let pos = w.cursors[this.index]?;
+            if pos < w.end() {
+                let item = w.take(this.index, pos);
+                w.trim();
+                shared.changed.notify_all();
+                return Some(item);
+            }
+            if w.busy {
+                w = shared.wait(w);
+                continue;
+            }
+            let mut source = w.source.take()?;
+            if w.items.len() >= w.bound {
+                // The slowest reader is `bound` behind: wait for it (back-pressure).
+                w.source = Some(source);
+                w = shared.wait(w);
+                continue;
+            }
+            // Pull without the lock, so the other readers go on with buffered items meanwhile.
+            w.busy = true;
+            drop(w);
+            let guard = PullGuard(shared);
+            let next = source.as_mut().pull();
+            let ret = match next {
+                Some(_) => None,
+                None => source.as_mut().take_return(),
+            };
+            drop(guard);
+            w = shared.lock();
+            w.busy = false;
+            match next {
+                Some(item) => {
+                    w.items.push_back(item);
+                    w.source = Some(source);
+                }
+                None => w.ended = ret,
+            }
+            shared.changed.notify_all();
+        }
+    }
+
+    fn take_return(self: Pin<&mut Self>) -> Option<S::Return> {
+        let w = self.shared.lock();
+        match w.cursors[self.index] {
+            Some(pos) if pos == w.end() && w.source.is_none() && !w.busy => w.ended.clone(),
+            _ => None,
+        }
+    }
+}
+
+impl<S: Pull> Drop for BlockingReader<S> {
+    fn drop(&mut self) {
+        let mut w = self.shared.lock();
+        w.cursors[self.index] = None;
+        w.trim();
+        self.shared.changed.notify_all();
+    }
+}
+
+pub(super) fn blocking_readers<S: Pull>(window: Window<S>) -> Vec<Gen<BlockingReader<S>>> {
+    let readers = window.cursors.len();
+    let shared = Arc::new(Shared {
+        window: Mutex::new(window),
+        changed: Condvar::new(),
+    });
+    (0..readers)
+        .map(|index| {
+            Gen::from_pull(BlockingReader {
+                shared: Arc::clone(&shared),
+                index,
+            })
+        })
+        .collect()
+}
