@@ -198,6 +198,57 @@ pub use genpipe_macros::generator;
 /// Marks a function that says `recv!()` as a send-driven coroutine. See [`Coro`].
 pub use genpipe_macros::coro;
 
+/// Caches a function's results by its arguments (Python's `functools.lru_cache`).
+///
+/// Keys are stored owned: an argument `&T` is kept as `T::Owned` (`fn lookup(host: &str)`
+/// caches `String`s, and a one-argument hit costs no allocation), any other argument as a clone.
+/// The result type must be `Clone`; a hit returns a clone.
+///
+/// Options: `capacity = N` (at most N entries, least recently used evicted first, by the `lru`
+/// crate; unbounded otherwise), `ttl = <Duration>` (older entries are computed again), and
+/// `shared` (one cache for all threads behind a `Mutex`; by default each thread has its own, so
+/// nothing is locked).
+///
+/// For `fn host_key(..)` the macro also makes a module `host_key` with
+/// `stats() -> `[`MemoStats`](memo::MemoStats)` { lookups, hits, misses, len, evictions }`
+/// (misses = times the body ran) and `clear()`. The cache is not held while the body runs, so a
+/// memoized function may call itself; two threads missing the same key of a `shared` cache
+/// both run the body.
+///
+/// Not supported, each with a compile error that says why: generic functions (type or const
+/// parameters, `impl Trait` arguments), methods (`self`: one cache per function would mix the
+/// instances' results; memoize a free function of what the result depends on), `&mut`
+/// arguments, `async fn`, `const fn`. Use it on module-level functions: the cache and the
+/// module are items beside the function.
+///
+/// # Example
+/// ```
+/// use genpipe::memoize;
+///
+/// #[memoize(capacity = 1000)]
+/// fn host_key(host: &str) -> String {
+///     // A costly lookup (DNS, a database) in real code.
+///     host.rsplit('.').next().unwrap_or(host).to_uppercase()
+/// }
+///
+/// #[memoize]
+/// fn fib(n: u64) -> u64 {
+///     if n < 2 { n } else { fib(n - 1) + fib(n - 2) }
+/// }
+///
+/// # fn main() {
+/// for host in ["a.example.com", "b.example.org", "a.example.com"] {
+///     host_key(host);
+/// }
+/// let stats = host_key::stats();
+/// assert_eq!((stats.lookups, stats.hits, stats.misses, stats.len), (3, 1, 2, 2));
+///
+/// assert_eq!(fib(90), 2_880_067_194_370_816_120);
+/// assert_eq!(fib::stats().misses, 91); // each n computed once
+/// # }
+/// ```
+pub use genpipe_macros::memoize;
+
 /// Yields one item from a `#[generator]` body: `yield_!(x)`.
 ///
 /// Outside a `#[generator]` body it is a compile error.

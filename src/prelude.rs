@@ -7,7 +7,7 @@ pub use crate::{
     BoxCoro, BoxGen, BoxSink, Coro, Gen, IntoGen, LocalBoxCoro, LocalBoxGen, Pull, SendError, Sink,
     Stage, pipe,
 };
-pub use crate::{coro, generator, recv, yield_, yield_from};
+pub use crate::{coro, generator, memoize, recv, yield_, yield_from};
 
 pub use crate::combinators::{Tagged, broadcast, chain, interleave, interleave_tagged};
 pub use crate::io::{Field, Line, lines, lines_from};

@@ -1,4 +1,4 @@
-//! Procedural macros of [genpipe](https://docs.rs/genpipe): `#[generator]` and `#[coro]`.
+//! Procedural macros of [genpipe](https://docs.rs/genpipe): `#[generator]`, `#[coro]` and `#[memoize]`.
 //!
 //! Use them through `genpipe` (`use genpipe::prelude::*;`), which documents them. Each entry point
 //! is one line; the work happens on `proc_macro2` tokens so it can be unit-tested.
@@ -6,6 +6,7 @@
 mod args;
 mod coro;
 mod generator;
+mod memoize;
 mod rewrite;
 #[cfg(test)]
 mod tests;
@@ -22,4 +23,10 @@ pub fn generator(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn coro(args: TokenStream, item: TokenStream) -> TokenStream {
     coro::expand(args.into(), item.into()).into()
+}
+
+/// Caches a function's results by its arguments. See `genpipe::memoize`.
+#[proc_macro_attribute]
+pub fn memoize(args: TokenStream, item: TokenStream) -> TokenStream {
+    memoize::expand(args.into(), item.into()).into()
 }

@@ -157,3 +157,32 @@ fn error_unknown_option() {
         }
     ));
 }
+
+fn memoize(args: TokenStream, item: TokenStream) -> String {
+    pretty(crate::memoize::expand(args, item))
+}
+
+#[test]
+fn memoized_lookup_by_borrowed_key() {
+    insta::assert_snapshot!(memoize(
+        quote!(capacity = 1000),
+        quote! {
+            /// Resolves a host.
+            pub fn host_key(host: &str) -> String {
+                host.to_uppercase()
+            }
+        }
+    ));
+}
+
+#[test]
+fn memoized_shared_with_several_arguments_and_ttl() {
+    insta::assert_snapshot!(memoize(
+        quote!(shared, ttl = std::time::Duration::from_secs(60)),
+        quote! {
+            fn joined(a: &str, n: u32) -> String {
+                format!("{a}{n}")
+            }
+        }
+    ));
+}
