@@ -10,27 +10,14 @@
 
 use std::path::PathBuf;
 
-use genpipe::io::{last_field, lines, parse, skip_value};
-use genpipe::prelude::*;
-use genpipe::synth::{AccessFormat, write_access_log_file};
+use genpipe::synth::AccessFormat;
 
-fn lazy(path: &std::path::Path) -> genpipe::Result<u64> {
-    lines(path) | last_field() | skip_value("-") | parse::<u64>() | sum()
-}
+#[path = "common/bytes_total.rs"]
+mod bytes_total;
+#[path = "common/demo.rs"]
+mod demo;
 
-fn eager(path: &std::path::Path) -> Result<u64, Box<dyn std::error::Error>> {
-    let text = std::fs::read_to_string(path)?;
-    let all: Vec<String> = text.lines().map(String::from).collect();
-    drop(text);
-    let mut total = 0;
-    for line in &all {
-        match line.rsplit(' ').next() {
-            Some("-") | None => {}
-            Some(size) => total += size.parse::<u64>()?,
-        }
-    }
-    Ok(total)
-}
+use bytes_total::{eager, lazy};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut eager_mode = false;
@@ -45,13 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let path = match path {
         Some(p) => p,
-        None => {
-            let p = std::env::temp_dir().join("genpipe-bytes-sum-demo.log");
-            if !p.exists() {
-                write_access_log_file(&p, 32 << 20, 2008, AccessFormat::Common)?;
-            }
-            p
-        }
+        None => demo::access_log("bytes-sum.log", 32 << 20, 2008, AccessFormat::Common)?,
     };
     let total = if eager_mode {
         eager(&path)?

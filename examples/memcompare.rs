@@ -12,32 +12,17 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use genpipe::io::{last_field, lines, parse, skip_value};
 use genpipe::mem::{CountingAlloc, measure};
-use genpipe::prelude::*;
 use genpipe::synth::{AccessFormat, write_access_log_file};
 use plotters::prelude::*;
 
+#[path = "common/bytes_total.rs"]
+mod bytes_total;
+
+use bytes_total::{eager, lazy};
+
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::system();
-
-/// The lazy job: one line at a time, from a read buffer.
-fn lazy(path: &Path) -> genpipe::Result<u64> {
-    lines(path) | last_field() | skip_value("-") | parse::<u64>() | sum()
-}
-
-/// The eager job, as `f.readlines()` would do it: every line in a `Vec<String>` first.
-fn eager(path: &Path) -> std::io::Result<u64> {
-    let text = std::fs::read_to_string(path)?;
-    let all: Vec<String> = text.lines().map(String::from).collect();
-    drop(text);
-    Ok(all
-        .iter()
-        .filter_map(|l| l.rsplit(' ').next())
-        .filter(|f| *f != "-")
-        .filter_map(|f| f.parse::<u64>().ok())
-        .sum())
-}
 
 struct Row {
     mib: u64,
