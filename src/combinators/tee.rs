@@ -62,6 +62,9 @@ impl<S: Pull> Window<S> {
     }
 
     /// Reader `i`'s buffered item at `pos`: the original if no other reader still needs it.
+    ///
+    /// Keeps the window's invariant: its front item is needed by a live reader (the one taking
+    /// it moves to the new front), so only a reader leaving calls for a [`trim`](Self::trim).
     pub(super) fn take(&mut self, i: usize, pos: u64) -> S::Item
     where
         S::Item: Clone,
@@ -200,6 +203,7 @@ where
         if pos < w.start {
             // The items this reader needed were dropped for the leader.
             w.cursors[this.index] = None;
+            w.trim();
             this.lagged = true;
             return Some(Err(TeeLagged { bound: w.bound }));
         }
@@ -217,9 +221,8 @@ where
             }
             w.items.push_back(next);
         }
-        let item = w.take(this.index, pos);
-        w.trim();
-        Some(Ok(item))
+        // No trim needed: `take` already dropped the front item if this reader was its last.
+        Some(Ok(w.take(this.index, pos)))
     }
 
     fn take_return(self: Pin<&mut Self>) -> Option<S::Return> {

@@ -75,7 +75,6 @@ where
             let pos = w.cursors[this.index]?;
             if pos < w.end() {
                 let item = w.take(this.index, pos);
-                w.trim();
                 shared.changed.notify_all();
                 return Some(item);
             }
