@@ -11,8 +11,12 @@
 //!   [`Coro`]: `send(x)` pushes a value in, `close()` ends it and returns its result. It is ready
 //!   as soon as it is made.
 //! - **Pipes**: `producer | stage | stage | sink` reads left to right; the sink ([`sinks`], or
-//!   any `Coro`) runs the pipeline and returns its value. [`combinators`] fans a stream out to
-//!   several sinks in one pass and merges several sources into one.
+//!   any `Coro`) runs the pipeline and returns its value. [`combinators`] fans a stream out
+//!   (`broadcast` to several sinks in one pass, `tee` to several lazy readers), merges sources
+//!   (`chain`, `interleave`, sorted `merge_by`), and has small stages and counting sinks.
+//! - **Memoization**: [`#[memoize]`](memoize) caches a function's results (LRU capacity, TTL,
+//!   per-thread or shared, with `stats()`); [`memo`](memo::memo) caches a costly stage;
+//!   [`replay`](memo::replay) makes a producer's output iterable again without recomputing it.
 //! - **Logs**: [`io`] reads files (plain, `.gz`, `.bz2`, mapped, followed) as zero-copy
 //!   [`io::Line`]s, with `grep` searching whole read buffers; [`mem`] measures heap peaks.
 //!
@@ -130,6 +134,12 @@
 //!   ended, so the upstream never computes an item nobody takes.
 //! - `|` into a sink is implemented per sink type (by a macro), since a blanket impl over every
 //!   `Sink` overlaps the `Stage` impl.
+//! - `group_count()` counts the items themselves (Python's `Counter`); to count by a key, map
+//!   to it first. One way to say it, and `group_count_into::<M>()` needs only the map type.
+//! - `tee` and `replay` readers end with their source's outcome, so [`Error`] is `Clone` (the
+//!   OS error shared behind an `Arc`): a failing source is reported by every reader, not one.
+//! - `store_last()` returns the stage and its side channel as a pair; the channel is
+//!   `Send + Sync`, so another thread can watch a running pipeline (a `follow`).
 //!
 //! # Crate features
 //! - `synth`: the module `genpipe::synth`, seeded synthetic Apache logs of any size (the tests,

@@ -61,3 +61,45 @@ fn lazy_peak_is_flat_eager_peak_grows() {
     assert!(lazy_large.allocations <= buffers + 16, "{lazy_large:?}");
     assert!(eager_large.allocations > w_large.lines, "{eager_large:?}");
 }
+
+/// Two consumers of one source: a `tee` with a bounded window keeps memory flat, a `Vec` of
+/// the whole output grows with it; `replay` keeps everything by design (documented).
+#[test]
+#[cfg_attr(miri, ignore = "a million items")]
+fn tee_peak_stays_within_its_window_replay_and_vec_grow() {
+    use genpipe::combinators::tee;
+    use genpipe::memo::replay;
+
+    fn in_step(n: u64) -> u64 {
+        let mut readers = pipe(0..n) | tee(2).bound(64);
+        let mut b = readers.pop().unwrap();
+        let mut a = readers.pop().unwrap();
+        let mut total = 0;
+        while let Some(Ok(x)) = a.next() {
+            total += x + b.next().unwrap().unwrap();
+        }
+        total
+    }
+    let (small, small_mem) = measure(|| in_step(10_000));
+    let (large, large_mem) = measure(|| in_step(1_000_000));
+    assert_eq!(
+        (small, large),
+        (2 * (10_000 * 9_999 / 2), 2 * (1_000_000 * 999_999 / 2))
+    );
+    assert!(small_mem.peak_bytes < 4096, "{small_mem:?}");
+    assert_eq!(
+        large_mem.peak_bytes, small_mem.peak_bytes,
+        "tee grew with its input"
+    );
+
+    let (_, vec_mem) = measure(|| {
+        let all: Vec<u64> = pipe(0..1_000_000u64) | collect();
+        all.iter().sum::<u64>() + all.iter().sum::<u64>()
+    });
+    let (_, replay_mem) = measure(|| {
+        let r = pipe(0..1_000_000u64) | replay();
+        r.iter().sum::<u64>() + r.iter().sum::<u64>()
+    });
+    assert!(vec_mem.peak_bytes >= 8_000_000, "{vec_mem:?}");
+    assert!(replay_mem.peak_bytes >= 8_000_000, "{replay_mem:?}");
+}
