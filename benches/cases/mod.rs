@@ -292,6 +292,53 @@ pub fn push_genawaiter_rc(n: u64) -> u64 {
 /// One case: (group, name, function of the item count).
 pub type Case = (&'static str, &'static str, fn(u64) -> u64);
 
+// ---- combinators: what fan-out and memoization add per item ----
+
+fn hand_source(n: u64) -> Source {
+    Source { next: 0, end: n }
+}
+
+/// The in-group baseline: the hand-written source through built-in stages.
+pub fn combinators_builtin(n: u64) -> u64 {
+    pipe(hand_source(n)) | map(|x: u64| x * 3) | filter(|x: &u64| x.is_multiple_of(2)) | sum()
+}
+
+/// The same job as one branch of a two-target broadcast (the other counts).
+pub fn broadcast2(n: u64) -> u64 {
+    let (total, count) = pipe(hand_source(n))
+        | broadcast((
+            map(|x: u64| x * 3) | filter(|x: &u64| x.is_multiple_of(2)) | sum(),
+            count(),
+        ));
+    assert_eq!(count as u64, n);
+    total
+}
+
+/// Two `tee` readers read in step; one does the job.
+pub fn tee2(n: u64) -> u64 {
+    let mut readers = pipe(hand_source(n)) | genpipe::combinators::tee(2).bound(16);
+    let mut other = readers.pop().unwrap();
+    let mut first = readers.pop().unwrap();
+    let mut total = 0;
+    while let Some(Ok(x)) = first.next() {
+        black_box(other.next());
+        if (x * 3).is_multiple_of(2) {
+            total += x * 3;
+        }
+    }
+    total
+}
+
+#[memoize]
+fn keeps(parity: u64) -> bool {
+    parity == 0
+}
+
+/// A `#[memoize]`d predicate that always hits after the first two calls.
+pub fn memoize_hit(n: u64) -> u64 {
+    pipe(hand_source(n)) | filter(|x: &u64| keeps(x % 2)) | map(|x: u64| x * 3) | sum()
+}
+
 /// Every case.
 pub const CASES: &[Case] = &[
     ("chain3", "hand", hand),
@@ -307,4 +354,8 @@ pub const CASES: &[Case] = &[
     ("push", "closure", push_closure),
     ("push", "genpipe", push_genpipe),
     ("push", "genawaiter_rc", push_genawaiter_rc),
+    ("combinators", "builtin", combinators_builtin),
+    ("combinators", "broadcast2", broadcast2),
+    ("combinators", "tee2", tee2),
+    ("combinators", "memoize_hit", memoize_hit),
 ];

@@ -28,18 +28,28 @@ pub struct TeeLagged {
     pub bound: usize,
 }
 
+/// One buffered item and how many live readers have yet to read it.
+pub(super) struct Slot<T> {
+    item: T,
+    unread: u32,
+}
+
 /// The buffer shared by the readers, local or blocking.
+///
+/// Readers read in order, so the first item every live reader has read is the front one: an
+/// item is dropped the moment its `unread` count reaches 0, with no scan over the readers.
 pub(super) struct Window<S: Pull> {
     /// `None` once it ended, or while a blocking reader pulls it (then `busy`).
     pub(super) source: Option<Pin<Box<Gen<S>>>>,
     pub(super) busy: bool,
     /// What the source returned once it ended: each reader ends with a copy.
     pub(super) ended: Option<S::Return>,
-    pub(super) items: VecDeque<S::Item>,
+    items: VecDeque<Slot<S::Item>>,
     /// The index of `items[0]` in the source's output.
-    pub(super) start: u64,
+    start: u64,
     /// Each reader's next index; `None` once it is dropped or ended lagging.
     pub(super) cursors: Vec<Option<u64>>,
+    live: u32,
     pub(super) bound: usize,
 }
 
@@ -53,45 +63,68 @@ impl<S: Pull> Window<S> {
             items: VecDeque::with_capacity(bound.min(1024)),
             start: 0,
             cursors: vec![Some(0); readers],
+            live: u32::try_from(readers).expect("genpipe: tee readers fit in u32"),
             bound,
         }
+    }
+
+    pub(super) fn start(&self) -> u64 {
+        self.start
     }
 
     pub(super) fn end(&self) -> u64 {
         self.start + self.items.len() as u64
     }
 
-    /// Reader `i`'s buffered item at `pos`: the original if no other reader still needs it.
-    ///
-    /// Keeps the window's invariant: its front item is needed by a live reader (the one taking
-    /// it moves to the new front), so only a reader leaving calls for a [`trim`](Self::trim).
+    pub(super) fn is_full(&self) -> bool {
+        self.items.len() >= self.bound
+    }
+
+    pub(super) fn push(&mut self, item: S::Item) {
+        self.items.push_back(Slot {
+            item,
+            unread: self.live,
+        });
+    }
+
+    /// Drops the oldest item to make room; the readers that had not read it will lag.
+    pub(super) fn evict_front(&mut self) {
+        if self.items.pop_front().is_some() {
+            self.start += 1;
+        }
+    }
+
+    /// Reader `i`'s buffered item at `pos`: the original if it was the last reader to need it.
     pub(super) fn take(&mut self, i: usize, pos: u64) -> S::Item
     where
         S::Item: Clone,
     {
         self.cursors[i] = Some(pos + 1);
-        let needed_by_others = self
-            .cursors
-            .iter()
-            .enumerate()
-            .any(|(j, c)| j != i && c.is_some_and(|c| c <= pos));
-        if pos == self.start && !needed_by_others {
-            self.start += 1;
-            self.items.pop_front().expect("genpipe: tee window front")
-        } else {
-            self.items[(pos - self.start) as usize].clone()
+        let slot = &mut self.items[(pos - self.start) as usize];
+        slot.unread -= 1;
+        if slot.unread > 0 {
+            return slot.item.clone();
         }
+        self.start += 1;
+        self.items
+            .pop_front()
+            .expect("genpipe: tee window front")
+            .item
     }
 
-    /// Drops the items every live reader has passed; whether any left.
-    pub(super) fn trim(&mut self) -> bool {
-        let oldest = self.cursors.iter().flatten().min().copied();
-        let oldest = oldest.unwrap_or_else(|| self.end());
-        let before = self.start;
-        while self.start < oldest && self.items.pop_front().is_some() {
-            self.start += 1;
+    /// Reader `i` leaves (dropped, or lagged): the items it had yet to read need one reader less.
+    pub(super) fn leave(&mut self, i: usize) {
+        let Some(pos) = self.cursors[i].take() else {
+            return;
+        };
+        self.live -= 1;
+        let from = pos.saturating_sub(self.start) as usize;
+        for slot in self.items.range_mut(from..) {
+            slot.unread -= 1;
         }
-        self.start != before
+        while self.items.front().is_some_and(|s| s.unread == 0) {
+            self.evict_front();
+        }
     }
 }
 
@@ -200,10 +233,9 @@ where
         let this = self.get_mut();
         let mut w = this.window.borrow_mut();
         let pos = w.cursors[this.index]?;
-        if pos < w.start {
+        if pos < w.start() {
             // The items this reader needed were dropped for the leader.
-            w.cursors[this.index] = None;
-            w.trim();
+            w.leave(this.index);
             this.lagged = true;
             return Some(Err(TeeLagged { bound: w.bound }));
         }
@@ -214,14 +246,11 @@ where
                 w.source = None;
                 return None;
             };
-            if w.items.len() == w.bound {
-                // Full: the oldest item goes, and the readers still on it will lag.
-                w.items.pop_front();
-                w.start += 1;
+            if w.is_full() {
+                w.evict_front();
             }
-            w.items.push_back(next);
+            w.push(next);
         }
-        // No trim needed: `take` already dropped the front item if this reader was its last.
         Some(Ok(w.take(this.index, pos)))
     }
 
@@ -242,8 +271,7 @@ where
 impl<S: Pull> Drop for TeeReader<S> {
     fn drop(&mut self) {
         if let Ok(mut w) = self.window.try_borrow_mut() {
-            w.cursors[self.index] = None;
-            w.trim();
+            w.leave(self.index);
         }
     }
 }

@@ -83,7 +83,7 @@ where
                 continue;
             }
             let mut source = w.source.take()?;
-            if w.items.len() >= w.bound {
+            if w.is_full() {
                 // The slowest reader is `bound` behind: wait for it (back-pressure).
                 w.source = Some(source);
                 w = shared.wait(w);
@@ -103,7 +103,7 @@ where
             w.busy = false;
             match next {
                 Some(item) => {
-                    w.items.push_back(item);
+                    w.push(item);
                     w.source = Some(source);
                 }
                 None => w.ended = ret,
@@ -124,8 +124,7 @@ where
 impl<S: Pull> Drop for BlockingReader<S> {
     fn drop(&mut self) {
         let mut w = self.shared.lock();
-        w.cursors[self.index] = None;
-        w.trim();
+        w.leave(self.index);
         self.shared.changed.notify_all();
     }
 }
