@@ -9,6 +9,8 @@
 //! - `tee`: two consumers of one source, read in step through `tee(2)` (a bounded window),
 //!   against collecting the source into a `Vec` and reading it twice.
 
+use std::io::Read;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use genpipe::combinators::tee;
 use genpipe::io::{grep, last_field, lines_from, parse, skip_value};
@@ -22,63 +24,46 @@ fn log_bytes() -> Vec<u8> {
     buf
 }
 
+/// Line count, 404 count and bytes total, in one pass.
+fn one_pass(log: impl Read) -> (usize, usize, u64) {
+    let (n, missing, bytes) = (lines_from(log)
+        | broadcast((
+            count(),
+            grep("\" 404 ") | count(),
+            last_field() | skip_value("-") | parse::<u64>() | sum(),
+        )))
+    .unwrap();
+    (n, missing, bytes.unwrap())
+}
+
+/// The same three answers, one pass each over a fresh reader.
+fn three_passes<R: Read>(log: impl Fn() -> R) -> (usize, usize, u64) {
+    let n = (lines_from(log()) | count()).unwrap();
+    let missing = (lines_from(log()) | grep("\" 404 ") | count()).unwrap();
+    let bytes =
+        (lines_from(log()) | last_field() | skip_value("-") | parse::<u64>() | sum()).unwrap();
+    (n, missing, bytes)
+}
+
 fn broadcast_vs_passes(c: &mut Criterion) {
     let log = log_bytes();
+    let log = &log[..];
     let mut group = c.benchmark_group("broadcast");
     group.throughput(Throughput::Bytes(log.len() as u64));
-    group.bench_function("one pass, broadcast to 3", |b| {
-        b.iter(|| {
-            let (n, missing, bytes) = (lines_from(&log[..])
-                | broadcast((
-                    count(),
-                    grep("\" 404 ") | count(),
-                    last_field() | skip_value("-") | parse::<u64>() | sum(),
-                )))
-            .unwrap();
-            (n, missing, bytes.unwrap())
-        })
-    });
-    group.bench_function("three passes", |b| {
-        b.iter(|| {
-            let n = (lines_from(&log[..]) | count()).unwrap();
-            let missing = (lines_from(&log[..]) | grep("\" 404 ") | count()).unwrap();
-            let bytes =
-                (lines_from(&log[..]) | last_field() | skip_value("-") | parse::<u64>() | sum())
-                    .unwrap();
-            (n, missing, bytes)
-        })
-    });
+    group.bench_function("one pass, broadcast to 3", |b| b.iter(|| one_pass(log)));
+    group.bench_function("three passes", |b| b.iter(|| three_passes(|| log)));
     group.finish();
 
     // When reading is the cost (here: gzip), one pass reads once; three passes read three times.
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    std::io::Write::write_all(&mut gz, &log).unwrap();
+    std::io::Write::write_all(&mut gz, log).unwrap();
     let gz = gz.finish().unwrap();
-    let unzip = || flate2::read::MultiGzDecoder::new(&gz[..]);
+    let gz = &gz[..];
+    let unzip = || flate2::read::MultiGzDecoder::new(gz);
     let mut group = c.benchmark_group("broadcast_gz");
     group.throughput(Throughput::Bytes(log.len() as u64));
-    group.bench_function("one pass, broadcast to 3", |b| {
-        b.iter(|| {
-            let (n, missing, bytes) = (lines_from(unzip())
-                | broadcast((
-                    count(),
-                    grep("\" 404 ") | count(),
-                    last_field() | skip_value("-") | parse::<u64>() | sum(),
-                )))
-            .unwrap();
-            (n, missing, bytes.unwrap())
-        })
-    });
-    group.bench_function("three passes", |b| {
-        b.iter(|| {
-            let n = (lines_from(unzip()) | count()).unwrap();
-            let missing = (lines_from(unzip()) | grep("\" 404 ") | count()).unwrap();
-            let bytes =
-                (lines_from(unzip()) | last_field() | skip_value("-") | parse::<u64>() | sum())
-                    .unwrap();
-            (n, missing, bytes)
-        })
-    });
+    group.bench_function("one pass, broadcast to 3", |b| b.iter(|| one_pass(unzip())));
+    group.bench_function("three passes", |b| b.iter(|| three_passes(unzip)));
     group.finish();
 }
 

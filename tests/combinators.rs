@@ -1,20 +1,16 @@
 //! Fan-out and fan-in: broadcast, chain, interleave.
 
+mod common;
+
 use std::cell::Cell;
 
 use genpipe::prelude::*;
 use proptest::prelude::*;
 
+use common::fails_after;
+
 fn config() -> ProptestConfig {
-    if cfg!(miri) {
-        ProptestConfig {
-            cases: 4,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        }
-    } else {
-        ProptestConfig::with_cases(128)
-    }
+    common::proptest_config(128)
 }
 
 proptest! {
@@ -84,14 +80,6 @@ fn a_broadcast_ends_when_every_target_has() {
         | broadcast((take(3) | count(), take(1) | count()));
     assert_eq!((a, b), (3, 1));
     assert_eq!(pulled.get(), 3);
-}
-
-#[generator]
-fn fails_after(n: u32) -> Gen<u32, Result<(), String>> {
-    for i in 0..n {
-        yield_!(i);
-    }
-    Err(format!("source failed after {n}"))
 }
 
 #[generator]

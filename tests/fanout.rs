@@ -1,5 +1,7 @@
 //! tee (local and blocking), sorted merges, and the small stages and sinks of issue 4.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,24 +12,10 @@ use genpipe::combinators::{
 use genpipe::prelude::*;
 use proptest::prelude::*;
 
-fn config() -> ProptestConfig {
-    if cfg!(miri) {
-        ProptestConfig {
-            cases: 4,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        }
-    } else {
-        ProptestConfig::with_cases(128)
-    }
-}
+use common::fails_after;
 
-#[generator]
-fn fails_after(n: u32) -> Gen<u32, Result<(), String>> {
-    for i in 0..n {
-        yield_!(i);
-    }
-    Err(format!("source failed after {n}"))
+fn config() -> ProptestConfig {
+    common::proptest_config(128)
 }
 
 proptest! {

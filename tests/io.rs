@@ -1,5 +1,7 @@
 //! Line sources: the line rules against a naive oracle, compressed files, and every bad input.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -46,18 +48,7 @@ fn bzip2(bytes: &[u8]) -> Vec<u8> {
     enc.finish().unwrap()
 }
 
-/// Few cases and no failure files under Miri (it isolates the file system).
-fn config(cases: u32) -> ProptestConfig {
-    if cfg!(miri) {
-        ProptestConfig {
-            cases: 4,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        }
-    } else {
-        ProptestConfig::with_cases(cases)
-    }
-}
+use common::proptest_config as config;
 
 fn contents() -> impl Strategy<Value = Vec<u8>> {
     // Few distinct bytes, so that `\r`, `\n`, `\r\n`, empty lines and long runs are common.

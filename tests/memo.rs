@@ -1,11 +1,15 @@
 //! `#[memoize]`, the `memo` stage and `replay()`.
 
+mod common;
+
 use std::cell::Cell;
 use std::time::Duration;
 
 use genpipe::memo::{Memo, MemoStats, memo, memo_by, replay};
 use genpipe::prelude::*;
 use proptest::prelude::*;
+
+use common::fails_after;
 
 thread_local! {
     static HOST_LOOKUPS: Cell<u32> = const { Cell::new(0) };
@@ -224,19 +228,14 @@ fn replay_computes_once_and_passes_interleave() {
     assert_eq!((&r).into_iter().count(), 5);
 }
 
-#[generator]
-fn fails_after(n: u32) -> Gen<u32, Result<(), String>> {
-    for i in 0..n {
-        yield_!(i);
-    }
-    Err(format!("failed after {n}"))
-}
-
 #[test]
 fn every_replay_pass_ends_with_the_sources_error() {
     let r = fails_after(2) | replay();
-    assert_eq!(r.iter() | count(), Err("failed after 2".to_string()));
-    assert_eq!(r.iter() | sum::<u32>(), Err("failed after 2".to_string()));
+    assert_eq!(r.iter() | count(), Err("source failed after 2".to_string()));
+    assert_eq!(
+        r.iter() | sum::<u32>(),
+        Err("source failed after 2".to_string())
+    );
 }
 
 #[test]
