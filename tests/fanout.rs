@@ -247,3 +247,21 @@ fn group_count_into_a_btree_map_is_sorted() {
         [("a", 1), ("b", 2), ("c", 1)]
     );
 }
+
+#[test]
+fn a_blocking_tee_whose_source_panics_ends_the_other_readers_instead_of_hanging() {
+    let source = pipe(0..100u32).inspect(|&x| assert!(x != 50, "source broke at 50"));
+    let readers = source | tee(3).bound(8).blocking();
+    let handles: Vec<_> = readers
+        .into_iter()
+        .map(|r| std::thread::spawn(move || r.count()))
+        .collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
+    // The reader that pulled item 50 panicked with the source; the others ended, having read
+    // every item before it (none lost, none hanging).
+    let panicked = results.iter().filter(|r| r.is_err()).count();
+    assert_eq!(panicked, 1);
+    for counted in results.into_iter().flatten() {
+        assert_eq!(counted, 50);
+    }
+}

@@ -248,3 +248,32 @@ fn a_memo_table_on_its_own() {
     assert_eq!(table.stats().evictions, 1);
     assert!(std::panic::catch_unwind(|| Memo::<u8, u8>::new().capacity(0)).is_err());
 }
+
+#[memoize(shared, capacity = 16)]
+fn shared_square(x: u64) -> u64 {
+    x * x
+}
+
+#[test]
+fn a_shared_cache_stays_consistent_under_many_threads() {
+    shared_square::clear();
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            std::thread::spawn(move || {
+                for i in 0..500u64 {
+                    let x = (i * 7 + t) % 40;
+                    assert_eq!(shared_square(x), x * x);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let stats = shared_square::stats();
+    assert_eq!(stats.lookups, 2000);
+    assert_eq!(stats.hits + stats.misses, stats.lookups);
+    assert!(stats.len <= 16);
+    // Each entry stored beyond the capacity evicted one (two threads may store one key twice).
+    assert!(stats.evictions + stats.len as u64 <= stats.misses);
+}
