@@ -1,5 +1,9 @@
 //! What a pipeline author imports: `use genpipe::prelude::*;`.
 //!
+//! The macros, the core types, and every stage, sink, source and combinator by its name (the
+//! same items live in `genpipe::stages`, `sinks`, `io`, `combinators` and `memo`).
+//! `lines_mmap` is not here: it is an `unsafe fn`, imported by path where its contract is read.
+//!
 //! `genpipe::Error` and `genpipe::Result` are not here: a glob-imported `Result` would hide
 //! std's. `use std::cmp::{min, max}` shadows the sinks of the same name: write `sinks::min()`.
 
@@ -9,8 +13,17 @@ pub use crate::{
 };
 pub use crate::{coro, generator, memoize, recv, yield_, yield_from};
 
-pub use crate::combinators::{Tagged, broadcast, chain, interleave, interleave_tagged};
-pub use crate::io::{Field, Line, lines, lines_from};
+pub use crate::combinators::{
+    Tagged, broadcast, chain, chunks, dedup, group_count, group_count_into, interleave,
+    interleave_tagged, merge_by, merge_by_key, most_common, store_last, take_until, tap, tee,
+    top_k, unique, windows,
+};
+pub use crate::io::{
+    AccessRecord, Field, Line, access_log, captures, cat, field, find, follow, grep, grep_re,
+    last_field, lines, lines_from, open, parse, per_file, per_file_with, skip_value, stdin,
+    try_grep_re, try_parse,
+};
+pub use crate::memo::{memo, memo_by, replay};
 pub use crate::sinks::{collect, count, fold, for_each, last, max, min, sum};
 pub use crate::stages::{
     enumerate, filter, filter_map, flat_map, inspect, map, skip, take, take_while,
