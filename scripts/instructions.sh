@@ -60,7 +60,7 @@ check budget "chain3: next() path (for loop)" "${per[chain3_memory/genpipe_for]}
 check budget "chain3 + Vec stage" "${per[chain3_memory/genpipe_vec]}" 380
 check budget "chain3 boxed" "${per[chain3_memory/genpipe_boxed]}" 240
 check budget "combinators: the same job in one broadcast branch" "${per[combinators/broadcast2]}" 40
-check budget "combinators: two tee readers in step (both reads)" "${per[combinators/tee2]}" 260
+check budget "combinators: two tee readers in step (both reads)" "${per[combinators/tee2]}" 230
 check budget "combinators: a #[memoize] hit per item" "${per[combinators/memoize_hit]}" 150
 check target "chain3: Send generators cost what non-Send ones do" "${per[chain3/genpipe_send]}" "${per[chain3/genpipe]} + 0.5"
 check target "chain3: genpipe within +2 of hand-written" "${per[chain3/genpipe]}" "$hand + 2"

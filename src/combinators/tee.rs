@@ -29,12 +29,12 @@ pub struct TeeLagged {
 }
 
 /// One buffered item and how many live readers have yet to read it.
-pub(super) struct Slot<T> {
+struct Slot<T> {
     item: T,
     unread: u32,
 }
 
-/// The buffer shared by the readers, local or blocking.
+/// The buffer shared by the readers, local or blocking. Each reader keeps its own position.
 ///
 /// Readers read in order, so the first item every live reader has read is the front one: an
 /// item is dropped the moment its `unread` count reaches 0, with no scan over the readers.
@@ -47,8 +47,7 @@ pub(super) struct Window<S: Pull> {
     items: VecDeque<Slot<S::Item>>,
     /// The index of `items[0]` in the source's output.
     start: u64,
-    /// Each reader's next index; `None` once it is dropped or ended lagging.
-    pub(super) cursors: Vec<Option<u64>>,
+    /// Readers not yet dropped or ended lagging.
     live: u32,
     pub(super) bound: usize,
 }
@@ -62,7 +61,6 @@ impl<S: Pull> Window<S> {
             ended: None,
             items: VecDeque::with_capacity(bound.min(1024)),
             start: 0,
-            cursors: vec![Some(0); readers],
             live: u32::try_from(readers).expect("genpipe: tee readers fit in u32"),
             bound,
         }
@@ -80,11 +78,28 @@ impl<S: Pull> Window<S> {
         self.items.len() >= self.bound
     }
 
-    pub(super) fn push(&mut self, item: S::Item) {
+    /// Whether the source has ended and every item before `pos` is all there is.
+    pub(super) fn ended_at(&self, pos: u64) -> bool {
+        self.source.is_none() && !self.busy && pos == self.end()
+    }
+
+    /// The leader's new item (at [`end`](Self::end)): the leader gets a clone and the window
+    /// the original, unless no one else will read it.
+    pub(super) fn lead(&mut self, item: S::Item) -> S::Item
+    where
+        S::Item: Clone,
+    {
+        if self.live == 1 {
+            // Alone: every earlier item was read (the window is empty); nothing to keep.
+            self.start += 1;
+            return item;
+        }
+        let mine = item.clone();
         self.items.push_back(Slot {
             item,
-            unread: self.live,
+            unread: self.live - 1,
         });
+        mine
     }
 
     /// Drops the oldest item to make room; the readers that had not read it will lag.
@@ -94,12 +109,12 @@ impl<S: Pull> Window<S> {
         }
     }
 
-    /// Reader `i`'s buffered item at `pos`: the original if it was the last reader to need it.
-    pub(super) fn take(&mut self, i: usize, pos: u64) -> S::Item
+    /// The buffered item at `pos` (`start <= pos < end`): the original if this reader was the
+    /// last to need it.
+    pub(super) fn take(&mut self, pos: u64) -> S::Item
     where
         S::Item: Clone,
     {
-        self.cursors[i] = Some(pos + 1);
         let slot = &mut self.items[(pos - self.start) as usize];
         slot.unread -= 1;
         if slot.unread > 0 {
@@ -112,11 +127,9 @@ impl<S: Pull> Window<S> {
             .item
     }
 
-    /// Reader `i` leaves (dropped, or lagged): the items it had yet to read need one reader less.
-    pub(super) fn leave(&mut self, i: usize) {
-        let Some(pos) = self.cursors[i].take() else {
-            return;
-        };
+    /// A reader at `pos` leaves (dropped, or lagged): the items it had yet to read need one
+    /// reader less.
+    pub(super) fn leave(&mut self, pos: u64) {
         self.live -= 1;
         let from = pos.saturating_sub(self.start) as usize;
         for slot in self.items.range_mut(from..) {
@@ -205,15 +218,14 @@ pub fn tee(n: usize) -> Tee {
 /// One local reader of a [`tee`].
 pub struct TeeReader<S: Pull> {
     window: Rc<RefCell<Window<S>>>,
-    index: usize,
-    lagged: bool,
+    /// The index of this reader's next item; `None` once it ended lagging.
+    pos: Option<u64>,
 }
 
 impl<S: Pull> fmt::Debug for TeeReader<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TeeReader")
-            .field("index", &self.index)
-            .field("lagged", &self.lagged)
+            .field("pos", &self.pos)
             .finish_non_exhaustive()
     }
 }
@@ -231,15 +243,15 @@ where
 
     fn pull(self: Pin<&mut Self>) -> Option<Self::Item> {
         let this = self.get_mut();
+        let pos = this.pos?;
         let mut w = this.window.borrow_mut();
-        let pos = w.cursors[this.index]?;
         if pos < w.start() {
             // The items this reader needed were dropped for the leader.
-            w.leave(this.index);
-            this.lagged = true;
+            w.leave(pos);
+            this.pos = None;
             return Some(Err(TeeLagged { bound: w.bound }));
         }
-        if pos == w.end() {
+        let item = if pos == w.end() {
             let source = w.source.as_mut()?;
             let Some(next) = source.as_mut().pull() else {
                 w.ended = source.as_mut().take_return();
@@ -249,29 +261,32 @@ where
             if w.is_full() {
                 w.evict_front();
             }
-            w.push(next);
-        }
-        Some(Ok(w.take(this.index, pos)))
+            w.lead(next)
+        } else {
+            w.take(pos)
+        };
+        this.pos = Some(pos + 1);
+        Some(Ok(item))
     }
 
     fn take_return(self: Pin<&mut Self>) -> Option<S::Return> {
-        let this = self.get_mut();
-        if this.lagged {
-            // Its `Err` item said what went wrong.
+        let Some(pos) = self.pos else {
+            // It ended lagging: its `Err` item said what went wrong.
             return Some(S::Return::success());
-        }
-        let w = this.window.borrow();
-        match w.cursors[this.index] {
-            Some(pos) if pos == w.end() && w.source.is_none() => w.ended.clone(),
-            _ => None,
+        };
+        let w = self.window.borrow();
+        if w.ended_at(pos) {
+            w.ended.clone()
+        } else {
+            None
         }
     }
 }
 
 impl<S: Pull> Drop for TeeReader<S> {
     fn drop(&mut self) {
-        if let Ok(mut w) = self.window.try_borrow_mut() {
-            w.leave(self.index);
+        if let (Some(pos), Ok(mut w)) = (self.pos, self.window.try_borrow_mut()) {
+            w.leave(pos);
         }
     }
 }
@@ -287,11 +302,10 @@ where
     fn pipe_from(self, source: Gen<S>) -> Self::Output {
         let window = Rc::new(RefCell::new(Window::new(source, self.readers, self.bound)));
         (0..self.readers)
-            .map(|index| {
+            .map(|_| {
                 Gen::from_pull(TeeReader {
                     window: Rc::clone(&window),
-                    index,
-                    lagged: false,
+                    pos: Some(0),
                 })
             })
             .collect()
@@ -307,6 +321,9 @@ where
     type Output = Vec<Gen<BlockingReader<S>>>;
 
     fn pipe_from(self, source: Gen<S>) -> Self::Output {
-        blocking_readers(Window::new(source, self.0.readers, self.0.bound))
+        blocking_readers(
+            Window::new(source, self.0.readers, self.0.bound),
+            self.0.readers,
+        )
     }
 }

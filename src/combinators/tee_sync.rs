@@ -31,13 +31,14 @@ impl<S: Pull> Shared<S> {
 /// One reader of [`tee(n).blocking()`](super::Tee::blocking): `Send`, yields plain items.
 pub struct BlockingReader<S: Pull> {
     shared: Arc<Shared<S>>,
-    index: usize,
+    /// The index of this reader's next item.
+    pos: u64,
 }
 
 impl<S: Pull> fmt::Debug for BlockingReader<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BlockingReader")
-            .field("index", &self.index)
+            .field("pos", &self.pos)
             .finish_non_exhaustive()
     }
 }
@@ -70,12 +71,14 @@ where
     fn pull(self: Pin<&mut Self>) -> Option<S::Item> {
         let this = self.get_mut();
         let shared = &*this.shared;
+        let pos = this.pos;
         let mut w = shared.lock();
         loop {
-            let pos = w.cursors[this.index]?;
             if pos < w.end() {
-                let item = w.take(this.index, pos);
+                let item = w.take(pos);
+                drop(w);
                 shared.changed.notify_all();
+                this.pos += 1;
                 return Some(item);
             }
             if w.busy {
@@ -101,45 +104,51 @@ where
             drop(guard);
             w = shared.lock();
             w.busy = false;
-            match next {
-                Some(item) => {
-                    w.push(item);
-                    w.source = Some(source);
-                }
-                None => w.ended = ret,
-            }
+            let Some(item) = next else {
+                w.ended = ret;
+                drop(w);
+                shared.changed.notify_all();
+                return None;
+            };
+            w.source = Some(source);
+            let mine = w.lead(item);
+            drop(w);
             shared.changed.notify_all();
+            this.pos += 1;
+            return Some(mine);
         }
     }
 
     fn take_return(self: Pin<&mut Self>) -> Option<S::Return> {
         let w = self.shared.lock();
-        match w.cursors[self.index] {
-            Some(pos) if pos == w.end() && w.source.is_none() && !w.busy => w.ended.clone(),
-            _ => None,
+        if w.ended_at(self.pos) {
+            w.ended.clone()
+        } else {
+            None
         }
     }
 }
 
 impl<S: Pull> Drop for BlockingReader<S> {
     fn drop(&mut self) {
-        let mut w = self.shared.lock();
-        w.leave(self.index);
+        self.shared.lock().leave(self.pos);
         self.shared.changed.notify_all();
     }
 }
 
-pub(super) fn blocking_readers<S: Pull>(window: Window<S>) -> Vec<Gen<BlockingReader<S>>> {
-    let readers = window.cursors.len();
+pub(super) fn blocking_readers<S: Pull>(
+    window: Window<S>,
+    readers: usize,
+) -> Vec<Gen<BlockingReader<S>>> {
     let shared = Arc::new(Shared {
         window: Mutex::new(window),
         changed: Condvar::new(),
     });
     (0..readers)
-        .map(|index| {
+        .map(|_| {
             Gen::from_pull(BlockingReader {
                 shared: Arc::clone(&shared),
-                index,
+                pos: 0,
             })
         })
         .collect()
