@@ -226,7 +226,7 @@ pub use genpipe_macros::coro;
 /// both run the body.
 ///
 /// Not supported, each with a compile error that says why: generic functions (type or const
-/// parameters, `impl Trait` arguments), methods (`self`: one cache per function would mix the
+/// parameters, `impl Trait` arguments or return), methods (`self`: one cache per function would mix the
 /// instances' results; memoize a free function of what the result depends on), `&mut`
 /// arguments, `async fn`, `const fn`. Use it on module-level functions: the cache and the
 /// module are items beside the function.

@@ -277,3 +277,19 @@ fn a_shared_cache_stays_consistent_under_many_threads() {
     // Each entry stored beyond the capacity evicted one (two threads may store one key twice).
     assert!(stats.evictions + stats.len as u64 <= stats.misses);
 }
+
+#[memoize]
+fn first_word<'a>(text: &'a str) -> String {
+    text.split_whitespace().next().unwrap_or("").to_string()
+}
+
+#[test]
+fn explicit_lifetimes_are_fine() {
+    first_word::clear();
+    let owned = String::from("hello world");
+    assert_eq!(first_word(&owned), "hello");
+    drop(owned);
+    // The key was stored owned: the borrowed text can be gone.
+    assert_eq!(first_word("hello world"), "hello");
+    assert_eq!(first_word::stats().hits, 1);
+}

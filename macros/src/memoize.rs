@@ -146,11 +146,24 @@ fn check_signature(func: &ItemFn) -> syn::Result<()> {
             "#[memoize] does not support variadics",
         ));
     }
-    if matches!(sig.output, ReturnType::Default) {
-        return Err(syn::Error::new(
-            sig.paren_token.span.close(),
-            "#[memoize] needs a return type: a function returning `()` has nothing to cache",
-        ));
+    match &sig.output {
+        ReturnType::Default => {
+            return Err(syn::Error::new(
+                sig.paren_token.span.close(),
+                "#[memoize] needs a return type: a function returning `()` has nothing to cache",
+            ));
+        }
+        ReturnType::Type(_, ty) => {
+            let mut find = FindImplTrait(None);
+            find.visit_type(ty);
+            if let Some(span) = find.0 {
+                return Err(syn::Error::new(
+                    span,
+                    "#[memoize] cannot cache an `impl Trait` return: its cache is one static, \
+                     which needs a concrete value type",
+                ));
+            }
+        }
     }
     Ok(())
 }

@@ -26,4 +26,9 @@ fn tuple((a, b): (u32, u32)) -> u32 {
     a + b
 }
 
+#[memoize]
+fn evens(n: u32) -> impl Iterator<Item = u32> {
+    (0..n).filter(|x| x % 2 == 0)
+}
+
 fn main() {}
