@@ -278,6 +278,8 @@ fn a_shared_cache_stays_consistent_under_many_threads() {
     assert!(stats.evictions + stats.len as u64 <= stats.misses);
 }
 
+// Written out on purpose: the macro copies the lifetime to the body it keeps.
+#[allow(clippy::needless_lifetimes)]
 #[memoize]
 fn first_word<'a>(text: &'a str) -> String {
     text.split_whitespace().next().unwrap_or("").to_string()
