@@ -10,6 +10,7 @@
 mod broadcast;
 mod interleave;
 mod merge;
+mod shared_source;
 mod side;
 mod small;
 mod tally;
@@ -28,3 +29,5 @@ pub use tally::{
 pub use tee::{Tee, TeeBlocking, TeeLagged, TeeReader, tee};
 pub use tee_sync::BlockingReader;
 pub use unique::{UniqueOp, unique};
+
+pub(crate) use shared_source::SharedSource;

@@ -14,6 +14,7 @@ use std::fmt;
 use std::pin::Pin;
 use std::rc::Rc;
 
+use super::SharedSource;
 use super::tee_sync::{BlockingReader, blocking_readers};
 use crate::engine::Pull;
 use crate::pipe::{Outcome, PipeRhs};
@@ -39,11 +40,9 @@ struct Slot<T> {
 /// Readers read in order, so the first item every live reader has read is the front one: an
 /// item is dropped the moment its `unread` count reaches 0, with no scan over the readers.
 pub(super) struct Window<S: Pull> {
-    /// `None` once it ended, or while a blocking reader pulls it (then `busy`).
-    pub(super) source: Option<Pin<Box<Gen<S>>>>,
+    /// Out while a blocking reader pulls it (then `busy`).
+    pub(super) source: SharedSource<S>,
     pub(super) busy: bool,
-    /// What the source returned once it ended: each reader ends with a copy.
-    pub(super) ended: Option<S::Return>,
     items: VecDeque<Slot<S::Item>>,
     /// The index of `items[0]` in the source's output.
     start: u64,
@@ -56,9 +55,8 @@ impl<S: Pull> Window<S> {
     pub(super) fn new(source: Gen<S>, readers: usize, bound: usize) -> Self {
         assert!(bound > 0, "genpipe: tee buffer bound 0");
         Window {
-            source: Some(Box::pin(source)),
+            source: SharedSource::new(source),
             busy: false,
-            ended: None,
             items: VecDeque::with_capacity(bound.min(1024)),
             start: 0,
             live: u32::try_from(readers).expect("genpipe: tee readers fit in u32"),
@@ -78,9 +76,13 @@ impl<S: Pull> Window<S> {
         self.items.len() >= self.bound
     }
 
-    /// Whether the source has ended and every item before `pos` is all there is.
-    pub(super) fn ended_at(&self, pos: u64) -> bool {
-        self.source.is_none() && !self.busy && pos == self.end()
+    /// The source's outcome for a reader at `pos`, if the source has ended and `pos` is its end.
+    pub(super) fn outcome_at(&self, pos: u64) -> Option<S::Return>
+    where
+        S::Return: Clone,
+    {
+        let ended = self.source.is_out() && !self.busy && pos == self.end();
+        if ended { self.source.outcome() } else { None }
     }
 
     /// The leader's new item (at [`end`](Self::end)): the leader gets a clone and the window
@@ -252,12 +254,7 @@ where
             return Some(Err(TeeLagged { bound: w.bound }));
         }
         let item = if pos == w.end() {
-            let source = w.source.as_mut()?;
-            let Some(next) = source.as_mut().pull() else {
-                w.ended = source.as_mut().take_return();
-                w.source = None;
-                return None;
-            };
+            let next = w.source.next()?;
             if w.is_full() {
                 w.evict_front();
             }
@@ -274,12 +271,7 @@ where
             // It ended lagging: its `Err` item said what went wrong.
             return Some(S::Return::success());
         };
-        let w = self.window.borrow();
-        if w.ended_at(pos) {
-            w.ended.clone()
-        } else {
-            None
-        }
+        self.window.borrow().outcome_at(pos)
     }
 }
 

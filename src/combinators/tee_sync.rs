@@ -88,7 +88,7 @@ where
             let mut source = w.source.take()?;
             if w.is_full() {
                 // The slowest reader is `bound` behind: wait for it (back-pressure).
-                w.source = Some(source);
+                w.source.put_back(source);
                 w = shared.wait(w);
                 continue;
             }
@@ -105,12 +105,12 @@ where
             w = shared.lock();
             w.busy = false;
             let Some(item) = next else {
-                w.ended = ret;
+                w.source.end(ret);
                 drop(w);
                 shared.changed.notify_all();
                 return None;
             };
-            w.source = Some(source);
+            w.source.put_back(source);
             let mine = w.lead(item);
             drop(w);
             shared.changed.notify_all();
@@ -120,12 +120,7 @@ where
     }
 
     fn take_return(self: Pin<&mut Self>) -> Option<S::Return> {
-        let w = self.shared.lock();
-        if w.ended_at(self.pos) {
-            w.ended.clone()
-        } else {
-            None
-        }
+        self.shared.lock().outcome_at(self.pos)
     }
 }
 

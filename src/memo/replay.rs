@@ -5,15 +5,14 @@ use std::fmt;
 use std::pin::Pin;
 use std::rc::Rc;
 
+use crate::combinators::SharedSource;
 use crate::engine::Pull;
 use crate::pipe::PipeRhs;
 use crate::produce::Gen;
 
 struct Recording<S: Pull> {
-    /// `None` once it has ended.
-    source: Option<Pin<Box<Gen<S>>>>,
+    source: SharedSource<S>,
     items: Vec<S::Item>,
-    ended: Option<S::Return>,
 }
 
 /// A producer's output recorded as it is first read. Made by `source | replay()`.
@@ -36,7 +35,7 @@ impl<S: Pull> fmt::Debug for Replay<S> {
         let r = self.recording.borrow();
         f.debug_struct("Replay")
             .field("recorded", &r.items.len())
-            .field("complete", &r.source.is_none())
+            .field("complete", &r.source.is_out())
             .finish()
     }
 }
@@ -105,12 +104,7 @@ where
         let this = self.get_mut();
         let mut r = this.recording.borrow_mut();
         if this.pos == r.items.len() {
-            let source = r.source.as_mut()?;
-            let Some(item) = source.as_mut().pull() else {
-                r.ended = source.as_mut().take_return();
-                r.source = None;
-                return None;
-            };
+            let item = r.source.next()?;
             r.items.push(item);
         }
         this.pos += 1;
@@ -119,8 +113,8 @@ where
 
     fn take_return(self: Pin<&mut Self>) -> Option<S::Return> {
         let r = self.recording.borrow();
-        if self.pos == r.items.len() && r.source.is_none() {
-            r.ended.clone()
+        if self.pos == r.items.len() && r.source.is_out() {
+            r.source.outcome()
         } else {
             None
         }
@@ -162,9 +156,8 @@ impl<S: Pull> PipeRhs<Gen<S>> for Replaying {
     fn pipe_from(self, source: Gen<S>) -> Replay<S> {
         Replay {
             recording: Rc::new(RefCell::new(Recording {
-                source: Some(Box::pin(source)),
+                source: SharedSource::new(source),
                 items: Vec::new(),
-                ended: None,
             })),
         }
     }
