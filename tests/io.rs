@@ -513,6 +513,29 @@ mod records {
             matches!(err, genpipe::Error::Parse { line_no: 3, .. }),
             "{err:?}"
         );
+
+        // Pushed: skipped lines counted, and under `strict` the first bad line ends the sink,
+        // which hands back what is sent after it and returns the error at close.
+        let all = (lines_from(log.as_bytes()) | collect::<Vec<_>>()).unwrap();
+        let stage = access_log();
+        let report = stage.report();
+        let mut sink = stage | count();
+        for line in all.iter().cloned() {
+            sink.send(line).unwrap();
+        }
+        assert_eq!((sink.close().unwrap(), report.skipped()), (2, 4));
+        let mut sink = access_log().strict() | count();
+        let sent = all
+            .iter()
+            .cloned()
+            .map(|l| sink.send(l).is_ok())
+            .collect::<Vec<_>>();
+        assert_eq!(sent, [true, true, true, false, false, false]);
+        let err = sink.close().unwrap_err();
+        assert!(
+            matches!(err, genpipe::Error::Parse { line_no: 3, .. }),
+            "{err:?}"
+        );
     }
 }
 

@@ -5,9 +5,10 @@ use std::marker::PhantomData;
 use std::path::Path;
 use std::pin::{Pin, pin};
 
-use crate::consume::{SendError, Sink};
+use crate::consume::Sink;
 use crate::engine::Pull;
-use crate::error::{Error, IntoPipelineResult, Result, sink_outcome, stage_outcome};
+use crate::error::{Error, IntoPipelineResult, Result, stage_outcome};
+use crate::io::fallible::{FallibleSink, PushStep};
 use crate::io::{FileReader, Line, Lines, Matcher, lines};
 use crate::pipe::stages::{Flow, Op};
 use crate::pipe::{Stage, StageOp};
@@ -102,11 +103,7 @@ impl<R: std::io::Read> StageOp for CatOp<R> {
     }
 
     fn push_into<K>(self, down: K) -> CatSink<K, R> {
-        CatSink {
-            down,
-            error: None,
-            _sources: PhantomData,
-        }
+        FallibleSink::new(CatStep(PhantomData), down)
     }
 }
 
@@ -186,53 +183,34 @@ where
 }
 
 /// [`cat`] feeding a sink: its result is `genpipe::Result<K::Out>`.
-pub struct CatSink<K, R> {
-    down: K,
-    error: Option<Error>,
-    _sources: PhantomData<fn(R)>,
-}
+pub type CatSink<K, R> = FallibleSink<CatStep<R>, K>;
 
-impl<K: fmt::Debug, R> fmt::Debug for CatSink<K, R> {
+/// What [`CatSink`] does with each line source: sends its lines down, keeps its error.
+#[doc(hidden)]
+pub struct CatStep<R>(PhantomData<fn(R)>);
+
+impl<R> fmt::Debug for CatStep<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CatSink")
-            .field("down", &self.down)
-            .field("error", &self.error)
-            .finish()
+        f.write_str("CatStep")
     }
 }
 
-impl<K: Sink<Line>, R: std::io::Read> Sink<Gen<Lines<R>>> for CatSink<K, R> {
-    type Out = Result<K::Out>;
+impl<R: std::io::Read> PushStep<Gen<Lines<R>>> for CatStep<R> {
+    type Out = Line;
 
-    fn send(&mut self, source: Gen<Lines<R>>) -> std::result::Result<(), SendError<Gen<Lines<R>>>> {
-        if self.is_done() {
-            return Err(SendError(source));
-        }
+    fn step<K: Sink<Line>>(&mut self, source: Gen<Lines<R>>, down: &mut K) -> Result<()> {
         let mut source = pin!(source);
-        while !self.down.is_done() {
+        while !down.is_done() {
             let Some(line) = source.as_mut().pull() else {
                 break;
             };
-            if self.down.send(line).is_err() {
+            if down.send(line).is_err() {
                 break;
             }
         }
-        if let Some(Err(e)) = source.take_return() {
-            self.error = Some(e);
+        match source.take_return() {
+            Some(Err(e)) => Err(e),
+            _ => Ok(()),
         }
-        Ok(())
-    }
-
-    fn is_done(&self) -> bool {
-        self.error.is_some() || self.down.is_done()
-    }
-
-    fn close(self) -> Result<K::Out> {
-        let out = self.down.close();
-        sink_outcome(self.error, out)
-    }
-
-    fn close_boxed(self: Box<Self>) -> Result<K::Out> {
-        (*self).close()
     }
 }

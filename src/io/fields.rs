@@ -6,9 +6,10 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::str::FromStr;
 
-use crate::consume::{SendError, Sink};
+use crate::consume::Sink;
 use crate::engine::Pull;
-use crate::error::{Error, IntoPipelineResult, Result, sink_outcome, stage_outcome};
+use crate::error::{Error, IntoPipelineResult, Result, stage_outcome};
+use crate::io::fallible::{FallibleSink, PushStep};
 use crate::io::{AsLineRef, Field, Line, LineRef};
 use crate::pipe::stages::{Flow, Op};
 use crate::pipe::{Stage, StageOp};
@@ -246,11 +247,7 @@ impl<T: FromStr> StageOp for ParseOp<T> {
     }
 
     fn push_into<K>(self, down: K) -> ParseSink<K, T> {
-        ParseSink {
-            down,
-            error: None,
-            _out: PhantomData,
-        }
+        FallibleSink::new(self, down)
     }
 }
 
@@ -329,47 +326,15 @@ where
 }
 
 /// [`parse`] feeding a sink: its result is `genpipe::Result<K::Out>`.
-pub struct ParseSink<K, T> {
-    down: K,
-    error: Option<Error>,
-    _out: PhantomData<fn() -> T>,
-}
+pub type ParseSink<K, T> = FallibleSink<ParseOp<T>, K>;
 
-impl<K, T> fmt::Debug for ParseSink<K, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ParseSink")
-            .field("error", &self.error)
-            .finish_non_exhaustive()
-    }
-}
+impl<T: FromStr> PushStep<Line> for ParseOp<T> {
+    type Out = T;
 
-impl<K: Sink<T>, T: FromStr> Sink<Line> for ParseSink<K, T> {
-    type Out = Result<K::Out>;
-
-    fn send(&mut self, line: Line) -> std::result::Result<(), SendError<Line>> {
-        if self.is_done() {
-            return Err(SendError(line));
-        }
-        match line.parse() {
-            Ok(value) => {
-                // The value was taken; if the sink below has ended, `is_done` says so next.
-                let _ = self.down.send(value);
-            }
-            Err(_) => self.error = Some(parse_error(line.line_ref())),
-        }
+    fn step<K: Sink<T>>(&mut self, line: Line, down: &mut K) -> Result<()> {
+        let value = line.parse().map_err(|_| parse_error(line.line_ref()))?;
+        // The value was taken; if the sink below has ended, `is_done` says so next.
+        let _ = down.send(value);
         Ok(())
-    }
-
-    fn is_done(&self) -> bool {
-        self.error.is_some() || self.down.is_done()
-    }
-
-    fn close(self) -> Result<K::Out> {
-        let out = self.down.close();
-        sink_outcome(self.error, out)
-    }
-
-    fn close_boxed(self: Box<Self>) -> Result<K::Out> {
-        (*self).close()
     }
 }

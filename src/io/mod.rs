@@ -6,6 +6,7 @@
 
 mod captures;
 mod cat;
+mod fallible;
 mod fields;
 mod find;
 mod follow;
@@ -17,7 +18,8 @@ mod per_file;
 mod records;
 
 pub use captures::{Caps, CapturesOp, captures};
-pub use cat::{Cat, CatOp, CatSink, OpenOp, cat, open};
+pub use cat::{Cat, CatOp, CatSink, CatStep, OpenOp, cat, open};
+pub use fallible::{FallibleSink, PushStep};
 pub use fields::{
     FieldOp, ParseOp, ParseSink, Parsed, SkipValueOp, TryParseOp, field, last_field, parse,
     skip_value, try_parse,

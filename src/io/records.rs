@@ -6,9 +6,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::consume::{SendError, Sink};
+use crate::consume::Sink;
 use crate::engine::Pull;
-use crate::error::{Error, IntoPipelineResult, Result, sink_outcome, stage_outcome};
+use crate::error::{Error, IntoPipelineResult, Result, stage_outcome};
+use crate::io::fallible::{FallibleSink, PushStep};
 use crate::io::{Field, Line};
 use crate::pipe::{Stage, StageOp};
 
@@ -296,11 +297,7 @@ impl StageOp for AccessLogOp {
     }
 
     fn push_into<K>(self, down: K) -> AccessRecordSink<K> {
-        AccessRecordSink {
-            down,
-            op: self,
-            error: None,
-        }
+        FallibleSink::new(self, down)
     }
 }
 
@@ -351,42 +348,21 @@ where
 }
 
 /// [`access_log`] feeding a sink: its result is `genpipe::Result<K::Out>`.
-#[derive(Debug)]
-pub struct AccessRecordSink<K> {
-    down: K,
-    op: AccessLogOp,
-    error: Option<Error>,
-}
+pub type AccessRecordSink<K> = FallibleSink<AccessLogOp, K>;
 
-impl<K: Sink<AccessRecord>> Sink<Line> for AccessRecordSink<K> {
-    type Out = Result<K::Out>;
+impl PushStep<Line> for AccessLogOp {
+    type Out = AccessRecord;
 
-    fn send(&mut self, line: Line) -> std::result::Result<(), SendError<Line>> {
-        if self.is_done() {
-            return Err(SendError(line));
-        }
+    fn step<K: Sink<AccessRecord>>(&mut self, line: Line, down: &mut K) -> Result<()> {
         match parse_access(line) {
             Ok(record) => {
-                let _ = self.down.send(record);
+                let _ = down.send(record);
             }
-            Err(line) if self.op.strict => self.error = Some(bad_line(&line)),
+            Err(line) if self.strict => return Err(bad_line(&line)),
             Err(_) => {
-                self.op.report.skipped.fetch_add(1, Ordering::Relaxed);
+                self.report.skipped.fetch_add(1, Ordering::Relaxed);
             }
         }
         Ok(())
-    }
-
-    fn is_done(&self) -> bool {
-        self.error.is_some() || self.down.is_done()
-    }
-
-    fn close(self) -> Result<K::Out> {
-        let out = self.down.close();
-        sink_outcome(self.error, out)
-    }
-
-    fn close_boxed(self: Box<Self>) -> Result<K::Out> {
-        (*self).close()
     }
 }
