@@ -26,9 +26,11 @@ for line in sys.stdin:
         print(m["executable"])')
 [ -x "$bin" ] || { echo "could not build the instructions bench" >&2; exit 2; }
 
-ir() { # total instructions of one run
+ir() { # total instructions of one run; a run that fails (a wrong result, a panic) stops the script
   local out; out=$(mktemp)
-  valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file="$out" "$bin" "$1" "$2" >/dev/null 2>&1
+  if ! valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file="$out" "$bin" "$1" "$2" >/dev/null 2>&1; then
+    echo "case $1 failed with n=$2:" >&2; "$bin" "$1" "$2" >&2 || true; rm -f "$out"; return 1
+  fi
   awk '/^summary:/ { print $2 }' "$out"; rm -f "$out"
 }
 
@@ -36,7 +38,8 @@ declare -A per
 cases=$({ "$bin" 2>&1 || true; } | awk '/^  / { print $1 }')
 printf '%-32s %10s\n' case "instr/item"
 for c in $cases; do
-  a=$(ir "$c" "$N"); b=$(ir "$c" $((2 * N)))
+  a=$(ir "$c" "$N") || exit 2
+  b=$(ir "$c" $((2 * N))) || exit 2
   per[$c]=$(python3 -c "print(f'{($b - $a) / $N:.2f}')")
   printf '%-32s %10s\n' "$c" "${per[$c]}"
 done

@@ -85,6 +85,7 @@ impl<S: Pull<Item = Y>, Y, In> DelegateGen<Y, In> for &mut Probe<Gen<S>> {
     #[inline(always)]
     fn delegate(self, co: Co<Y, In>) -> impl Future<Output = S::Return> {
         let sub = self.take();
+        #[inline(always)]
         async move {
             // Pinned inline in the parent's body: no allocation.
             let mut sub = pin!(sub);
@@ -109,6 +110,7 @@ impl<I: IntoIterator<Item = Y>, Y, In> DelegateIter<Y, In> for &mut Probe<I> {
     #[inline(always)]
     fn delegate(&mut self, co: Co<Y, In>) -> impl Future<Output = ()> {
         let iter = self.take();
+        #[inline(always)]
         async move {
             for item in iter {
                 co.yield_(item).await;

@@ -2,6 +2,7 @@
 
 use core::fmt;
 use core::iter::FusedIterator;
+use core::mem::ManuallyDrop;
 use core::pin::{Pin, pin};
 
 use crate::engine::{IterPull, Pull};
@@ -47,7 +48,83 @@ enum State<S> {
     /// Not yet driven by `next()`: movable, pinned by whoever consumes it by value.
     Unpinned(S),
     /// Driven by `next()` at least once: pinned in its one allocation.
-    Pinned(Pin<Box<S>>),
+    Pinned(Boxed<S>),
+}
+
+/// A pipeline in its one heap allocation, used only through functions that are never inlined.
+///
+/// Why: a `Gen` upstream that was driven by `next()` before being piped is rare, but its arm is
+/// compiled into every pipeline built on it. Inlined, that arm is a second copy of everything
+/// below it at every `|` level (each body's `poll` gets several callers, and LLVM stops inlining
+/// them), and its drop glue is a call that receives the pipeline. Out of line, each arm is one
+/// call with the heap address, and the pipeline being driven never escapes
+/// (`benches/README.md`, "Why the engine is fast").
+struct Boxed<S> {
+    inner: ManuallyDrop<Pin<Box<S>>>,
+}
+
+impl<S> Boxed<S> {
+    fn new(inner: Pin<Box<S>>) -> Self {
+        Boxed {
+            inner: ManuallyDrop::new(inner),
+        }
+    }
+
+    #[inline(always)]
+    fn as_mut(&mut self) -> Pin<&mut S> {
+        self.inner.as_mut()
+    }
+
+    fn into_inner(self) -> Pin<Box<S>> {
+        let mut this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, so the box is taken exactly once.
+        unsafe { ManuallyDrop::take(&mut this.inner) }
+    }
+}
+
+impl<S> Drop for Boxed<S> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        // SAFETY: `drop` runs once and `inner` is not used after it.
+        drop_boxed(unsafe { ManuallyDrop::take(&mut self.inner) });
+    }
+}
+
+#[inline(never)]
+fn drop_boxed<S>(boxed: Pin<Box<S>>) {
+    drop(boxed);
+}
+
+#[inline(never)]
+fn pull_boxed<S: Pull>(stage: Pin<&mut S>) -> Option<S::Item> {
+    stage.pull()
+}
+
+#[inline(never)]
+fn take_return_boxed<S: Pull>(stage: Pin<&mut S>) -> Option<S::Return> {
+    stage.take_return()
+}
+
+#[inline(never)]
+fn pull_matching_boxed<S: Pull>(stage: Pin<&mut S>, matcher: &crate::io::Matcher) -> Option<S::Item>
+where
+    S::Item: AsRef<[u8]>,
+{
+    stage.pull_matching(matcher)
+}
+
+#[inline(never)]
+fn pull_with_boxed<S: Pull, T, F>(stage: Pin<&mut S>, f: F) -> Option<T>
+where
+    S::Item: crate::io::AsLineRef,
+    F: FnMut(crate::io::LineRef<'_>) -> Option<T>,
+{
+    stage.pull_with(f)
+}
+
+#[inline(never)]
+fn drive_boxed<S, T>(mut boxed: Boxed<S>, f: impl FnOnce(Pin<&mut S>) -> T) -> T {
+    f(boxed.as_mut())
 }
 
 /// A type-erased, `Send` generator: `Gen` over a boxed `dyn Pull`.
@@ -95,22 +172,6 @@ impl<S> fmt::Debug for Gen<S> {
     }
 }
 
-/// Runs `f` on the pipeline pinned: on the stack if it was never driven by `next()`.
-macro_rules! with_pinned {
-    ($gen:expr, |$p:ident| $body:expr) => {
-        match $gen.state {
-            State::Unpinned(s) => {
-                let $p = pin!(s);
-                $body
-            }
-            State::Pinned(mut boxed) => {
-                let $p = boxed.as_mut();
-                $body
-            }
-        }
-    };
-}
-
 impl<S> Gen<S> {
     /// Wraps a pinnable producer. Users get a `Gen` from `#[generator]` or [`pipe`](crate::pipe).
     #[doc(hidden)]
@@ -144,7 +205,7 @@ impl<S: Pull> Gen<S> {
     /// assert_eq!(g.finish(), 3);
     /// ```
     pub fn finish(self) -> S::Return {
-        with_pinned!(self, |stage| finish_pinned(stage))
+        self.drive(finish_pinned)
     }
 
     /// Erases the stage type into one heap allocation: `BoxGen<'a, T, R>`, which is `Send`.
@@ -173,7 +234,7 @@ impl<S: Pull> Gen<S> {
         let boxed: Pin<Box<dyn Pull<Item = S::Item, Return = S::Return> + Send + 'a>> =
             match self.state {
                 State::Unpinned(s) => Box::pin(s),
-                State::Pinned(b) => b,
+                State::Pinned(b) => b.into_inner(),
             };
         Gen::from_pull(boxed)
     }
@@ -202,7 +263,7 @@ impl<S: Pull> Gen<S> {
     {
         let boxed: Pin<Box<dyn Pull<Item = S::Item, Return = S::Return> + 'a>> = match self.state {
             State::Unpinned(s) => Box::pin(s),
-            State::Pinned(b) => b,
+            State::Pinned(b) => b.into_inner(),
         };
         Gen::from_pull(boxed)
     }
@@ -249,14 +310,29 @@ impl<S: Pull> Gen<S> {
     pub(crate) fn inspect_state<T>(&self, f: impl FnOnce(&S) -> T) -> T {
         match &self.state {
             State::Unpinned(s) => f(s),
-            State::Pinned(b) => f(b),
+            State::Pinned(b) => f(&b.inner),
         }
     }
 
     /// Runs `f` on the pipeline pinned in place (on the stack unless `next()` already boxed it).
     #[inline(always)]
     pub(crate) fn drive<T>(self, f: impl FnOnce(Pin<&mut S>) -> T) -> T {
-        with_pinned!(self, |stage| f(stage))
+        match self.state {
+            State::Unpinned(s) => f(pin!(s)),
+            State::Pinned(boxed) => drive_boxed(boxed, f),
+        }
+    }
+
+    /// The pipeline pinned on the heap, boxing it on the first call.
+    #[inline(always)]
+    fn pin_once(&mut self) -> Pin<&mut S> {
+        if let State::Unpinned(_) = self.state {
+            self.pin_now();
+        }
+        match &mut self.state {
+            State::Pinned(b) => b.as_mut(),
+            State::Unpinned(_) => unreachable!("genpipe: generator was not pinned"),
+        }
     }
 
     /// Moves the stage into its one heap allocation, for `next()`.
@@ -265,7 +341,8 @@ impl<S: Pull> Gen<S> {
     /// third variant made every stage's per-item state check decode a niche (7 instructions
     /// instead of 2, `benches/README.md`).
     #[cold]
-    fn pin_now(&mut self) -> Pin<&mut S> {
+    #[inline(never)]
+    fn pin_now(&mut self) {
         if let State::Unpinned(s) = &mut self.state {
             // Allocate first: nothing after this point can panic.
             let mut boxed = Box::<S>::new_uninit();
@@ -276,13 +353,9 @@ impl<S: Pull> Gen<S> {
                 boxed.as_mut_ptr().write(core::ptr::read(s));
                 core::ptr::write(
                     &mut self.state,
-                    State::Pinned(Box::into_pin(boxed.assume_init())),
+                    State::Pinned(Boxed::new(Box::into_pin(boxed.assume_init()))),
                 );
             }
-        }
-        match &mut self.state {
-            State::Pinned(b) => b.as_mut(),
-            State::Unpinned(_) => unreachable!("genpipe: generator was not pinned"),
         }
     }
 }
@@ -307,7 +380,7 @@ impl<S: Pull> Pull for Gen<S> {
         match unsafe { &mut self.get_unchecked_mut().state } {
             // SAFETY: see above; `s` lives inside the pinned `Gen` and is never moved out.
             State::Unpinned(s) => unsafe { Pin::new_unchecked(s) }.pull(),
-            State::Pinned(b) => b.as_mut().pull(),
+            State::Pinned(b) => pull_boxed(b.as_mut()),
         }
     }
 
@@ -320,7 +393,7 @@ impl<S: Pull> Pull for Gen<S> {
         match unsafe { &mut self.get_unchecked_mut().state } {
             // SAFETY: as in `pull`.
             State::Unpinned(s) => unsafe { Pin::new_unchecked(s) }.pull_matching(matcher),
-            State::Pinned(b) => b.as_mut().pull_matching(matcher),
+            State::Pinned(b) => pull_matching_boxed(b.as_mut(), matcher),
         }
     }
 
@@ -334,16 +407,17 @@ impl<S: Pull> Pull for Gen<S> {
         match unsafe { &mut self.get_unchecked_mut().state } {
             // SAFETY: as in `pull`.
             State::Unpinned(s) => unsafe { Pin::new_unchecked(s) }.pull_with(f),
-            State::Pinned(b) => b.as_mut().pull_with(f),
+            State::Pinned(b) => pull_with_boxed(b.as_mut(), f),
         }
     }
 
+    #[inline(always)]
     fn take_return(self: Pin<&mut Self>) -> Option<S::Return> {
         // SAFETY: as in `pull`.
         match unsafe { &mut self.get_unchecked_mut().state } {
             // SAFETY: as in `pull`.
             State::Unpinned(s) => unsafe { Pin::new_unchecked(s) }.take_return(),
-            State::Pinned(b) => b.as_mut().take_return(),
+            State::Pinned(b) => take_return_boxed(b.as_mut()),
         }
     }
 }
@@ -353,19 +427,16 @@ impl<S: Pull> Iterator for Gen<S> {
 
     #[inline]
     fn next(&mut self) -> Option<S::Item> {
-        match &mut self.state {
-            State::Pinned(b) => b.as_mut().pull(),
-            State::Unpinned(_) => self.pin_now().pull(),
-        }
+        // One call of the pipeline's `pull` on this path, so LLVM inlines it once.
+        self.pin_once().pull()
     }
 
-    #[inline]
+    #[inline(always)]
     fn fold<B, F>(self, init: B, mut f: F) -> B
     where
         F: FnMut(B, S::Item) -> B,
     {
-        with_pinned!(self, |stage| {
-            let mut stage = stage;
+        self.drive(|mut stage| {
             let mut acc = init;
             while let Some(item) = stage.as_mut().pull() {
                 acc = f(acc, item);
@@ -376,6 +447,50 @@ impl<S: Pull> Iterator for Gen<S> {
 }
 
 impl<S: Pull> FusedIterator for Gen<S> {}
+
+/// A generator pinned by the caller, iterated in place: `for x in pin!(g)` runs at the speed
+/// of a by-value sink, without the heap allocation `next()` on a `Gen` makes.
+///
+/// `Pin` is a fundamental type, so this impl is genpipe's to write; `pin!` pins on the caller's
+/// stack, where LLVM can keep the whole pipeline in registers.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use std::pin::pin;
+///
+/// #[generator]
+/// fn squares(n: u64) -> Gen<u64> {
+///     for i in 1..=n {
+///         yield_!(i * i);
+///     }
+/// }
+///
+/// let mut total = 0;
+/// for x in pin!(squares(3)) {
+///     total += x;
+/// }
+/// assert_eq!(total, 14);
+///
+/// // Pinned by reference, the generator can be read again after the loop.
+/// let mut g = pin!(squares(4));
+/// for x in g.as_mut() {
+///     if x > 3 {
+///         break;
+///     }
+/// }
+/// assert_eq!(g.as_mut().next(), Some(9));
+/// ```
+impl<S: Pull> Iterator for Pin<&mut Gen<S>> {
+    type Item = S::Item;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<S::Item> {
+        self.as_mut().pull()
+    }
+}
+
+impl<S: Pull> FusedIterator for Pin<&mut Gen<S>> {}
 
 /// Brings any iterator into a pipeline: `pipe(v.iter().copied()) | count()`.
 ///

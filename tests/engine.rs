@@ -184,3 +184,98 @@ fn generators_of_heap_items_drop_everything_once() {
     drop(s);
     assert_eq!((strings(2) | collect::<Vec<_>>()).len(), 2);
 }
+
+/// A body hands its borrowed waker and its `Co` to a scoped thread, which polls a yield there
+/// while the polling thread is inside the poll: without the thread check, that thread writes
+/// the slot the driver is using (a data race from safe code; Miri: "Data race detected").
+#[test]
+fn a_yield_polled_on_another_thread_panics_there() {
+    let mut g = source(|co: Co<String>| async move {
+        let mut caught = None;
+        let msg = std::future::poll_fn(|cx| {
+            // Resumed after the yield below: hand on what the other thread saw.
+            if let Some(msg) = caught.take() {
+                return Poll::Ready(msg);
+            }
+            let waker = cx.waker();
+            let msg = std::thread::scope(|s| {
+                let other = s.spawn(move || {
+                    panic_message(|| {
+                        let mut cx = Context::from_waker(waker);
+                        let _ =
+                            pin!(co.yield_(String::from("from the other thread"))).poll(&mut cx);
+                    })
+                });
+                // The polling thread goes on using its frame meanwhile.
+                let mut cx = Context::from_waker(waker);
+                let mine = pin!(co.yield_(String::from("mine"))).poll(&mut cx);
+                assert!(mine.is_pending());
+                other.join().expect("the other thread's panic was caught")
+            });
+            caught = Some(msg);
+            // Suspends the body with "mine" in the frame, as `yield_!` would.
+            Poll::Pending
+        })
+        .await;
+        co.yield_(msg).await;
+    });
+    // The first poll left "mine" in the frame: what the polling thread wrote, nothing else.
+    assert_eq!(g.next().as_deref(), Some("mine"));
+    let msg = g.next().unwrap();
+    assert!(msg.contains("on another thread"), "{msg}");
+    assert_eq!(g.next(), None);
+}
+
+/// The same for a coroutine's input: the other thread would take a `!Send` value (an `Rc`)
+/// out of the frame and drop it there while the polling thread holds clones.
+#[test]
+fn a_recv_polled_on_another_thread_panics_there() {
+    use std::rc::Rc;
+    let mut c = genpipe::__private::coro(|co: Co<(), Rc<u32>>| async move {
+        let mut seen = 0;
+        loop {
+            let stolen = std::future::poll_fn(|cx| {
+                let waker = cx.waker();
+                let msg = std::thread::scope(|s| {
+                    s.spawn(move || {
+                        panic_message(|| {
+                            let mut cx = Context::from_waker(waker);
+                            let taken = pin!(co.next()).poll(&mut cx);
+                            // Never reached: this would drop the `Rc` on this thread.
+                            drop(taken);
+                        })
+                    })
+                    .join()
+                    .expect("the other thread's panic was caught")
+                });
+                Poll::Ready(msg)
+            })
+            .await;
+            assert!(stolen.contains("on another thread"), "{stolen}");
+            match co.next().await {
+                Some(rc) => seen += *rc,
+                None => return seen,
+            }
+        }
+    });
+    let shared = Rc::new(5);
+    c.send(Rc::clone(&shared)).unwrap();
+    c.send(Rc::clone(&shared)).unwrap();
+    assert_eq!(c.close(), 10);
+    assert_eq!(Rc::strong_count(&shared), 1);
+}
+
+/// A `#[generator]` body cannot name the binding of its own `Co` (mixed-site hygiene), so only
+/// `__private` reaches it; `tests/ui/co-binding-unnameable.rs` is the compile-fail side.
+#[test]
+fn the_co_binding_does_not_clash_with_user_names() {
+    #[generator]
+    fn shadows() -> Gen<u8> {
+        #[allow(unused_variables)]
+        let __genpipe_co = "a user's own variable";
+        yield_!(1);
+        let __genpipe_item = 2;
+        yield_!(__genpipe_item);
+    }
+    assert_eq!(shadows().collect::<Vec<_>>(), [1, 2]);
+}

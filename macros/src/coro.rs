@@ -7,7 +7,7 @@ use syn::{ItemFn, Type};
 
 use crate::args::{self, Erasure};
 use crate::generator::combine;
-use crate::rewrite::{Kind, Rewriter, co_ident};
+use crate::rewrite::{Kind, Rewriter, co_ident, inline_body};
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut func: ItemFn = match syn::parse2(item.clone()) {
@@ -62,9 +62,10 @@ fn expand_fn(func: &mut ItemFn) -> syn::Result<TokenStream> {
     let reply = declared.types.get(2).unwrap_or(&unit);
     let co = co_ident();
     let body = &func.block;
+    let inline_body = inline_body();
     let call = quote! {
         ::genpipe::__private::coro::<#input, #out, #reply, _, _>(
-            move |#co: ::genpipe::__private::Co<#reply, #input>| async move #body
+            move |#co: ::genpipe::__private::Co<#reply, #input>| { #inline_body async move #body }
         )
     };
     let (output, call) = match declared.erasure {

@@ -6,7 +6,7 @@ use syn::visit_mut::VisitMut;
 use syn::{ItemFn, Type};
 
 use crate::args::{self, Declared, Erasure};
-use crate::rewrite::{Kind, Rewriter, body_preamble, co_ident};
+use crate::rewrite::{Kind, Rewriter, body_preamble, co_ident, inline_body};
 
 /// `#[generator]` or `#[generator(source)]`.
 fn parse_args(args: TokenStream) -> syn::Result<bool> {
@@ -91,14 +91,15 @@ fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
     let ret = declared.types.get(1).unwrap_or(&unit);
     let body = &func.block;
     let preamble = body_preamble();
+    let inline_body = inline_body();
     let (output, call) = match &upstream {
         None => {
             let call = quote! {
                 ::genpipe::__private::source::<#item, #ret, _, _>(
-                    move |#co: ::genpipe::__private::Co<#item, ()>| async move {
+                    move |#co: ::genpipe::__private::Co<#item, ()>| { #inline_body async move {
                         #preamble
                         #body
-                    }
+                    } }
                 )
             };
             (source_type(&declared, item, ret), erase(&declared, call))
@@ -115,12 +116,12 @@ fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
             };
             let call = quote! {
                 ::genpipe::__private::stage::<#item, #input, _, _>(
-                    move |#co: ::genpipe::__private::Co<#item, #input>| async move {
+                    move |#co: ::genpipe::__private::Co<#item, #input>| { #inline_body async move {
                         #preamble
                         #[allow(unused_variables)]
                         let #name = #co.upstream();
                         #body
-                    }
+                    } }
                 )
             };
             (output, call)

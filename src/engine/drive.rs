@@ -20,15 +20,15 @@
 
 use core::future::Future;
 use core::marker::PhantomData;
-use core::mem;
+use core::mem::{self, ManuallyDrop};
 use core::pin::Pin;
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::task::{Context, Poll};
 
 use super::co::Co;
-use super::frame::{Frame, Mark, Step};
+use super::frame::{Frame, FrameHeader, Mark, Step};
 use super::pull::{Fed, Feed, NoInput, Pull};
-use super::waker::frame_waker;
+use super::waker::{frame_waker, polling_thread};
 
 /// A fresh generator id. One atomic add per generator made, never per item.
 fn next_id() -> u64 {
@@ -112,7 +112,66 @@ impl Drop for PanicFuse<'_> {
 }
 
 impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
-    /// Runs the body until it yields, waits for input it cannot get, or returns.
+    /// A frame for one resume of the node `id` whose upstream is `up`, written on the polling
+    /// thread.
+    ///
+    /// Why `up` is passed in: one raw pointer to the upstream serves the whole resume (the body
+    /// pulls through it, the driver feeds through it); taking a second one from the node would
+    /// invalidate the first under Stacked Borrows.
+    #[inline(always)]
+    fn frame(id: u64, up: *mut U) -> Frame<Y, In> {
+        Frame {
+            header: FrameHeader {
+                id,
+                thread: polling_thread(),
+            },
+            mark: Mark::Foreign,
+            slot: None,
+            input: None,
+            // A source has no upstream: its `next()` ends at once.
+            ended: U::AT_END,
+            pull: U::PULL.map(|pull| (pull, up.cast())),
+        }
+    }
+
+    /// Pull mode: runs the body until it yields or returns, in one poll (its `next()` pulls the
+    /// upstream in place and never suspends). `None` once it has returned.
+    ///
+    /// Why apart from [`resume_with`](Node::resume_with): the push loop's waiting flag, input
+    /// feeding and marks cost instructions per item on every pulled stage, and a pipeline is
+    /// fast only when nothing of it needs memory (`benches/README.md`).
+    #[inline(always)]
+    pub(crate) fn resume_pull(self: Pin<&mut Self>) -> Option<Y> {
+        // SAFETY: nothing is moved out of `this`: `body` and `up` are only used pinned in place
+        // (structural pinning), the other fields are plain data.
+        let this = unsafe { self.get_unchecked_mut() };
+        if this.done {
+            return None;
+        }
+        let mut frame = Self::frame(this.id, &raw mut this.up);
+        let fuse = PanicFuse(&mut this.done);
+        // SAFETY: `body` is structurally pinned (see above).
+        let body = unsafe { Pin::new_unchecked(&mut this.body) };
+        match poll_body(body, &mut frame) {
+            Poll::Ready(ret) => {
+                mem::forget(fuse);
+                this.done = true;
+                this.ret = Some(ret);
+                None
+            }
+            Poll::Pending => match frame.mark {
+                Mark::Yielded => {
+                    mem::forget(fuse);
+                    frame.slot.take()
+                }
+                // A pulled body never waits for input, so anything else is a foreign await.
+                // The fuse marks the node done as it unwinds.
+                Mark::Foreign | Mark::WantsInput => foreign_await(),
+            },
+        }
+    }
+
+    /// Push mode: runs the body until it yields, waits for input it cannot get, or returns.
     #[inline(always)]
     pub(crate) fn resume(self: Pin<&mut Self>) -> Step<Y> {
         self.resume_with(&mut None)
@@ -122,25 +181,15 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
     /// did not take is left in `pushed`.
     #[inline(always)]
     pub(crate) fn resume_with(self: Pin<&mut Self>, pushed: &mut Option<In>) -> Step<Y> {
-        // SAFETY: nothing is moved out of `this`: `body` and `up` are only used pinned in place
-        // (structural pinning), the other fields are plain data.
+        // SAFETY: as in `resume_pull`.
         let this = unsafe { self.get_unchecked_mut() };
         if this.done {
             return Step::Done;
         }
         // Why on the stack and not in the node: LLVM keeps a stack frame in registers when the
         // whole poll inlines (measured: 14 instead of 39 instructions per item for a source).
-        // One pointer to the upstream for the whole resume: the body pulls through it in pull
-        // mode, the driver feeds through it in push mode.
         let up: *mut U = &raw mut this.up;
-        let mut frame = Frame::<Y, In> {
-            id: this.id,
-            mark: Mark::Foreign,
-            slot: None,
-            input: None,
-            ended: false,
-            pull: U::PULL.map(|pull| (pull, up.cast())),
-        };
+        let mut frame = Self::frame(this.id, up);
         if pushed.is_some() {
             // Straight into the frame: no copy through the upstream.
             frame.input = pushed.take();
@@ -150,18 +199,9 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
         let fuse = PanicFuse(&mut this.done);
         loop {
             frame.mark = Mark::Foreign;
-            let frame_ptr = &raw mut frame;
-            // SAFETY: `frame` outlives the poll and is used only through `frame_ptr` until the
-            // poll returns; the waker is never dropped through its vtable (forgotten below) and
-            // its clones are inert, so the pointer does not outlive the poll.
-            let waker = unsafe { frame_waker(frame_ptr) };
-            let mut cx = Context::from_waker(&waker);
             // SAFETY: `body` is structurally pinned (see above).
             let body = unsafe { Pin::new_unchecked(&mut this.body) };
-            let polled = body.poll(&mut cx);
-            // The vtable's drop does nothing: skip the indirect call.
-            mem::forget(waker);
-            match polled {
+            match poll_body(body, &mut frame) {
                 Poll::Ready(ret) => {
                     mem::forget(fuse);
                     this.done = true;
@@ -200,12 +240,14 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
     }
 
     /// The body's return value, once.
+    #[inline(always)]
     pub(crate) fn take_body_return(self: Pin<&mut Self>) -> Option<F::Output> {
         // SAFETY: `ret` is not structurally pinned; nothing else is touched.
         unsafe { self.get_unchecked_mut() }.ret.take()
     }
 
     /// The upstream, pinned in place.
+    #[inline(always)]
     pub(crate) fn up_mut(self: Pin<&mut Self>) -> Pin<&mut U> {
         // SAFETY: `up` is structurally pinned: never moved out while the node is pinned.
         unsafe { self.map_unchecked_mut(|node| &mut node.up) }
@@ -225,6 +267,20 @@ fn feed<U: Feed<In>, Y, In>(up: *mut U, frame: &mut Frame<Y, In>) -> bool {
     true
 }
 
+/// Polls `body` once with a waker that carries `frame`.
+#[inline(always)]
+fn poll_body<F: Future, Y, In>(body: Pin<&mut F>, frame: &mut Frame<Y, In>) -> Poll<F::Output> {
+    // SAFETY: `frame` outlives the poll and, until the poll returns, is used only through this
+    // pointer (the `&mut` is not touched meanwhile). The waker is never dropped, not even while
+    // unwinding (`ManuallyDrop`: dropping it would be an indirect call through the vtable with
+    // the frame's address, which makes LLVM keep the whole pipeline in memory), and its clones
+    // are inert, so the pointer does not outlive the poll. The header was just written by this
+    // thread, which is the one polling.
+    let waker = ManuallyDrop::new(unsafe { frame_waker(&raw mut *frame) });
+    let mut cx = Context::from_waker(&waker);
+    body.poll(&mut cx)
+}
+
 #[cold]
 #[inline(never)]
 fn foreign_await() -> ! {
@@ -241,12 +297,10 @@ impl<F: Future, Y> Pull for Node<NoInput<()>, F, Y, ()> {
 
     #[inline(always)]
     fn pull(self: Pin<&mut Self>) -> Option<Y> {
-        match self.resume() {
-            Step::Yielded(item) => Some(item),
-            Step::WantsInput(_) | Step::Done => None,
-        }
+        self.resume_pull()
     }
 
+    #[inline(always)]
     fn take_return(self: Pin<&mut Self>) -> Option<F::Output> {
         self.take_body_return()
     }
@@ -259,12 +313,10 @@ impl<U: Pull, F: Future<Output = ()>, Y> Pull for Node<U, F, Y, U::Item> {
 
     #[inline(always)]
     fn pull(self: Pin<&mut Self>) -> Option<Y> {
-        match self.resume() {
-            Step::Yielded(item) => Some(item),
-            Step::WantsInput(_) | Step::Done => None,
-        }
+        self.resume_pull()
     }
 
+    #[inline(always)]
     fn take_return(self: Pin<&mut Self>) -> Option<U::Return> {
         self.up_mut().take_return()
     }

@@ -11,13 +11,26 @@ pub(crate) enum Mark {
     WantsInput,
 }
 
+/// What a future checks before it touches a frame, readable whatever the frame's `Y` and `In`.
+///
+/// Written once by the driver before the poll and never during it, so reading it from any
+/// thread races with nothing (the slots are other memory).
+#[repr(C)]
+pub(crate) struct FrameHeader {
+    /// The generator the frame belongs to: the id its `Co` carries.
+    pub(crate) id: u64,
+    /// The thread polling the body (see [`polling_thread`](super::waker::polling_thread)):
+    /// only that thread may read or write the slots.
+    pub(crate) thread: *const u8,
+}
+
 /// Lives on the driver's stack for the duration of one poll; reached from the body through the
 /// `Waker`'s data pointer.
 ///
-/// `repr(C)` with `id` first: the waker check reads the id before it knows `Y` and `In`.
+/// `repr(C)` with the header first: the waker check reads it before it knows `Y` and `In`.
 #[repr(C)]
 pub(crate) struct Frame<Y, In> {
-    pub(crate) id: u64,
+    pub(crate) header: FrameHeader,
     pub(crate) mark: Mark,
     /// What the body hands out: an item, or a coroutine's reply.
     pub(crate) slot: Option<Y>,
@@ -26,14 +39,14 @@ pub(crate) struct Frame<Y, In> {
     /// The input has ended: `next()` returns `None`.
     pub(crate) ended: bool,
     /// In pull mode, the upstream, erased, and the function that pulls it: `next()` pulls in
-    /// place without suspending. `None` in push mode.
+    /// place without suspending. `None` in push mode and for sources.
     pub(crate) pull: Option<(PullFn<In>, *mut ())>,
 }
 
 /// Pulls the next item from an erased upstream.
 pub(crate) type PullFn<In> = unsafe fn(*mut ()) -> Option<In>;
 
-/// What one resumption of a body produced.
+/// What one resumption of a body produced (push mode; pull mode returns `Option<Y>`).
 #[derive(Debug)]
 pub(crate) enum Step<Y> {
     /// The body yielded an item.

@@ -174,6 +174,10 @@ pub trait Feed<In> {
     /// How a body pulls this upstream in place, if it can (pull mode).
     #[doc(hidden)]
     const PULL: Option<unsafe fn(*mut ()) -> Option<In>> = None;
+
+    /// The input has ended before anything was asked (a source has no upstream).
+    #[doc(hidden)]
+    const AT_END: bool = false;
 }
 
 impl<U: Pull> Feed<U::Item> for U {
@@ -205,6 +209,8 @@ impl<In> Feed<In> for NoInput<In> {
     fn feed(self: Pin<&mut Self>) -> Fed<In> {
         Fed::Ended
     }
+
+    const AT_END: bool = true;
 }
 
 /// The upstream of a push-driven body (a coroutine, a stage fed by `send`): one value at a time,

@@ -1,16 +1,21 @@
 //! The checked waker: how a body finds its frame, and why it cannot find the wrong one.
 //!
 //! The driver builds a `Waker` whose data pointer is its stack frame and whose vtable is
-//! [`FRAME_VTABLE`], a private static. A yield/next/recv future accepts the pointer only if the
-//! vtable is that static (so the waker came from our driver, not from an executor) and the frame's
-//! id equals the id the future carries (so the frame belongs to the same generator, hence has the
-//! same `Y` and `In`). Clones are inert: they point to nothing, so a frame pointer never outlives
-//! the poll that made it.
+//! [`FRAME_VTABLE`], a private static. A yield/next/recv future accepts the pointer only if
+//! 1. the vtable is that static (the waker came from our driver, not from an executor),
+//! 2. the frame was made by the thread now running the future (a body can hand its `&Waker`,
+//!    which is `Sync`, and its `Co`, which is `Send`, to a scoped thread: that thread must not
+//!    touch the slots the polling thread is using), and
+//! 3. the frame's id equals the id the future carries (the frame belongs to the same generator,
+//!    hence has the same `Y` and `In`).
+//!
+//! Clones are inert: they point to nothing, so a frame pointer never outlives the poll that
+//! made it.
 
 use core::ptr;
 use core::task::{Context, RawWaker, RawWakerVTable, Waker};
 
-use super::frame::Frame;
+use super::frame::{Frame, FrameHeader};
 
 static FRAME_VTABLE: RawWakerVTable = RawWakerVTable::new(clone_inert, noop, noop, noop);
 static INERT_VTABLE: RawWakerVTable = RawWakerVTable::new(clone_inert, noop, noop, noop);
@@ -21,11 +26,31 @@ fn clone_inert(_: *const ()) -> RawWaker {
 
 fn noop(_: *const ()) {}
 
+std::thread_local! {
+    /// One byte per thread; its address names the thread.
+    static THREAD_MARK: u8 = const { 0 };
+}
+
+/// A token of the current thread: the address of its own thread-local byte.
+///
+/// Why an address and not `thread::current().id()`: two threads alive at once have their
+/// thread-locals at different addresses, and the polling thread is alive for the whole poll, so
+/// an equal address proves the same thread; and reading it is one `fs`-relative address
+/// computation that LLVM treats as a constant within a function. The driver writes it into the
+/// frame and the future compares it in the same inlined poll, so on the normal path the check
+/// folds away (measured: no instruction per item, `scripts/instructions.sh`).
+#[inline(always)]
+pub(crate) fn polling_thread() -> *const u8 {
+    THREAD_MARK.with(ptr::from_ref)
+}
+
 /// A waker that carries `frame` to the body being polled.
 ///
 /// # Safety
 /// `frame` must stay valid, and be accessed only through this pointer, for as long as the waker
-/// or a `Context` built from it is in use.
+/// or a `Context` built from it is in use, and its header must have been written by the thread
+/// that polls with it.
+#[inline(always)]
 pub(crate) unsafe fn frame_waker<Y, In>(frame: *mut Frame<Y, In>) -> Waker {
     // SAFETY: the vtable's functions ignore the data pointer and never dereference it; clones
     // point to no frame at all, so the contract of `RawWaker` holds for any pointer.
@@ -34,23 +59,30 @@ pub(crate) unsafe fn frame_waker<Y, In>(frame: *mut Frame<Y, In>) -> Waker {
 
 /// The frame of the generator with id `id`, or a panic explaining the misuse.
 ///
-/// The returned pointer is valid for the current poll only.
+/// The returned pointer is valid for the current poll only, on the current thread only.
 #[inline(always)]
 pub(crate) fn frame_of<Y, In>(cx: &Context<'_>, id: u64) -> *mut Frame<Y, In> {
     let waker = cx.waker();
     if !ptr::eq(waker.vtable(), &FRAME_VTABLE) {
         foreign_executor();
     }
-    let frame = waker.data().cast_mut().cast::<Frame<Y, In>>();
-    // SAFETY: the vtable is ours, so `data` is the live frame of the driver polling right now
-    // (`frame_waker`'s contract). `Frame` is `repr(C)` with the `u64` id first, so reading the id
-    // is valid whatever `Y` and `In` that frame really has.
-    let frame_id = unsafe { frame.cast::<u64>().read() };
+    let header = waker.data().cast::<FrameHeader>();
+    // SAFETY: the vtable is ours, so `data` is the live frame of a driver that is polling right
+    // now (`frame_waker`'s contract): on this thread, or on another one blocked inside the poll
+    // that handed us its waker. `Frame` is `repr(C)` with the header first, so the header is
+    // readable whatever `Y` and `In` the frame really has, and the driver wrote it before the
+    // poll and does not write it during the poll, so reading it from any thread races with
+    // nothing.
+    let (thread, frame_id) = unsafe { ((*header).thread, (*header).id) };
+    if !ptr::eq(thread, polling_thread()) {
+        other_thread();
+    }
     if frame_id != id {
         wrong_generator();
     }
-    // Same id, same generator: the frame really is a `Frame<Y, In>`.
-    frame
+    // Same thread, same generator: the frame really is a `Frame<Y, In>`, and nothing else uses
+    // it while this thread runs the body.
+    waker.data().cast_mut().cast::<Frame<Y, In>>()
 }
 
 #[cold]
@@ -59,6 +91,15 @@ fn foreign_executor() -> ! {
     panic!(
         "genpipe: a yield_!/recv! future was polled outside its generator \
          (by an async executor, or after being moved out of the body)"
+    )
+}
+
+#[cold]
+#[inline(never)]
+fn other_thread() -> ! {
+    panic!(
+        "genpipe: a yield_!/recv! future was polled on another thread than the one running its \
+         generator; a body's yields and receives must run on the thread that drives it"
     )
 }
 

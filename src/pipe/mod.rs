@@ -220,6 +220,9 @@ impl<S: Pull> Gen<S> {
     /// assert_eq!(digits("1x3").try_run(sum::<u32>()), Err('x'));
     /// assert_eq!(digits("99") | count(), Ok(2));
     /// ```
+    // Inlined into the caller so the loop, the sink and the pipeline are one function: a call
+    // that received the pinned pipeline would make LLVM keep all of it in memory.
+    #[inline(always)]
     pub fn try_run<K>(self, sink: K) -> Result<K::Out, <S::Return as Outcome>::Error>
     where
         K: Sink<S::Item>,
