@@ -27,7 +27,7 @@ use core::task::{Context, Poll};
 
 use super::co::Co;
 use super::frame::{Frame, FrameHeader, Mark, Step};
-use super::pull::{Fed, Feed, NoInput, Pull};
+use super::pull::{Feed, NoInput, Pull};
 use super::waker::{frame_waker, polling_thread};
 
 /// A fresh generator id. One atomic add per generator made, never per item.
@@ -46,8 +46,6 @@ pub struct Node<U, F: Future, Y, In> {
     ret: Option<F::Output>,
     id: u64,
     done: bool,
-    /// The body is suspended in `next()`/`recv!()`: feed it before polling.
-    waiting: bool,
     _types: PhantomData<fn(In) -> Y>,
 }
 
@@ -95,7 +93,6 @@ impl<F: Future, Y, In> Detached<F, Y, In> {
             ret: None,
             id: self.id,
             done: false,
-            waiting: false,
             _types: PhantomData,
         }
     }
@@ -116,10 +113,10 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
     /// thread.
     ///
     /// Why `up` is passed in: one raw pointer to the upstream serves the whole resume (the body
-    /// pulls through it, the driver feeds through it); taking a second one from the node would
-    /// invalidate the first under Stacked Borrows.
+    /// pulls through it); taking a second one from the node would invalidate the first under
+    /// Stacked Borrows.
     #[inline(always)]
-    fn frame(id: u64, up: *mut U) -> Frame<Y, In> {
+    fn frame(id: u64, up: *mut U, ended: bool) -> Frame<Y, In> {
         Frame {
             header: FrameHeader {
                 id,
@@ -128,8 +125,7 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
             mark: Mark::Foreign,
             slot: None,
             input: None,
-            // A source has no upstream: its `next()` ends at once.
-            ended: U::AT_END,
+            ended,
             pull: U::PULL.map(|pull| (pull, up.cast())),
         }
     }
@@ -137,9 +133,9 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
     /// Pull mode: runs the body until it yields or returns, in one poll (its `next()` pulls the
     /// upstream in place and never suspends). `None` once it has returned.
     ///
-    /// Why apart from [`resume_with`](Node::resume_with): the push loop's waiting flag, input
-    /// feeding and marks cost instructions per item on every pulled stage, and a pipeline is
-    /// fast only when nothing of it needs memory (`benches/README.md`).
+    /// Why apart from [`resume_with`](Node::resume_with): a pulled stage needs none of the
+    /// pushed input's moves, and a pipeline is fast only when nothing of it is left over per
+    /// item (`benches/README.md`).
     #[inline(always)]
     pub(crate) fn resume_pull(self: Pin<&mut Self>) -> Option<Y> {
         // SAFETY: nothing is moved out of `this`: `body` and `up` are only used pinned in place
@@ -148,7 +144,8 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
         if this.done {
             return None;
         }
-        let mut frame = Self::frame(this.id, &raw mut this.up);
+        let ended = this.up.at_end();
+        let mut frame = Self::frame(this.id, &raw mut this.up, ended);
         let fuse = PanicFuse(&mut this.done);
         // SAFETY: `body` is structurally pinned (see above).
         let body = unsafe { Pin::new_unchecked(&mut this.body) };
@@ -171,14 +168,18 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
         }
     }
 
-    /// Push mode: runs the body until it yields, waits for input it cannot get, or returns.
+    /// Push mode: runs the body until it yields, waits for input, or returns.
     #[inline(always)]
     pub(crate) fn resume(self: Pin<&mut Self>) -> Step<Y> {
         self.resume_with(&mut None)
     }
 
-    /// Like `resume`, handing the body `pushed` as its next input (push mode). What the body
-    /// did not take is left in `pushed`.
+    /// Push mode, handing the body `pushed` as its next input: runs the body until it yields,
+    /// waits for more input, or returns. What the body did not take is left in `pushed`.
+    ///
+    /// One poll: the frame holds the pushed value and whether the input is closed, so a body
+    /// that asks for input again suspends until the next resume, and a closed input makes its
+    /// `recv!()` return `None` in the same poll.
     #[inline(always)]
     pub(crate) fn resume_with(self: Pin<&mut Self>, pushed: &mut Option<In>) -> Step<Y> {
         // SAFETY: as in `resume_pull`.
@@ -188,48 +189,38 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
         }
         // Why on the stack and not in the node: LLVM keeps a stack frame in registers when the
         // whole poll inlines (measured: 14 instead of 39 instructions per item for a source).
-        let up: *mut U = &raw mut this.up;
-        let mut frame = Self::frame(this.id, up);
-        if pushed.is_some() {
-            // Straight into the frame: no copy through the upstream.
-            frame.input = pushed.take();
-        } else if this.waiting && !feed(up, &mut frame) {
-            return Step::WantsInput(None);
-        }
+        let ended = this.up.at_end();
+        let mut frame = Self::frame(this.id, &raw mut this.up, ended);
+        // Straight into the frame: no copy through the upstream.
+        frame.input = pushed.take();
         let fuse = PanicFuse(&mut this.done);
-        loop {
-            frame.mark = Mark::Foreign;
-            // SAFETY: `body` is structurally pinned (see above).
-            let body = unsafe { Pin::new_unchecked(&mut this.body) };
-            match poll_body(body, &mut frame) {
-                Poll::Ready(ret) => {
-                    mem::forget(fuse);
-                    this.done = true;
-                    this.ret = Some(ret);
-                    *pushed = frame.input.take();
-                    return Step::Done;
-                }
-                Poll::Pending => match frame.mark {
-                    Mark::Yielded => {
-                        mem::forget(fuse);
-                        this.waiting = false;
-                        *pushed = frame.input.take();
-                        return match frame.slot.take() {
-                            Some(item) => Step::Yielded(item),
-                            None => unreachable!("genpipe: a yield left no item"),
-                        };
-                    }
-                    Mark::WantsInput => {
-                        this.waiting = true;
-                        if !feed(up, &mut frame) {
-                            mem::forget(fuse);
-                            return Step::WantsInput(frame.slot.take());
-                        }
-                    }
-                    // The fuse marks the node done as it unwinds.
-                    Mark::Foreign => foreign_await(),
-                },
+        // SAFETY: `body` is structurally pinned (see above).
+        let body = unsafe { Pin::new_unchecked(&mut this.body) };
+        let polled = poll_body(body, &mut frame);
+        // What the body did not take goes back to the caller.
+        *pushed = frame.input.take();
+        match polled {
+            Poll::Ready(ret) => {
+                mem::forget(fuse);
+                this.done = true;
+                this.ret = Some(ret);
+                Step::Done
             }
+            Poll::Pending => match frame.mark {
+                Mark::Yielded => {
+                    mem::forget(fuse);
+                    match frame.slot.take() {
+                        Some(item) => Step::Yielded(item),
+                        None => unreachable!("genpipe: a yield left no item"),
+                    }
+                }
+                Mark::WantsInput => {
+                    mem::forget(fuse);
+                    Step::WantsInput(frame.slot.take())
+                }
+                // The fuse marks the node done as it unwinds.
+                Mark::Foreign => foreign_await(),
+            },
         }
     }
 
@@ -252,19 +243,6 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
         // SAFETY: `up` is structurally pinned: never moved out while the node is pinned.
         unsafe { self.map_unchecked_mut(|node| &mut node.up) }
     }
-}
-
-/// Puts the upstream's next input in the frame; `false` if there is none yet (push mode).
-#[inline(always)]
-fn feed<U: Feed<In>, Y, In>(up: *mut U, frame: &mut Frame<Y, In>) -> bool {
-    // SAFETY: `up` points to the `up` field of a pinned node (structurally pinned: never moved
-    // out), and nothing else uses it while the body is not being polled.
-    match unsafe { Pin::new_unchecked(&mut *up) }.feed() {
-        Fed::Item(input) => frame.input = Some(input),
-        Fed::Ended => frame.ended = true,
-        Fed::Empty => return false,
-    }
-    true
 }
 
 /// Polls `body` once with a waker that carries `frame`.

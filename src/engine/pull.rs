@@ -148,48 +148,33 @@ impl<I: Iterator> Pull for IterPull<I> {
     }
 }
 
-/// What a body's upstream gave when asked for the next input.
-#[derive(Debug)]
-pub enum Fed<In> {
-    /// The next input.
-    Item(In),
-    /// The upstream has ended (or the coroutine is closed).
-    Ended,
-    /// Nothing yet: a push-driven body waits for the next `send`.
-    Empty,
-}
-
 /// Where a body's `next()` gets its input: an upstream `Pull`, nothing (a source), or values
 /// pushed by `send` (a coroutine, a stage used as a sink).
 ///
 /// Two ways in, measured on the 3-stage chain (`scripts/instructions.sh`): a pulled upstream is
 /// read by the body itself, in the same poll, through [`Feed::PULL`] (the erased pointer and
-/// function the frame carries; LLVM sees the constant function and inlines it); pushed values
-/// are fed by the driver before it polls. Feeding pulled items the same way cost a second poll
-/// per item per stage (156 instead of 108 instructions per item).
+/// function the frame carries; LLVM sees the constant function and inlines it); a pushed value
+/// is put in the frame by the driver before it polls. Feeding pulled items the same way cost a
+/// second poll per item per stage (156 instead of 108 instructions per item, before the engine
+/// reached 10.75).
 pub trait Feed<In> {
-    /// Takes the next input.
-    fn feed(self: Pin<&mut Self>) -> Fed<In>;
-
     /// How a body pulls this upstream in place, if it can (pull mode).
     #[doc(hidden)]
     const PULL: Option<unsafe fn(*mut ()) -> Option<In>> = None;
 
-    /// The input has ended before anything was asked (a source has no upstream).
-    #[doc(hidden)]
-    const AT_END: bool = false;
+    /// The input has ended: `next()` returns `None` once the frame holds no value (a source
+    /// has no upstream; a coroutine has been closed).
+    fn at_end(&self) -> bool;
 }
 
 impl<U: Pull> Feed<U::Item> for U {
-    #[inline(always)]
-    fn feed(self: Pin<&mut Self>) -> Fed<U::Item> {
-        match self.pull() {
-            Some(item) => Fed::Item(item),
-            None => Fed::Ended,
-        }
-    }
-
     const PULL: Option<unsafe fn(*mut ()) -> Option<U::Item>> = Some(pull_erased::<U>);
+
+    /// A pulled upstream says it has ended by returning `None` from `pull`.
+    #[inline(always)]
+    fn at_end(&self) -> bool {
+        false
+    }
 }
 
 /// # Safety
@@ -206,41 +191,32 @@ pub struct NoInput<In>(PhantomData<fn() -> In>);
 
 impl<In> Feed<In> for NoInput<In> {
     #[inline(always)]
-    fn feed(self: Pin<&mut Self>) -> Fed<In> {
-        Fed::Ended
+    fn at_end(&self) -> bool {
+        true
     }
-
-    const AT_END: bool = true;
 }
 
-/// The upstream of a push-driven body (a coroutine, a stage fed by `send`): one value at a time,
-/// put there by the driver; empty until the next `send`, ended once closed.
+/// The upstream of a push-driven body (a coroutine, a stage fed by `send`): the value itself
+/// goes straight into the frame of the resume that delivers it, so all that is kept here is
+/// whether the input has been closed.
 #[derive(Debug)]
 pub struct PushSlot<In> {
-    pub(crate) value: Option<In>,
     pub(crate) closed: bool,
+    _input: PhantomData<fn(In)>,
 }
-
-// The value is moved in and out, never pinned.
-impl<In> Unpin for PushSlot<In> {}
 
 impl<In> Default for PushSlot<In> {
     fn default() -> Self {
         PushSlot {
-            value: None,
             closed: false,
+            _input: PhantomData,
         }
     }
 }
 
 impl<In> Feed<In> for PushSlot<In> {
     #[inline(always)]
-    fn feed(self: Pin<&mut Self>) -> Fed<In> {
-        let slot = self.get_mut();
-        match slot.value.take() {
-            Some(value) => Fed::Item(value),
-            None if slot.closed => Fed::Ended,
-            None => Fed::Empty,
-        }
+    fn at_end(&self) -> bool {
+        self.closed
     }
 }

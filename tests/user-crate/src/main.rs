@@ -1,0 +1,285 @@
+//! Engine cases as a user's crate writes them: `genpipe-user-probe <group>/<case> <n>` prints
+//! the case's result for `n` items. `scripts/instructions.sh` runs each under cachegrind
+//! (instructions per item: `(Ir(2n) - Ir(n)) / n`) and checks that every case of a group prints
+//! what its hand-written case prints.
+//!
+//! Unlike `benches/cases`, every generator here is used by several pipelines (and `triple`
+//! twice in one), as in real code: that is what made LLVM outline bodies before they were
+//! `#[inline(always)]`.
+
+use std::hint::black_box;
+use std::pin::pin;
+
+use genpipe::prelude::*;
+
+// ---- hand-written iterators: the baselines ----
+
+struct Source {
+    next: u64,
+    end: u64,
+}
+impl Iterator for Source {
+    type Item = u64;
+    #[inline]
+    fn next(&mut self) -> Option<u64> {
+        if self.next == self.end {
+            return None;
+        }
+        let x = self.next;
+        self.next += 1;
+        Some(black_box(x))
+    }
+}
+struct Triple<I>(I);
+impl<I: Iterator<Item = u64>> Iterator for Triple<I> {
+    type Item = u64;
+    #[inline]
+    fn next(&mut self) -> Option<u64> {
+        self.0.next().map(|x| x * 3)
+    }
+}
+struct Even<I>(I);
+impl<I: Iterator<Item = u64>> Iterator for Even<I> {
+    type Item = u64;
+    #[inline]
+    fn next(&mut self) -> Option<u64> {
+        loop {
+            let x = self.0.next()?;
+            if x % 2 == 0 {
+                return Some(x);
+            }
+        }
+    }
+}
+struct Windowed<I> {
+    up: I,
+    recent: Vec<u64>,
+}
+impl<I: Iterator<Item = u64>> Iterator for Windowed<I> {
+    type Item = u64;
+    #[inline]
+    fn next(&mut self) -> Option<u64> {
+        let x = self.up.next()?;
+        if self.recent.len() == 4 {
+            self.recent.remove(0);
+        }
+        self.recent.push(x);
+        Some(x)
+    }
+}
+/// The hand-written form of `spread`: two yield points and state carried across items.
+struct Spread<I> {
+    up: I,
+    prev: u64,
+    pending: Option<u64>,
+}
+impl<I: Iterator<Item = u64>> Iterator for Spread<I> {
+    type Item = u64;
+    #[inline]
+    fn next(&mut self) -> Option<u64> {
+        if let Some(x) = self.pending.take() {
+            return Some(x);
+        }
+        let x = self.up.next()?;
+        let prev = std::mem::replace(&mut self.prev, x);
+        if x % 4 == 0 {
+            self.pending = Some(prev);
+            Some(x)
+        } else {
+            Some(x + prev)
+        }
+    }
+}
+
+fn hand_source(n: u64) -> Source {
+    Source { next: 0, end: n }
+}
+
+// ---- the same as genpipe generators, each used by several pipelines ----
+
+#[generator]
+fn source(n: u64) -> Gen<u64> {
+    for x in 0..n {
+        yield_!(black_box(x));
+    }
+}
+
+#[generator]
+fn triple(input: impl Iterator<Item = u64>) -> Gen<u64> {
+    for x in input {
+        yield_!(x * 3);
+    }
+}
+
+#[generator]
+fn even(input: impl Iterator<Item = u64>) -> Gen<u64> {
+    for x in input {
+        if x % 2 == 0 {
+            yield_!(x);
+        }
+    }
+}
+
+#[generator]
+fn windowed(input: impl Iterator<Item = u64>) -> Gen<u64> {
+    let mut recent = Vec::with_capacity(4);
+    for x in input {
+        if recent.len() == 4 {
+            recent.remove(0);
+        }
+        recent.push(x);
+        yield_!(x);
+    }
+}
+
+#[generator]
+fn spread(input: impl Iterator<Item = u64>) -> Gen<u64> {
+    let mut prev = 0;
+    for x in input {
+        let last = std::mem::replace(&mut prev, x);
+        if x % 4 == 0 {
+            yield_!(x);
+            yield_!(last);
+        } else {
+            yield_!(x + last);
+        }
+    }
+}
+
+#[coro]
+fn summer() -> Coro<u64, u64> {
+    let mut total = 0;
+    while let Some(x) = recv!() {
+        let t = x * 3;
+        if t % 2 == 0 {
+            total += t;
+        }
+    }
+    total
+}
+
+// ---- the cases ----
+
+fn chain_hand(n: u64) -> u64 {
+    let mut total = 0;
+    for x in Even(Triple(hand_source(n))) {
+        total += x;
+    }
+    total
+}
+
+fn chain_genpipe(n: u64) -> u64 {
+    source(n) | triple() | even() | sum()
+}
+
+fn chain_for_heap(n: u64) -> u64 {
+    let mut total = 0;
+    for x in source(n) | triple() | even() {
+        total += x;
+    }
+    total
+}
+
+fn chain_for_pinned(n: u64) -> u64 {
+    let mut total = 0;
+    for x in pin!(source(n) | triple() | even()) {
+        total += x;
+    }
+    total
+}
+
+fn chain_boxed(n: u64) -> u64 {
+    (source(n) | triple() | even()).boxed() | sum()
+}
+
+fn push_closure(n: u64) -> u64 {
+    let mut total = 0;
+    let mut consume = |x: u64| {
+        let t = x * 3;
+        if t % 2 == 0 {
+            total += t;
+        }
+    };
+    for x in 0..n {
+        consume(black_box(x));
+    }
+    total
+}
+
+fn push_coro(n: u64) -> u64 {
+    let mut c = summer();
+    for x in 0..n {
+        c.send(black_box(x)).unwrap();
+    }
+    c.close()
+}
+
+fn vec_hand(n: u64) -> u64 {
+    Even(Windowed {
+        up: Triple(hand_source(n)),
+        recent: Vec::with_capacity(4),
+    })
+    .sum()
+}
+
+fn vec_genpipe(n: u64) -> u64 {
+    source(n) | triple() | windowed() | even() | sum()
+}
+
+fn spread_hand(n: u64) -> u64 {
+    Even(Spread {
+        up: Triple(hand_source(n)),
+        prev: 0,
+        pending: None,
+    })
+    .sum()
+}
+
+fn spread_genpipe(n: u64) -> u64 {
+    source(n) | triple() | spread() | even() | sum()
+}
+
+fn twice_hand(n: u64) -> u64 {
+    Even(Triple(Triple(hand_source(n)))).sum()
+}
+
+fn twice_genpipe(n: u64) -> u64 {
+    source(n) | triple() | triple() | even() | sum()
+}
+
+/// Every case: `group/name` and its function. The first case of a group is its baseline.
+const CASES: &[(&str, fn(u64) -> u64)] = &[
+    ("chain/hand", chain_hand),
+    ("chain/genpipe", chain_genpipe),
+    ("chain/for_heap", chain_for_heap),
+    ("chain/for_pinned", chain_for_pinned),
+    ("chain/boxed", chain_boxed),
+    ("push/closure", push_closure),
+    ("push/coro", push_coro),
+    ("vec/hand", vec_hand),
+    ("vec/genpipe", vec_genpipe),
+    ("spread/hand", spread_hand),
+    ("spread/genpipe", spread_genpipe),
+    ("twice/hand", twice_hand),
+    ("twice/genpipe", twice_genpipe),
+];
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let (Some(name), Some(n)) = (args.next(), args.next()) else {
+        eprintln!("usage: genpipe-user-probe <case> <n>   cases:");
+        for (name, _) in CASES {
+            eprintln!("  {name}");
+        }
+        std::process::exit(2);
+    };
+    let Ok(n) = n.parse::<u64>() else {
+        eprintln!("n must be a number, got {n:?}");
+        std::process::exit(2);
+    };
+    let Some((_, run)) = CASES.iter().find(|(c, _)| *c == name) else {
+        eprintln!("unknown case {name}");
+        std::process::exit(2);
+    };
+    println!("{}", run(black_box(n)));
+}
