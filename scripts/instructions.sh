@@ -1,75 +1,139 @@
 #!/usr/bin/env bash
-# Instructions per item for every engine case, from cachegrind: (Ir(2N) - Ir(N)) / N.
-# Deterministic (unlike wall time on this 2-core machine), so it can gate.
+# Instructions per item, from cachegrind: (Ir(2N) - Ir(N)) / N. Deterministic for a given build
+# (unlike wall time on this 2-core machine), so CI gates on it.
 #
-#   scripts/instructions.sh              # report; fail if a regression budget is exceeded
-#   STRICT=1 scripts/instructions.sh     # also fail when an issue-2 target is missed
-#   N=200000 scripts/instructions.sh     # another N
+#   scripts/instructions.sh                # gate: bench cases and the user-crate probe
+#   PROFILES=all scripts/instructions.sh   # also the probe with codegen-units=1, thin and fat LTO
+#   N=200000 scripts/instructions.sh       # another N
 #
-# Two kinds of check:
-# - budgets: the worst counts recorded in benches/README.md over several builds, plus a margin.
-#   The same source can move between those figures from one build to the next: LLVM decides
-#   per build whether to inline a body's poll into its driver (see benches/README.md).
-# - targets: the goals of issue 2 (hand-written parity and friends); misses are reported with
-#   their distance, and fail only under STRICT=1 until the engine meets them.
+# Two builds are measured:
+# - benches/instructions.rs, genpipe's own bench profile: the engine cases against genawaiter
+#   and the combinator cases;
+# - tests/user-crate, a crate outside the workspace that depends on genpipe by path and is built
+#   with the default `--release` profile, as every user's crate is: what users get. Its
+#   generators are each used by several pipelines, as in real code.
+# Checks:
+# - targets: the goals of issue 8 (hand-written parity, +16 per stage in memory); a miss fails;
+# - budgets: a ceiling where a target is missed and the miss is explained (benches/README.md),
+#   and regression ceilings for the io-free combinator cases;
+# - profiles (PROFILES=all): no profile may be slower than the default one on any probe case.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-20000}
+PROFILES=${PROFILES:-default}
 
 command -v valgrind >/dev/null || { echo "valgrind is missing: apt-get install -y valgrind" >&2; exit 2; }
 
-bin=$(cargo bench --bench instructions --no-run --message-format=json 2>/dev/null \
-  | python3 -c 'import json,sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "instructions" and m.get("executable"):
-        print(m["executable"])')
-[ -x "$bin" ] || { echo "could not build the instructions bench" >&2; exit 2; }
-
 ir() { # total instructions of one run; a run that fails (a wrong result, a panic) stops the script
   local out; out=$(mktemp)
-  if ! valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file="$out" "$bin" "$1" "$2" >/dev/null 2>&1; then
-    echo "case $1 failed with n=$2:" >&2; "$bin" "$1" "$2" >&2 || true; rm -f "$out"; return 1
+  if ! valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file="$out" "$1" "$2" "$3" >/dev/null 2>&1; then
+    echo "case $2 failed with n=$3:" >&2; "$1" "$2" "$3" >&2 || true; rm -f "$out"; return 1
   fi
   awk '/^summary:/ { print $2 }' "$out"; rm -f "$out"
 }
 
 declare -A per
-cases=$({ "$bin" 2>&1 || true; } | awk '/^  / { print $1 }')
-printf '%-32s %10s\n' case "instr/item"
-for c in $cases; do
-  a=$(ir "$c" "$N") || exit 2
-  b=$(ir "$c" $((2 * N))) || exit 2
-  per[$c]=$(python3 -c "print(f'{($b - $a) / $N:.2f}')")
-  printf '%-32s %10s\n' "$c" "${per[$c]}"
-done
+measure() { # prefix binary cases...
+  local prefix=$1 bin=$2 c a b; shift 2
+  for c in "$@"; do
+    a=$(ir "$bin" "$c" "$N") || exit 2
+    b=$(ir "$bin" "$c" $((2 * N))) || exit 2
+    per[$prefix$c]=$(python3 -c "print(f'{($b - $a) / $N:.2f}')")
+    printf '%-40s %10s\n' "$prefix$c" "${per[$prefix$c]}"
+  done
+}
 
 fail=0
 check() { # kind name value limit
   if python3 -c "import sys; sys.exit(0 if $3 <= $4 else 1)"; then
-    printf 'ok      %-7s %-52s %8s <= %s\n' "$1" "$2" "$3" "$4"
+    printf 'ok      %-7s %-58s %8s <= %s\n' "$1" "$2" "$3" "$4"
   else
     over=$(python3 -c "print(f'{$3 - ($4):.1f}')")
-    printf 'MISSED  %-7s %-52s %8s >  %s (by %s)\n' "$1" "$2" "$3" "$4" "$over"
-    if [ "$1" = budget ] || [ "${STRICT:-0}" = 1 ]; then fail=1; fi
+    printf 'MISSED  %-7s %-58s %8s >  %s (by %s)\n' "$1" "$2" "$3" "$4" "$over"
+    fail=1
   fi
 }
-hand=${per[chain3/hand]}
+
+# ---- genpipe's own bench build ----
+bench=$(cargo bench --bench instructions --no-run --message-format=json 2>/dev/null \
+  | python3 -c 'import json,sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "instructions" and m.get("executable"):
+        print(m["executable"])')
+[ -x "$bench" ] || { echo "could not build the instructions bench" >&2; exit 2; }
+printf '%-40s %10s\n' case "instr/item"
+# shellcheck disable=SC2046
+measure "" "$bench" $({ "$bench" 2>&1 || true; } | awk '/^  / { print $1 }')
+
+# ---- the user-crate probe, as users build it ----
+probe_cases=(chain/hand chain/genpipe chain/for_heap chain/for_pinned chain/boxed push/closure push/coro
+  vec/hand vec/genpipe spread/hand spread/genpipe twice/hand twice/genpipe)
+build_probe() { # profile -> path of the binary
+  local dir=target/user-crate/$1
+  case $1 in
+    default) env -u CARGO_PROFILE_RELEASE_LTO -u CARGO_PROFILE_RELEASE_CODEGEN_UNITS \
+               cargo build -q --release --manifest-path tests/user-crate/Cargo.toml --target-dir "$dir" ;;
+    cgu1) CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
+            cargo build -q --release --manifest-path tests/user-crate/Cargo.toml --target-dir "$dir" ;;
+    thin|fat) CARGO_PROFILE_RELEASE_LTO=$1 \
+            cargo build -q --release --manifest-path tests/user-crate/Cargo.toml --target-dir "$dir" ;;
+  esac >&2
+  echo "$dir/release/genpipe-user-probe"
+}
+probe_results_agree() { # binary: every case prints what its group's hand-written case prints
+  local bin=$1 c want
+  for c in "${probe_cases[@]}"; do
+    case $c in
+      */hand|*/closure) want=$("$bin" "$c" 1000) ;;
+      *) [ "$("$bin" "$c" 1000)" = "$want" ] || { echo "probe case $c disagrees with its baseline" >&2; exit 2; } ;;
+    esac
+  done
+}
+profiles=(default)
+[ "$PROFILES" = all ] && profiles=(default cgu1 thin fat)
+for p in "${profiles[@]}"; do
+  bin=$(build_probe "$p")
+  probe_results_agree "$bin"
+  measure "user-$p:" "$bin" "${probe_cases[@]}"
+done
+
 echo
-check budget "chain3: genpipe stages" "${per[chain3/genpipe]}" 125
-check budget "chain3: built-in stages over a generator" "${per[chain3/genpipe_builtin]}" 50
-check budget "push: genpipe Coro" "${per[push/genpipe]}" 75
-check budget "chain3: next() path (for loop)" "${per[chain3_memory/genpipe_for]}" 240
-check budget "chain3 + Vec stage" "${per[chain3_memory/genpipe_vec]}" 380
-check budget "chain3 boxed" "${per[chain3_memory/genpipe_boxed]}" 240
-check budget "combinators: the same job in one broadcast branch" "${per[combinators/broadcast2]}" 40
-check budget "combinators: two tee readers in step (both reads)" "${per[combinators/tee2]}" 230
-check budget "combinators: a #[memoize] hit per item" "${per[combinators/memoize_hit]}" 150
-check target "chain3: Send generators cost what non-Send ones do" "${per[chain3/genpipe_send]}" "${per[chain3/genpipe]} + 0.5"
-check target "chain3: genpipe within +2 of hand-written" "${per[chain3/genpipe]}" "$hand + 2"
-check target "push: genpipe Coro within +2 of a closure" "${per[push/genpipe]}" "${per[push/closure]} + 2"
-check target "next() path (for loop) at most 45" "${per[chain3_memory/genpipe_for]}" 45
-check target "Vec stage: +16 per stage over hand (4 stages)" "${per[chain3_memory/genpipe_vec]}" "${per[chain3_memory/hand_vec]} + 64"
-check target "boxed: +16 per stage over hand (3 stages)" "${per[chain3_memory/genpipe_boxed]}" "$hand + 48"
-check target "genpipe beats genawaiter rc on the chain" "${per[chain3/genpipe]}" "${per[chain3/genawaiter_rc]}"
+u() { echo "${per[user-default:$1]}"; }
+hand=${per[chain3/hand]}
+check target "bench chain3: genpipe stages within +2 of hand" "${per[chain3/genpipe]}" "$hand + 2"
+check target "bench chain3: Send generators cost what the others do" "${per[chain3/genpipe_send]}" "${per[chain3/genpipe]} + 0.5"
+check target "bench chain3: built-in stages within +2 of hand" "${per[chain3/genpipe_builtin]}" "$hand + 2"
+check target "bench for x in pin!(chain) within +2 of hand" "${per[chain3_memory/genpipe_for_pinned]}" "$hand + 2"
+check target "bench push: Coro within +2 of a closure" "${per[push/genpipe]}" "${per[push/closure]} + 2"
+check target "bench Vec stage: +16 per stage over hand (4 stages)" "${per[chain3_memory/genpipe_vec]}" "${per[chain3_memory/hand_vec]} + 64"
+check target "bench boxed: +16 per stage over hand (3 stages)" "${per[chain3_memory/genpipe_boxed]}" "$hand + 48"
+check target "bench genpipe beats genawaiter rc (chain, push)" "${per[chain3/genpipe]} + ${per[push/genpipe]}" "${per[chain3/genawaiter_rc]} + ${per[push/genawaiter_rc]}"
+# Missed target (<= 45), explained in benches/README.md: a ceiling against regressions.
+check budget "bench next() path (for loop on the heap)" "${per[chain3_memory/genpipe_for]}" 82
+check budget "combinators: the same job in one broadcast branch" "${per[combinators/broadcast2]}" 20
+check budget "combinators: two tee readers in step (both reads)" "${per[combinators/tee2]}" 215
+check budget "combinators: a #[memoize] hit per item" "${per[combinators/memoize_hit]}" 130
+
+uh=$(u chain/hand)
+check target "user chain: genpipe stages within +2 of hand" "$(u chain/genpipe)" "$uh + 2"
+check target "user for x in pin!(chain) within +2 of hand" "$(u chain/for_pinned)" "$uh + 2"
+check target "user a stage twice in one pipeline within +2 of hand" "$(u twice/genpipe)" "$(u twice/hand) + 2"
+check target "user push: #[coro] within +2 of a closure" "$(u push/coro)" "$(u push/closure) + 2"
+check target "user Vec stage: +16 per stage over hand (4 stages)" "$(u vec/genpipe)" "$(u vec/hand) + 64"
+check target "user boxed: +16 per stage over hand (3 stages)" "$(u chain/boxed)" "$uh + 48"
+check target "user two yield points and state: +16 per stage (4 stages)" "$(u spread/genpipe)" "$(u spread/hand) + 64"
+check budget "user next() path (for loop on the heap; target 45 missed)" "$(u chain/for_heap)" 80
+
+if [ "$PROFILES" = all ]; then
+  for p in cgu1 thin fat; do
+    for c in "${probe_cases[@]}"; do
+      case $c in */hand|*/closure) continue ;; esac
+      # The hand-written baseline moves between profiles too: compare the distance from it.
+      base=${c%%/*}/hand; [ "${c%%/*}" = push ] && base=push/closure
+      check profile "user $p $c (over its baseline) vs default" \
+        "${per[user-$p:$c]} - ${per[user-$p:$base]}" "$(u "$c") - $(u "$base") + 0.5"
+    done
+  done
+fi
 exit $fail

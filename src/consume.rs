@@ -184,7 +184,9 @@ impl<F: Future, Reply, In> Resume for Node<PushSlot<In>, F, Reply, In> {
     type Out = F::Output;
     type Reply = Reply;
 
-    #[inline]
+    // Always inlined: `send` is the coroutine's hot path (measured under fat LTO: 19 instead of
+    // 9 instructions per item when LLVM declined the hint).
+    #[inline(always)]
     fn resume_with(mut self: Pin<&mut Self>, value: In) -> Result<Option<Reply>, SendError<In>> {
         let mut pending = Some(value);
         let mut reply = None;
@@ -275,7 +277,7 @@ impl<P: Resume + ?Sized> Coro<P> {
     ///
     /// # Errors
     /// After the body has ended, the value comes back in the `SendError`.
-    #[inline]
+    #[inline(always)]
     pub fn send(&mut self, value: P::In) -> Result<(), SendError<P::In>> {
         self.body.as_mut().resume_with(value).map(drop)
     }
@@ -305,7 +307,7 @@ impl<P: Resume + ?Sized> Coro<P> {
     /// assert_eq!(avg.ask(10.0).unwrap(), Some(10.0));
     /// assert_eq!(avg.ask(20.0).unwrap(), Some(15.0));
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn ask(&mut self, value: P::In) -> Result<Option<P::Reply>, SendError<P::In>> {
         self.body.as_mut().resume_with(value)
     }
@@ -385,7 +387,7 @@ impl<P: Resume> Coro<P> {
 impl<P: Resume + ?Sized> Sink<P::In> for Coro<P> {
     type Out = P::Out;
 
-    #[inline]
+    #[inline(always)]
     fn send(&mut self, item: P::In) -> Result<(), SendError<P::In>> {
         Coro::send(self, item)
     }

@@ -61,12 +61,15 @@ enum State<S> {
 /// (`benches/README.md`, "Why the engine is fast").
 struct Boxed<S> {
     inner: ManuallyDrop<Pin<Box<S>>>,
+    /// No `Gen` inside was boxed before it was piped: `next()` takes [`Pull::pull_fresh`].
+    fresh: bool,
 }
 
 impl<S> Boxed<S> {
-    fn new(inner: Pin<Box<S>>) -> Self {
+    fn new(inner: Pin<Box<S>>, fresh: bool) -> Self {
         Boxed {
             inner: ManuallyDrop::new(inner),
+            fresh,
         }
     }
 
@@ -88,6 +91,23 @@ impl<S> Drop for Boxed<S> {
         // SAFETY: `drop` runs once and `inner` is not used after it.
         drop_boxed(unsafe { ManuallyDrop::take(&mut self.inner) });
     }
+}
+
+/// Pulls `$stage` (a `Pin<&mut impl Pull>`) until it ends or `$each` breaks, through
+/// [`Pull::pull_fresh`] when the pipeline allows it: one check before the loop, and a loop
+/// without calls in it (see `Pull::pull_fresh`).
+macro_rules! pull_loop {
+    ($stage:ident, |$item:ident| $each:expr) => {
+        if $stage.any_boxed() {
+            while let Some($item) = $stage.as_mut().pull() {
+                $each;
+            }
+        } else {
+            while let Some($item) = $stage.as_mut().pull_fresh() {
+                $each;
+            }
+        }
+    };
 }
 
 #[inline(never)]
@@ -323,18 +343,6 @@ impl<S: Pull> Gen<S> {
         }
     }
 
-    /// The pipeline pinned on the heap, boxing it on the first call.
-    #[inline(always)]
-    fn pin_once(&mut self) -> Pin<&mut S> {
-        if let State::Unpinned(_) = self.state {
-            self.pin_now();
-        }
-        match &mut self.state {
-            State::Pinned(b) => b.as_mut(),
-            State::Unpinned(_) => unreachable!("genpipe: generator was not pinned"),
-        }
-    }
-
     /// Moves the stage into its one heap allocation, for `next()`.
     ///
     /// Why unsafe: `State` has no placeholder variant to leave behind while moving `S` out; a
@@ -344,6 +352,7 @@ impl<S: Pull> Gen<S> {
     #[inline(never)]
     fn pin_now(&mut self) {
         if let State::Unpinned(s) = &mut self.state {
+            let fresh = !s.any_boxed();
             // Allocate first: nothing after this point can panic.
             let mut boxed = Box::<S>::new_uninit();
             // SAFETY: `s` is read exactly once into the box, then `self.state` is overwritten with
@@ -353,11 +362,17 @@ impl<S: Pull> Gen<S> {
                 boxed.as_mut_ptr().write(core::ptr::read(s));
                 core::ptr::write(
                     &mut self.state,
-                    State::Pinned(Boxed::new(Box::into_pin(boxed.assume_init()))),
+                    State::Pinned(Boxed::new(Box::into_pin(boxed.assume_init()), fresh)),
                 );
             }
         }
     }
+}
+
+#[cold]
+#[inline(never)]
+fn fresh_path_misused() -> ! {
+    unreachable!("genpipe: pull_fresh on a pipeline whose any_boxed() is true")
 }
 
 /// Runs a pinned stage to its end and returns the body's value.
@@ -381,6 +396,25 @@ impl<S: Pull> Pull for Gen<S> {
             // SAFETY: see above; `s` lives inside the pinned `Gen` and is never moved out.
             State::Unpinned(s) => unsafe { Pin::new_unchecked(s) }.pull(),
             State::Pinned(b) => pull_boxed(b.as_mut()),
+        }
+    }
+
+    #[inline(always)]
+    fn any_boxed(&self) -> bool {
+        match &self.state {
+            State::Unpinned(s) => s.any_boxed(),
+            State::Pinned(_) => true,
+        }
+    }
+
+    #[inline(always)]
+    fn pull_fresh(self: Pin<&mut Self>) -> Option<S::Item> {
+        // SAFETY: as in `pull`.
+        match unsafe { &mut self.get_unchecked_mut().state } {
+            // SAFETY: as in `pull`.
+            State::Unpinned(s) => unsafe { Pin::new_unchecked(s) }.pull_fresh(),
+            // `any_boxed` said no, and a piped `Gen` cannot be boxed afterwards.
+            State::Pinned(_) => fresh_path_misused(),
         }
     }
 
@@ -427,8 +461,15 @@ impl<S: Pull> Iterator for Gen<S> {
 
     #[inline]
     fn next(&mut self) -> Option<S::Item> {
-        // One call of the pipeline's `pull` on this path, so LLVM inlines it once.
-        self.pin_once().pull()
+        if let State::Unpinned(_) = self.state {
+            self.pin_now();
+        }
+        match &mut self.state {
+            // One inlined copy of the pipeline on this path, without a call in it.
+            State::Pinned(b) if b.fresh => b.as_mut().pull_fresh(),
+            State::Pinned(b) => pull_boxed(b.as_mut()),
+            State::Unpinned(_) => unreachable!("genpipe: generator was not pinned"),
+        }
     }
 
     #[inline(always)]
@@ -436,13 +477,15 @@ impl<S: Pull> Iterator for Gen<S> {
     where
         F: FnMut(B, S::Item) -> B,
     {
-        self.drive(|mut stage| {
-            let mut acc = init;
-            while let Some(item) = stage.as_mut().pull() {
-                acc = f(acc, item);
-            }
-            acc
-        })
+        self.drive(
+            // A closure is inlined only if LLVM finds it cheap; this one holds the pipeline.
+            #[inline(always)]
+            |mut stage| {
+                let mut acc = init;
+                pull_loop!(stage, |item| acc = f(acc, item));
+                acc
+            },
+        )
     }
 }
 
@@ -484,6 +527,9 @@ impl<S: Pull> FusedIterator for Gen<S> {}
 impl<S: Pull> Iterator for Pin<&mut Gen<S>> {
     type Item = S::Item;
 
+    // The general `pull`, not `pull_fresh`: asking `any_boxed` on every call was not hoisted out
+    // of the loop in every build (12.5 instead of 9 instructions per item with one codegen
+    // unit), and a pipeline on the stack does not escape into the boxed arm's call.
     #[inline(always)]
     fn next(&mut self) -> Option<S::Item> {
         self.as_mut().pull()

@@ -185,6 +185,16 @@ pub fn genpipe_for(n: u64) -> u64 {
     total
 }
 
+/// The `for` loop over the chain pinned on the caller's stack: no allocation, the by-value
+/// speed.
+pub fn genpipe_for_pinned(n: u64) -> u64 {
+    let mut total = 0;
+    for x in std::pin::pin!(source(n) | triple() | even()) {
+        total += x;
+    }
+    total
+}
+
 // ---- genawaiter ----
 
 pub fn genawaiter_rc(n: u64) -> u64 {
@@ -351,6 +361,7 @@ pub const CASES: &[Case] = &[
     ("chain3_memory", "genpipe_vec", genpipe_vec),
     ("chain3_memory", "genpipe_boxed", genpipe_boxed),
     ("chain3_memory", "genpipe_for", genpipe_for),
+    ("chain3_memory", "genpipe_for_pinned", genpipe_for_pinned),
     ("push", "closure", push_closure),
     ("push", "genpipe", push_genpipe),
     ("push", "genawaiter_rc", push_genawaiter_rc),

@@ -26,7 +26,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use core::task::{Context, Poll};
 
 use super::co::Co;
-use super::frame::{Frame, FrameHeader, Mark, Step};
+use super::frame::{Frame, FrameHeader, Mark, PullFn, Step};
 use super::pull::{Feed, NoInput, Pull};
 use super::waker::{frame_waker, polling_thread};
 
@@ -116,7 +116,7 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
     /// pulls through it); taking a second one from the node would invalidate the first under
     /// Stacked Borrows.
     #[inline(always)]
-    fn frame(id: u64, up: *mut U, ended: bool) -> Frame<Y, In> {
+    fn frame(id: u64, up: *mut U, ended: bool, pull: Option<PullFn<In>>) -> Frame<Y, In> {
         Frame {
             header: FrameHeader {
                 id,
@@ -126,7 +126,7 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
             slot: None,
             input: None,
             ended,
-            pull: U::PULL.map(|pull| (pull, up.cast())),
+            pull: pull.map(|pull| (pull, up.cast())),
         }
     }
 
@@ -136,8 +136,11 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
     /// Why apart from [`resume_with`](Node::resume_with): a pulled stage needs none of the
     /// pushed input's moves, and a pipeline is fast only when nothing of it is left over per
     /// item (`benches/README.md`).
+    ///
+    /// `pull` is the upstream's reader, [`Feed::PULL`] or [`Feed::PULL_FRESH`]: a constant at
+    /// each call, so LLVM inlines it into the body.
     #[inline(always)]
-    pub(crate) fn resume_pull(self: Pin<&mut Self>) -> Option<Y> {
+    pub(crate) fn resume_pull(self: Pin<&mut Self>, pull: Option<PullFn<In>>) -> Option<Y> {
         // SAFETY: nothing is moved out of `this`: `body` and `up` are only used pinned in place
         // (structural pinning), the other fields are plain data.
         let this = unsafe { self.get_unchecked_mut() };
@@ -145,7 +148,7 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
             return None;
         }
         let ended = this.up.at_end();
-        let mut frame = Self::frame(this.id, &raw mut this.up, ended);
+        let mut frame = Self::frame(this.id, &raw mut this.up, ended, pull);
         let fuse = PanicFuse(&mut this.done);
         // SAFETY: `body` is structurally pinned (see above).
         let body = unsafe { Pin::new_unchecked(&mut this.body) };
@@ -190,7 +193,7 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
         // Why on the stack and not in the node: LLVM keeps a stack frame in registers when the
         // whole poll inlines (measured: 14 instead of 39 instructions per item for a source).
         let ended = this.up.at_end();
-        let mut frame = Self::frame(this.id, &raw mut this.up, ended);
+        let mut frame = Self::frame(this.id, &raw mut this.up, ended, U::PULL);
         // Straight into the frame: no copy through the upstream.
         frame.input = pushed.take();
         let fuse = PanicFuse(&mut this.done);
@@ -275,7 +278,12 @@ impl<F: Future, Y> Pull for Node<NoInput<()>, F, Y, ()> {
 
     #[inline(always)]
     fn pull(self: Pin<&mut Self>) -> Option<Y> {
-        self.resume_pull()
+        self.resume_pull(None)
+    }
+
+    #[inline(always)]
+    fn pull_fresh(self: Pin<&mut Self>) -> Option<Y> {
+        self.resume_pull(None)
     }
 
     #[inline(always)]
@@ -291,7 +299,17 @@ impl<U: Pull, F: Future<Output = ()>, Y> Pull for Node<U, F, Y, U::Item> {
 
     #[inline(always)]
     fn pull(self: Pin<&mut Self>) -> Option<Y> {
-        self.resume_pull()
+        self.resume_pull(<U as Feed<U::Item>>::PULL)
+    }
+
+    #[inline(always)]
+    fn pull_fresh(self: Pin<&mut Self>) -> Option<Y> {
+        self.resume_pull(<U as Feed<U::Item>>::PULL_FRESH)
+    }
+
+    #[inline(always)]
+    fn any_boxed(&self) -> bool {
+        self.up.any_boxed()
     }
 
     #[inline(always)]

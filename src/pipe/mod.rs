@@ -229,19 +229,34 @@ impl<S: Pull> Gen<S> {
         S::Return: Outcome,
     {
         let mut sink = sink;
-        self.drive(|mut stage| {
-            while !sink.is_done() {
-                let Some(item) = stage.as_mut().pull() else {
-                    break;
-                };
-                if sink.send(item).is_err() {
-                    break;
+        self.drive(
+            // A closure is inlined only if LLVM finds it cheap, and this one holds the whole
+            // pipeline: outlined, it receives the pinned pipeline and all of it stays in memory.
+            #[inline(always)]
+            |mut stage| {
+                // Two copies of the loop, one through `pull_fresh` (see `Pull::pull_fresh`).
+                macro_rules! pump {
+                    ($pull:ident) => {
+                        while !sink.is_done() {
+                            let Some(item) = stage.as_mut().$pull() else {
+                                break;
+                            };
+                            if sink.send(item).is_err() {
+                                break;
+                            }
+                        }
+                    };
                 }
-            }
-            let ret = stage.take_return();
-            let out = sink.close();
-            <S::Return as Outcome>::into_result(ret).map(|()| out)
-        })
+                if stage.any_boxed() {
+                    pump!(pull);
+                } else {
+                    pump!(pull_fresh);
+                }
+                let ret = stage.take_return();
+                let out = sink.close();
+                <S::Return as Outcome>::into_result(ret).map(|()| out)
+            },
+        )
     }
 }
 
