@@ -102,8 +102,11 @@
 //!
 //! ```text
 //! fn countdown(n: u32) -> Gen<impl Pull<Item = u32, Return = ()>> {
-//!     __private::source::<u32, (), _, _>(move |co| async move {
-//!         for i in (1..=n).rev() { co.yield_(i).await; }
+//!     __private::source::<u32, (), _, _>(move |co| {
+//!         #[inline(always)]
+//!         async move {
+//!             for i in (1..=n).rev() { co.yield_(i).await; }
+//!         }
 //!     })
 //! }
 //! ```
@@ -115,8 +118,11 @@
 //! stage's upstream handle (so a user binding that shadows it fails to compile instead of being
 //! read as the upstream). A stage's real return type is
 //! `Stage<__private::Detached<impl Future<Output = ()>, T, In>>`; a coroutine's is
-//! `Coro<impl Resume<In = In, Out = Out, Reply = Reply>>`. Generated functions are `#[inline]` so
-//! the body's poll can be inlined wherever the pipeline is driven.
+//! `Coro<impl Resume<In = In, Out = Out, Reply = Reply>>`. The body block is
+//! `#[inline(always)]`, which rustc applies to its `poll`: a pipeline is fast only when every
+//! body's `poll` is inlined where the pipeline is driven, and with a mere hint LLVM outlines a
+//! body that drives more than one pipeline. The `co` binding has mixed-site hygiene: the body's
+//! own code cannot name it.
 //!
 //! Bodies never run on an async executor: awaiting any other future inside one panics, as does a
 //! `yield_!` future polled anywhere but in its own generator.

@@ -2,20 +2,20 @@
 //! function that resumes it.
 //!
 //! ```text
-//! resume(node):                       # node is pinned, so are `up` and `body` inside it
-//!     if done: return Done
-//!     frame = { id, mark: Foreign, slot: None, input: None,       # on our stack
-//!               pull: (reader of U, &node.up) if U can be pulled }
-//!     if the body waits for input: frame.input = feed(up)          # push mode only
-//!         (nothing sent yet: return WantsInput)
-//!     loop:
-//!         poll body with a waker whose data is &frame   # the body's futures find the frame
-//!             # pull mode: `next()` calls frame.pull in place and never suspends
-//!         Ready(r)          -> done, ret = r, Done
-//!         Pending, Yielded  -> Yielded(frame.slot)
-//!         Pending, Wants    -> frame.input = feed(up), poll again  # push mode
-//!                              (nothing to feed: WantsInput(frame.slot))
-//!         Pending, Foreign  -> done, panic: the body awaited something that is not ours
+//! resume_pull(node):                  # pull mode: a source, or a stage over a Pull upstream
+//!     if done: return None
+//!     frame = { header: { id, polling thread }, mark: Foreign, slot: None,   # on our stack
+//!               ended: the upstream is none, pull: (reader of U, &node.up) }
+//!     poll body once with a waker whose data is &frame
+//!         # `next()` calls frame.pull in place and never suspends
+//!     Ready(r)          -> done, ret = r, None
+//!     Pending, Yielded  -> frame.slot
+//!     Pending, other    -> done, panic: the body awaited something that is not ours
+//!
+//! resume_with(node, pushed):          # push mode: a coroutine, a stage used as a sink
+//!     frame = { .., input: pushed, ended: the input is closed, pull: None }
+//!     poll body once                  # `next()` takes frame.input, or suspends (WantsInput)
+//!     Ready / Yielded / WantsInput(reply) / Foreign, as above; what was not taken goes back
 //! ```
 
 use core::future::Future;

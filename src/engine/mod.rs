@@ -14,9 +14,35 @@
 //! of shared slots, and the upstream beside the body instead of inside it reaches the
 //! instruction count of hand-written iterators (see `benches/README.md`).
 //!
+//! # Why this is fast
+//! A stackless pipeline is fast only when LLVM keeps the one pinned pipeline value (every
+//! stage's upstream, body state and flags) in registers. That needs every body's `poll` inlined
+//! into the driving loop and no pointer into the pipeline reaching any out-of-line call, even on
+//! a path never taken. So: every body is an `#[inline(always)] async move` block; the frame waker
+//! is never dropped (`ManuallyDrop`), since its drop is an indirect call with the frame's
+//! address; the loop between a consumer and the pipeline (`try_run`, `fold`, their closures,
+//! `take_return`) is always inlined; pull mode and push mode each resume in one poll; a `Gen`
+//! upstream already boxed by `next()` is reached only through functions that are never inlined
+//! and take the heap address; and the drivers ask once whether such an upstream exists
+//! ([`Pull::any_boxed`]) and otherwise pull through [`Pull::pull_fresh`], a path with no call at
+//! all. Measured per step in `benches/README.md`.
+//!
 //! # Why this is sound
 //! - The frame pointer is only reachable during one poll: the waker's vtable is a private static,
 //!   its clones are inert, and the futures check the vtable before using the pointer.
+//! - The frame is used only by the thread polling the body. During a poll, a body can hand its
+//!   borrowed waker (`Waker` is `Sync`) and its `Co` (`Send`) to a scoped thread, which could
+//!   then write the slot the driver is using, or take a `!Send` input out of it. So the driver
+//!   writes a token of its thread (the address of a thread-local byte, distinct for every live
+//!   thread, and the polling thread is alive for the whole poll) into the frame's header before
+//!   the poll, and every future compares it with its own thread's token before it touches the
+//!   frame; another thread panics there instead. The header is written before the poll and only
+//!   read during it, so reading it from the other thread races with nothing. On the driving
+//!   thread both tokens are the same thread-local address in one inlined function, and the check
+//!   folds away (no instruction per item, `scripts/instructions.sh`).
+//! - The body's `Co` binding has mixed-site hygiene, so user code in a `#[generator]` or
+//!   `#[coro]` body cannot name it; only `genpipe::__private` reaches a `Co`, and the checks
+//!   above hold for it too (`tests/engine.rs` runs the misuse under Miri).
 //! - A frame is written only by futures carrying its generator's id, and a `Co` (the only source
 //!   of ids) is made together with its node, so the id fixes the frame's item and input types.
 //!   An outer generator's `yield_!` awaited inside an inner generator panics instead of writing
