@@ -279,3 +279,92 @@ fn the_co_binding_does_not_clash_with_user_names() {
     }
     assert_eq!(shadows().collect::<Vec<_>>(), [1, 2]);
 }
+
+#[generator]
+fn upto(n: u64) -> Gen<u64> {
+    for i in 0..n {
+        yield_!(i);
+    }
+}
+
+#[generator]
+fn doubled(input: impl Iterator<Item = u64>) -> Gen<u64> {
+    for x in input {
+        yield_!(x * 2);
+    }
+}
+
+/// A `Gen` driven by `next()` is boxed; piped on afterwards, its downstream takes the boxed arm
+/// (`Pull::any_boxed` is true), on every way of driving the pipeline.
+#[test]
+fn a_generator_boxed_by_next_then_piped_goes_on_where_it_stopped() {
+    let started = || {
+        let mut g = upto(6);
+        assert_eq!(g.next(), Some(0));
+        g
+    };
+    // A sink (`try_run`), `fold`, `next()`, `pin!`, `.boxed()` and two levels of boxed upstreams.
+    assert_eq!(started() | doubled() | sum(), 2 * (1 + 2 + 3 + 4 + 5));
+    assert_eq!((started() | doubled()).fold(0, |a, x| a + x), 30);
+    assert_eq!(
+        (started() | doubled()).collect::<Vec<_>>(),
+        [2, 4, 6, 8, 10]
+    );
+    let mut total = 0;
+    for x in pin!(started() | doubled()) {
+        total += x;
+    }
+    assert_eq!(total, 30);
+    assert_eq!((started() | doubled()).boxed() | sum(), 30);
+    let mut twice = started() | doubled();
+    assert_eq!(twice.next(), Some(2));
+    assert_eq!(twice | doubled() | collect::<Vec<_>>(), [8, 12, 16, 20]);
+}
+
+/// `for x in pin!(g)` leaves the generator where the loop stopped, and its return value
+/// readable.
+#[test]
+fn a_pinned_generator_loops_in_place_and_finishes() {
+    #[generator]
+    fn counted(n: u64) -> Gen<u64, u64> {
+        for i in 0..n {
+            yield_!(i);
+        }
+        n
+    }
+    let mut g = pin!(counted(5));
+    for x in g.as_mut() {
+        if x == 2 {
+            break;
+        }
+    }
+    assert_eq!(g.as_mut().collect::<Vec<_>>(), [3, 4]);
+    assert_eq!(g.as_mut().next(), None);
+    assert_eq!(g.as_mut().take_return(), Some(5));
+}
+
+/// Push mode in one poll: a coroutine that asks twice per value, replies, and ends early hands
+/// back exactly what it did not take.
+#[test]
+fn push_mode_takes_each_value_once_and_hands_back_the_rest() {
+    #[coro]
+    fn pairs() -> Coro<u32, Vec<(u32, u32)>, usize> {
+        let mut out = Vec::new();
+        while let Some(a) = recv!(out.len()) {
+            let Some(b) = recv!(out.len()) else { break };
+            out.push((a, b));
+            if out.len() == 2 {
+                break;
+            }
+        }
+        out
+    }
+    let mut c = pairs();
+    assert_eq!(c.ask(1).unwrap(), Some(0));
+    assert_eq!(c.ask(2).unwrap(), Some(1));
+    assert_eq!(c.ask(3).unwrap(), Some(1));
+    // The body ends while taking 4: nothing is left to refuse.
+    assert_eq!(c.ask(4).unwrap(), None);
+    assert_eq!(c.send(5), Err(SendError(5)));
+    assert_eq!(c.close(), [(1, 2), (3, 4)]);
+}
