@@ -58,8 +58,86 @@ pub enum Error {
         line_no: u64,
         /// The text that did not parse.
         text: String,
+        /// What the value's parser said (`ParseIntError`, ...), or the UTF-8 error.
+        #[source]
+        source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    },
+    /// An error of the user's own code in the pipeline (a fallible generator's
+    /// `Box<dyn Error>`, a parse error converted with `?`), kept as the source.
+    #[error("{source}")]
+    Other {
+        /// The error itself.
+        #[source]
+        source: Arc<dyn std::error::Error + Send + Sync>,
     },
 }
+
+/// An I/O error of a pipeline's own code, with no file to name: `?` on an `io::Result` inside a
+/// generator whose outcome is `genpipe::Result<()>`.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+///
+/// #[generator]
+/// fn numbers(text: &'static str) -> Gen<u64, genpipe::Result<()>> {
+///     use std::io::BufRead;
+///     for line in std::io::Cursor::new(text).lines() {
+///         yield_!(line?.len() as u64);
+///     }
+///     Ok(())
+/// }
+///
+/// assert_eq!(numbers("a\nbb\n") | sum(), Ok(3));
+/// ```
+impl From<std::io::Error> for Error {
+    fn from(source: std::io::Error) -> Self {
+        Error::Io {
+            path: None,
+            source: Arc::new(source),
+        }
+    }
+}
+
+/// Errors that cannot happen convert into any pipeline error, so a generator whose outcome is
+/// `Result<(), Infallible>` joins fallible pipelines.
+impl From<std::convert::Infallible> for Error {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}
+
+/// A user's boxed error (`Result<(), Box<dyn Error + Send + Sync>>` bodies), as [`Error::Other`].
+impl From<Box<dyn std::error::Error + Send + Sync>> for Error {
+    fn from(source: Box<dyn std::error::Error + Send + Sync>) -> Self {
+        Error::Other {
+            source: Arc::from(source),
+        }
+    }
+}
+
+macro_rules! other_from {
+    ($($ty:ty),*) => {$(
+        /// A parse error of the user's own code, as [`Error::Other`] (no file or line to name).
+        impl From<$ty> for Error {
+            fn from(source: $ty) -> Self {
+                Error::Other { source: Arc::new(source) }
+            }
+        }
+    )*};
+}
+other_from!(
+    std::num::ParseIntError,
+    std::num::ParseFloatError,
+    std::str::Utf8Error,
+    std::string::FromUtf8Error,
+    std::net::AddrParseError
+);
+
+/// An error of any kind, boxed: what a value's parser may return for [`parse`](crate::io::parse)
+/// to keep it as [`Error::Parse`]'s source (every `std::error::Error + Send + Sync` type,
+/// `String` and `&str` convert into it).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 fn display_path(path: &Option<PathBuf>) -> String {
     match path {
@@ -74,38 +152,53 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 mod sealed {
     pub trait Sealed {}
     impl Sealed for () {}
-    impl Sealed for Result<(), super::Error> {}
-    impl Sealed for Result<(), std::convert::Infallible> {}
+    impl<E: Into<super::Error>> Sealed for Result<(), E> {}
 }
 
-/// Outcomes a fallible genpipe stage (`parse`) can follow: nothing can fail (`()`), or genpipe's
-/// own error. After such a stage the pipeline's outcome is `genpipe::Result<()>`.
+/// Outcomes a fallible genpipe stage (`open`, `cat`, `parse`, ...) can follow: nothing can fail
+/// (`()`), or an error that converts into genpipe's ([`io::Error`](std::io::Error),
+/// `Box<dyn Error + Send + Sync>`, `Infallible`, the std parse errors, [`Error`] itself). After
+/// such a stage the pipeline's outcome is `genpipe::Result<()>`.
 ///
-/// Sealed. A generator with another error type converts it first (`Gen<T, Result<(), E>>` with
-/// `E: Into<genpipe::Error>` is on the list of things to come).
+/// Sealed: implemented for `()` and every `Result<(), E>` with `E: Into<genpipe::Error>`.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::io::parse;
+///
+/// // A user's source whose outcome is `io::Result<()>` feeds genpipe's fallible stages.
+/// #[generator]
+/// fn numbers(fail: bool) -> Gen<genpipe::Line, std::io::Result<()>> {
+///     for line in genpipe::io::lines_from(&b"1\n2\n"[..]) {
+///         yield_!(line);
+///     }
+///     if fail {
+///         return Err(std::io::Error::other("disk on fire"));
+///     }
+///     Ok(())
+/// }
+///
+/// assert_eq!((numbers(false) | parse::<u32>() | sum()).unwrap(), 3);
+/// let err = (numbers(true) | parse::<u32>() | sum()).unwrap_err();
+/// assert!(matches!(err, genpipe::Error::Io { path: None, .. }));
+/// ```
 pub trait IntoPipelineResult: sealed::Sealed {
     #[doc(hidden)]
     fn into_pipeline_result(self) -> Result<()>;
 }
 
 impl IntoPipelineResult for () {
+    #[inline]
     fn into_pipeline_result(self) -> Result<()> {
         Ok(())
     }
 }
 
-impl IntoPipelineResult for Result<()> {
+impl<E: Into<Error>> IntoPipelineResult for Result<(), E> {
+    #[inline]
     fn into_pipeline_result(self) -> Result<()> {
-        self
-    }
-}
-
-impl IntoPipelineResult for Result<(), std::convert::Infallible> {
-    fn into_pipeline_result(self) -> Result<()> {
-        match self {
-            Ok(()) => Ok(()),
-            Err(never) => match never {},
-        }
+        self.map_err(Into::into)
     }
 }
 

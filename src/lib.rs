@@ -193,7 +193,7 @@ pub mod __private;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-pub use error::{Error, IntoPipelineResult, Result};
+pub use error::{BoxError, Error, IntoPipelineResult, Result};
 
 pub use consume::{BoxCoro, BoxSink, Coro, LocalBoxCoro, Resume, SendError, Sink};
 pub use engine::{IterPull, Pull};

@@ -341,10 +341,15 @@ mod grep_and_fields {
                 path: p,
                 line_no,
                 text,
+                source,
             } => {
                 assert_eq!(p.as_deref(), Some(path.as_path()));
                 assert_eq!(*line_no, 3);
                 assert_eq!(text, "two");
+                // The value's own parser's error is kept as the source.
+                let source = source.as_ref().expect("a source");
+                assert!(source.downcast_ref::<std::num::ParseIntError>().is_some());
+                assert!(std::error::Error::source(&err).is_some());
             }
             other => panic!("unexpected {other:?}"),
         }

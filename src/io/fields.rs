@@ -8,9 +8,9 @@ use std::str::FromStr;
 
 use crate::consume::Sink;
 use crate::engine::Pull;
-use crate::error::{Error, IntoPipelineResult, Result, stage_outcome};
+use crate::error::{BoxError, Error, IntoPipelineResult, Result, stage_outcome};
 use crate::io::fallible::{FallibleSink, PushStep};
-use crate::io::{AsLineRef, Field, Line, LineRef};
+use crate::io::{AsLineRef, Field, Line, LineRef, ParseFieldError};
 use crate::pipe::stages::{Flow, Op};
 use crate::pipe::{Stage, StageOp};
 
@@ -170,11 +170,16 @@ pub fn skip_value(value: impl AsRef<[u8]>) -> Stage<SkipValueOp> {
     })
 }
 
-fn parse_error(line: LineRef<'_>) -> Error {
+fn parse_error<E: Into<BoxError>>(line: LineRef<'_>, err: ParseFieldError<E>) -> Error {
+    let source: std::sync::Arc<dyn std::error::Error + Send + Sync> = match err {
+        ParseFieldError::Utf8(e) => std::sync::Arc::new(e),
+        ParseFieldError::Value(e) => std::sync::Arc::from(e.into()),
+    };
     Error::Parse {
         path: line.path().map(Into::into),
         line_no: line.line_no(),
         text: line.field().to_str_lossy().into_owned(),
+        source: Some(source),
     }
 }
 
@@ -187,19 +192,19 @@ impl<T> fmt::Debug for TryParseOp<T> {
     }
 }
 
-impl<T: FromStr> Op for TryParseOp<T> {
+impl<T: FromStr<Err: Into<BoxError>>> Op for TryParseOp<T> {
     type In = Line;
     type Out = Result<T>;
 
     #[inline]
     fn pull<U: Pull<Item = Line> + ?Sized>(&mut self, up: Pin<&mut U>) -> Option<Result<T>> {
         let line = up.pull()?;
-        Some(line.parse().map_err(|_| parse_error(line.line_ref())))
+        Some(line.parse().map_err(|e| parse_error(line.line_ref(), e)))
     }
 
     #[inline]
     fn push<K: Sink<Result<T>>>(&mut self, line: Line, down: &mut K) -> Flow {
-        match down.send(line.parse().map_err(|_| parse_error(line.line_ref()))) {
+        match down.send(line.parse().map_err(|e| parse_error(line.line_ref(), e))) {
             Ok(()) => Flow::Continue,
             Err(_) => Flow::Stop,
         }
@@ -219,7 +224,7 @@ impl<T: FromStr> Op for TryParseOp<T> {
 /// assert_eq!(got[1].as_ref().unwrap_err().to_string(), "<input>:2: cannot parse \"x\"");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn try_parse<T: FromStr>() -> Stage<TryParseOp<T>> {
+pub fn try_parse<T: FromStr<Err: Into<BoxError>>>() -> Stage<TryParseOp<T>> {
     Stage::new(TryParseOp(PhantomData))
 }
 
@@ -232,7 +237,7 @@ impl<T> fmt::Debug for ParseOp<T> {
     }
 }
 
-impl<T: FromStr> StageOp for ParseOp<T> {
+impl<T: FromStr<Err: Into<BoxError>>> StageOp for ParseOp<T> {
     type In = Line;
     type Out = T;
     type Pulled<U> = Parsed<U, T>;
@@ -270,7 +275,7 @@ impl<T: FromStr> StageOp for ParseOp<T> {
 /// assert_eq!(err.to_string(), "<input>:3: cannot parse \"three\"");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn parse<T: FromStr>() -> Stage<ParseOp<T>> {
+pub fn parse<T: FromStr<Err: Into<BoxError>>>() -> Stage<ParseOp<T>> {
     Stage::new(ParseOp(PhantomData))
 }
 
@@ -293,7 +298,7 @@ impl<U, T> Pull for Parsed<U, T>
 where
     U: Pull<Item = Line>,
     U::Return: IntoPipelineResult,
-    T: FromStr,
+    T: FromStr<Err: Into<BoxError>>,
 {
     type Item = T;
     type Return = Result<()>;
@@ -308,7 +313,7 @@ where
         // Fused with a line source: each line is parsed where it lies in the read buffer.
         // SAFETY: as above.
         let up = unsafe { Pin::new_unchecked(&mut this.up) };
-        match up.pull_with(|line| Some(line.field().parse::<T>().map_err(|_| parse_error(line))))? {
+        match up.pull_with(|line| Some(line.field().parse::<T>().map_err(|e| parse_error(line, e))))? {
             Ok(value) => Some(value),
             Err(e) => {
                 this.error = Some(e);
@@ -328,11 +333,11 @@ where
 /// [`parse`] feeding a sink: its result is `genpipe::Result<K::Out>`.
 pub type ParseSink<K, T> = FallibleSink<ParseOp<T>, K>;
 
-impl<T: FromStr> PushStep<Line> for ParseOp<T> {
+impl<T: FromStr<Err: Into<BoxError>>> PushStep<Line> for ParseOp<T> {
     type Out = T;
 
     fn step<K: Sink<T>>(&mut self, line: Line, down: &mut K) -> Result<()> {
-        let value = line.parse().map_err(|_| parse_error(line.line_ref()))?;
+        let value = line.parse().map_err(|e| parse_error(line.line_ref(), e))?;
         // The value was taken; if the sink below has ended, `is_done` says so next.
         let _ = down.send(value);
         Ok(())

@@ -279,6 +279,8 @@ fn bad_line(line: &Line) -> Error {
         path: line.path().map(Into::into),
         line_no: line.line_no(),
         text: line.to_str_lossy().into_owned(),
+        // Not one value's parse: the line does not have the format's shape.
+        source: None,
     }
 }
 
