@@ -23,34 +23,26 @@ use std::sync::Arc;
 /// assert!(err.to_string().contains("/no/such/file.log"));
 /// assert!(matches!(err, genpipe::Error::Io { .. }));
 /// ```
-#[derive(Clone, Debug, thiserror::Error)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// Opening or reading failed.
-    #[error("cannot read {}", display_path(path))]
     Io {
         /// The file, if the input was one.
         path: Option<PathBuf>,
         /// What the operating system said.
-        #[source]
         source: Arc<std::io::Error>,
     },
     /// A compressed file is corrupt or truncated; the lines before `offset` were delivered.
-    #[error(
-        "cannot decompress {} after {offset} bytes of output",
-        display_path(path)
-    )]
     Decompress {
         /// The file, if the input was one.
         path: Option<PathBuf>,
         /// Decompressed bytes delivered before the failure.
         offset: u64,
         /// What the decompressor said.
-        #[source]
         source: Arc<std::io::Error>,
     },
     /// A field did not parse.
-    #[error("{}:{line_no}: cannot parse {text:?}", display_path(path))]
     Parse {
         /// The file, if the input was one.
         path: Option<PathBuf>,
@@ -59,15 +51,12 @@ pub enum Error {
         /// The text that did not parse.
         text: String,
         /// What the value's parser said (`ParseIntError`, ...), or the UTF-8 error.
-        #[source]
         source: Option<Arc<dyn std::error::Error + Send + Sync>>,
     },
     /// An error of the user's own code in the pipeline (a fallible generator's
     /// `Box<dyn Error>`, a parse error converted with `?`), kept as the source.
-    #[error("{source}")]
     Other {
         /// The error itself.
-        #[source]
         source: Arc<dyn std::error::Error + Send + Sync>,
     },
 }
@@ -139,6 +128,38 @@ other_from!(
 /// `String` and `&str` convert into it).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Io { path, .. } => write!(f, "cannot read {}", display_path(path)),
+            Error::Decompress { path, offset, .. } => write!(
+                f,
+                "cannot decompress {} after {offset} bytes of output",
+                display_path(path)
+            ),
+            Error::Parse {
+                path,
+                line_no,
+                text,
+                ..
+            } => write!(f, "{}:{line_no}: cannot parse {text:?}", display_path(path)),
+            Error::Other { source } => source.fmt(f),
+        }
+    }
+}
+
+/// The source is the error itself, not the `Arc` it is shared in, so `downcast_ref` on it finds
+/// the `io::Error` or the parser's error.
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } | Error::Decompress { source, .. } => Some(&**source),
+            Error::Parse { source, .. } => source.as_deref().map(|e| e as _),
+            Error::Other { source } => Some(&**source),
+        }
+    }
+}
+
 fn display_path(path: &Option<PathBuf>) -> String {
     match path {
         Some(p) => p.display().to_string(),
@@ -169,7 +190,7 @@ mod sealed {
 ///
 /// // A user's source whose outcome is `io::Result<()>` feeds genpipe's fallible stages.
 /// #[generator]
-/// fn numbers(fail: bool) -> Gen<genpipe::Line, std::io::Result<()>> {
+/// fn numbers(fail: bool) -> Gen<genpipe::io::Line, std::io::Result<()>> {
 ///     for line in genpipe::io::lines_from(&b"1\n2\n"[..]) {
 ///         yield_!(line);
 ///     }

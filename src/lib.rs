@@ -198,7 +198,7 @@ pub use error::{BoxError, Error, IntoPipelineResult, Result};
 pub use consume::{BoxCoro, BoxSink, Coro, LocalBoxCoro, Resume, SendError, Sink};
 pub use engine::{IterPull, Pull};
 pub use pipe::{Outcome, PipeRhs, Stage, StageOp, StageSink};
-pub use produce::{BoxGen, Gen, IntoGen, LocalBoxGen, TryIter, pipe};
+pub use produce::{BoxGen, FallibleReturn, Gen, IntoGen, LocalBoxGen, MapErr, TryIter, pipe};
 
 /// Built-in stages: `gen | map(f)`, `gen | filter(p)`, ...
 pub mod stages {

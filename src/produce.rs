@@ -615,3 +615,149 @@ where
 }
 
 impl<S, E> FusedIterator for TryIter<S> where S: Pull<Return = Result<(), E>> {}
+
+impl<S: Pull> Gen<S> {
+    /// Converts the error of a fallible generator (`R = Result<(), E>`), leaving its items
+    /// alone: to join pipelines whose stages expect another error type, or to add context.
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    ///
+    /// #[generator]
+    /// fn digits(s: &'static str) -> Gen<u32, Result<(), char>> {
+    ///     for c in s.chars() {
+    ///         yield_!(c.to_digit(10).ok_or(c)?);
+    ///     }
+    ///     Ok(())
+    /// }
+    ///
+    /// let described = digits("12x").map_err(|c| format!("not a digit: {c:?}"));
+    /// assert_eq!(described | sum(), Err("not a digit: 'x'".to_string()));
+    /// ```
+    pub fn map_err<E, E2, F>(self, f: F) -> Gen<MapErr<Gen<S>, F>>
+    where
+        S: Pull<Return = Result<(), E>>,
+        F: FnOnce(E) -> E2,
+    {
+        Gen::from_pull(MapErr { up: self, f: Some(f) })
+    }
+
+    /// Converts the error of a fallible generator with `Into`: `err_into::<genpipe::Error>()`
+    /// makes a generator ending with an `io::Error` (or any error genpipe's error converts
+    /// from) a head of genpipe's fallible pipelines with `genpipe::Error` as their error.
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    ///
+    /// #[generator]
+    /// fn sizes(paths: Vec<&'static str>) -> Gen<u64, std::io::Result<()>> {
+    ///     for p in paths {
+    ///         yield_!(std::fs::metadata(p)?.len());
+    ///     }
+    ///     Ok(())
+    /// }
+    ///
+    /// let total: genpipe::Result<u64> = sizes(vec!["/no/such/file"]).err_into() | sum();
+    /// assert!(matches!(total, Err(genpipe::Error::Io { .. })));
+    /// ```
+    #[allow(clippy::type_complexity)]
+    pub fn err_into<E2>(self) -> Gen<MapErr<Gen<S>, fn(S::Error) -> E2>>
+    where
+        S: FallibleReturn,
+        S::Error: Into<E2>,
+    {
+        Gen::from_pull(MapErr {
+            up: self,
+            f: Some(Into::into),
+        })
+    }
+}
+
+/// A producer whose body's value is `Result<(), Self::Error>`: what [`Gen::err_into`] converts.
+pub trait FallibleReturn: Pull<Return = Result<(), Self::Error>> {
+    /// The error the body may end with.
+    type Error;
+}
+
+impl<S: Pull<Return = Result<(), E>>, E> FallibleReturn for S {
+    type Error = E;
+}
+
+/// A producer whose error is converted by `f`. Made by [`Gen::map_err`] and
+/// [`Gen::err_into`], which have the examples.
+pub struct MapErr<U, F> {
+    up: U,
+    f: Option<F>,
+}
+
+impl<U, F> fmt::Debug for MapErr<U, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MapErr")
+            .field("converted", &self.f.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<U, F> MapErr<U, F> {
+    /// The upstream, pinned in place.
+    #[inline(always)]
+    fn up(self: Pin<&mut Self>) -> Pin<&mut U> {
+        // SAFETY: `up` is structurally pinned: never moved out while `self` is pinned; `f` is
+        // never pinned (it is moved out by value, and `MapErr` has no `Drop` impl).
+        unsafe { self.map_unchecked_mut(|m| &mut m.up) }
+    }
+}
+
+impl<U, F, E, E2> Pull for MapErr<U, F>
+where
+    U: Pull<Return = Result<(), E>>,
+    F: FnOnce(E) -> E2,
+{
+    type Item = U::Item;
+    type Return = Result<(), E2>;
+
+    #[inline(always)]
+    fn pull(self: Pin<&mut Self>) -> Option<U::Item> {
+        self.up().pull()
+    }
+
+    #[inline(always)]
+    fn pull_fresh(self: Pin<&mut Self>) -> Option<U::Item> {
+        self.up().pull_fresh()
+    }
+
+    #[inline(always)]
+    fn any_boxed(&self) -> bool {
+        self.up.any_boxed()
+    }
+
+    #[inline]
+    fn pull_matching(self: Pin<&mut Self>, matcher: &crate::io::Matcher) -> Option<U::Item>
+    where
+        U::Item: AsRef<[u8]>,
+    {
+        self.up().pull_matching(matcher)
+    }
+
+    #[inline]
+    fn pull_with<T, G>(self: Pin<&mut Self>, g: G) -> Option<T>
+    where
+        U::Item: crate::io::AsLineRef,
+        G: FnMut(crate::io::LineRef<'_>) -> Option<T>,
+    {
+        self.up().pull_with(g)
+    }
+
+    fn take_return(self: Pin<&mut Self>) -> Option<Result<(), E2>> {
+        // SAFETY: `f` is not structurally pinned (see `up`); nothing is moved out of `up`.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: as in `up`.
+        let ret = unsafe { Pin::new_unchecked(&mut this.up) }.take_return()?;
+        match ret {
+            Ok(()) => Some(Ok(())),
+            Err(e) => this.f.take().map(|f| Err(f(e))),
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Users' own fallible code joins genpipe pipelines (issue 9, part 1): `?` on the errors a log
+//! pipeline meets, heads with their own error types feeding genpipe's fallible stages, and
+//! converted errors keeping their sources.
+
+use std::error::Error as _;
+use std::io::{self, BufRead, Write};
+use std::path::PathBuf;
+
+use genpipe::io::{cat, lines_from, open, parse};
+use genpipe::prelude::*;
+
+#[generator]
+fn line_lengths(text: &'static str) -> Gen<u64, genpipe::Result<()>> {
+    for line in io::Cursor::new(text).lines() {
+        // `?` on an io::Error: `From<io::Error> for genpipe::Error`, no `map_err`.
+        let line = line?;
+        // And on a std parse error.
+        let n: u64 = line.trim().parse()?;
+        yield_!(n);
+    }
+    Ok(())
+}
+
+#[test]
+fn question_mark_on_io_and_parse_errors_in_a_genpipe_result_body() {
+    assert_eq!((line_lengths("1\n2\n3\n") | sum()).unwrap(), 6);
+    let err = (line_lengths("1\nx\n") | sum()).unwrap_err();
+    assert!(matches!(err, genpipe::Error::Other { .. }), "{err:?}");
+    let source = err.source().expect("the parse error is the source");
+    assert!(source.downcast_ref::<std::num::ParseIntError>().is_some());
+}
+
+#[test]
+fn an_io_error_converts_without_a_path() {
+    let err: genpipe::Error = io::Error::new(io::ErrorKind::PermissionDenied, "nope").into();
+    match &err {
+        genpipe::Error::Io { path, source } => {
+            assert!(path.is_none());
+            assert_eq!(source.kind(), io::ErrorKind::PermissionDenied);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(err.to_string().contains("<input>"), "{err}");
+}
+
+#[generator]
+fn user_lines(fail: bool) -> Gen<genpipe::io::Line, io::Result<()>> {
+    for line in lines_from(&b"10\n20\n"[..]) {
+        yield_!(line);
+    }
+    if fail {
+        return Err(io::Error::other("the user's source failed"));
+    }
+    Ok(())
+}
+
+#[test]
+fn a_head_with_its_own_error_type_feeds_genpipe_stages() {
+    assert_eq!((user_lines(false) | parse::<u32>() | sum()).unwrap(), 30);
+    let err = (user_lines(true) | parse::<u32>() | sum()).unwrap_err();
+    assert!(err.source().unwrap().to_string().contains("the user's source failed"));
+    // Through `access_log` and `collect` too: the head's error is never dropped.
+    let got = user_lines(true) | genpipe::io::access_log() | count();
+    assert!(got.is_err());
+}
+
+#[generator]
+fn user_paths(paths: Vec<PathBuf>, fail: bool) -> Gen<PathBuf, Result<(), Box<dyn std::error::Error + Send + Sync>>> {
+    for p in paths {
+        yield_!(p);
+    }
+    if fail {
+        return Err("listing the directory failed".into());
+    }
+    Ok(())
+}
+
+#[test]
+fn a_boxed_error_head_feeds_open_and_cat() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.log");
+    std::fs::File::create(&path).unwrap().write_all(b"x\ny\n").unwrap();
+    let n = user_paths(vec![path.clone()], false) | open() | cat() | count();
+    assert_eq!(n.unwrap(), 2);
+    let err = (user_paths(vec![path], true) | open() | cat() | count()).unwrap_err();
+    assert!(matches!(err, genpipe::Error::Other { .. }));
+    assert_eq!(err.to_string(), "listing the directory failed");
+}
+
+#[test]
+fn map_err_and_err_into_convert_only_the_error() {
+    #[generator]
+    fn checked(xs: Vec<i32>) -> Gen<i32, Result<(), i32>> {
+        for x in xs {
+            if x < 0 {
+                return Err(x);
+            }
+            yield_!(x);
+        }
+        Ok(())
+    }
+    assert_eq!(checked(vec![1, 2]).map_err(|x| x * 10) | sum(), Ok(3));
+    assert_eq!(checked(vec![1, -2, 3]).map_err(|x| x * 10) | sum(), Err(-20));
+    // The items before the error are delivered, and `|` still applies after `map_err`.
+    let seen = checked(vec![4, 5, -1]).map_err(|_| "negative") | map(|x: i32| x + 1) | collect::<Vec<_>>();
+    assert_eq!(seen, Err("negative"));
+    let mut g = checked(vec![4, 5, -1]).map_err(|_| "negative");
+    assert_eq!((&mut g).collect::<Vec<_>>(), [4, 5]);
+    assert_eq!(g.finish(), Err("negative"));
+
+    #[generator]
+    fn io_fails() -> Gen<u8, io::Result<()>> {
+        yield_!(1);
+        Err(io::Error::other("late"))?;
+        Ok(())
+    }
+    let r = io_fails().err_into::<genpipe::Error>() | parse_free_sum();
+    assert!(matches!(r, Err(genpipe::Error::Io { .. })));
+}
+
+/// A sink over `u8`s, so the test above pipes a converted head into something plain.
+fn parse_free_sum() -> genpipe::sinks::Sum<u8> {
+    sum()
+}
