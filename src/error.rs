@@ -223,6 +223,30 @@ impl<E: Into<Error>> IntoPipelineResult for Result<(), E> {
     }
 }
 
+/// A fallible `#[generator]` stage (`-> Gen<T, genpipe::Result<()>>`, or another
+/// `Result<(), E>` whose error converts): its own error, else its upstream's, both as
+/// `genpipe::Error`.
+impl<R: IntoPipelineResult, E: Into<Error>> crate::engine::StageEnd<R> for Result<(), E> {
+    type Merged = Result<()>;
+    type Wrap<O> = Result<O>;
+
+    #[inline]
+    fn merge(body: Option<Self>, up: Option<R>) -> Option<Result<()>> {
+        match body {
+            Some(Err(e)) => Some(Err(e.into())),
+            _ => up.map(IntoPipelineResult::into_pipeline_result),
+        }
+    }
+
+    #[inline]
+    fn wrap<O>(body: Option<Self>, out: O) -> Result<O> {
+        match body {
+            Some(Err(e)) => Err(e.into()),
+            _ => Ok(out),
+        }
+    }
+}
+
 /// The outcome of a fallible stage: its own first error, else its upstream's outcome.
 pub(crate) fn stage_outcome<U>(
     error: &mut Option<Error>,

@@ -196,7 +196,7 @@ struct ReadmeDoctests;
 pub use error::{BoxError, Error, IntoPipelineResult, Result};
 
 pub use consume::{BoxCoro, BoxSink, Coro, LocalBoxCoro, Resume, SendError, Sink};
-pub use engine::{IterPull, Pull};
+pub use engine::{IterPull, Pull, StageEnd};
 pub use pipe::{Outcome, PipeRhs, Stage, StageOp, StageSink};
 pub use produce::{BoxGen, FallibleReturn, Gen, IntoGen, LocalBoxGen, MapErr, TryIter, pipe};
 

@@ -22,12 +22,14 @@ where
     Gen::from_pull(Detached::new(make).attach(NoInput::default()))
 }
 
-/// A stage generator waiting for its upstream.
+/// A stage generator waiting for its upstream; its body returns `R`, `()` or a `Result` (a
+/// fallible stage), checked here so a wrong `R` is an error at the stage's definition.
 #[inline]
-pub fn stage<Y, In, Make, F>(make: Make) -> Stage<Detached<F, Y, In>>
+pub fn stage<Y, In, R, Make, F>(make: Make) -> Stage<Detached<F, Y, In>>
 where
     Make: FnOnce(Co<Y, In>) -> F,
-    F: Future<Output = ()>,
+    F: Future<Output = R>,
+    R: crate::engine::StageEnd<()>,
 {
     Stage::new(Detached::new(make))
 }

@@ -640,7 +640,10 @@ impl<S: Pull> Gen<S> {
         S: Pull<Return = Result<(), E>>,
         F: FnOnce(E) -> E2,
     {
-        Gen::from_pull(MapErr { up: self, f: Some(f) })
+        Gen::from_pull(MapErr {
+            up: self,
+            f: Some(f),
+        })
     }
 
     /// Converts the error of a fallible generator with `Into`: `err_into::<genpipe::Error>()`

@@ -58,14 +58,22 @@ fn user_lines(fail: bool) -> Gen<genpipe::io::Line, io::Result<()>> {
 fn a_head_with_its_own_error_type_feeds_genpipe_stages() {
     assert_eq!((user_lines(false) | parse::<u32>() | sum()).unwrap(), 30);
     let err = (user_lines(true) | parse::<u32>() | sum()).unwrap_err();
-    assert!(err.source().unwrap().to_string().contains("the user's source failed"));
+    assert!(
+        err.source()
+            .unwrap()
+            .to_string()
+            .contains("the user's source failed")
+    );
     // Through `access_log` and `collect` too: the head's error is never dropped.
     let got = user_lines(true) | genpipe::io::access_log() | count();
     assert!(got.is_err());
 }
 
 #[generator]
-fn user_paths(paths: Vec<PathBuf>, fail: bool) -> Gen<PathBuf, Result<(), Box<dyn std::error::Error + Send + Sync>>> {
+fn user_paths(
+    paths: Vec<PathBuf>,
+    fail: bool,
+) -> Gen<PathBuf, Result<(), Box<dyn std::error::Error + Send + Sync>>> {
     for p in paths {
         yield_!(p);
     }
@@ -79,7 +87,10 @@ fn user_paths(paths: Vec<PathBuf>, fail: bool) -> Gen<PathBuf, Result<(), Box<dy
 fn a_boxed_error_head_feeds_open_and_cat() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.log");
-    std::fs::File::create(&path).unwrap().write_all(b"x\ny\n").unwrap();
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(b"x\ny\n")
+        .unwrap();
     let n = user_paths(vec![path.clone()], false) | open() | cat() | count();
     assert_eq!(n.unwrap(), 2);
     let err = (user_paths(vec![path], true) | open() | cat() | count()).unwrap_err();
@@ -100,9 +111,13 @@ fn map_err_and_err_into_convert_only_the_error() {
         Ok(())
     }
     assert_eq!(checked(vec![1, 2]).map_err(|x| x * 10) | sum(), Ok(3));
-    assert_eq!(checked(vec![1, -2, 3]).map_err(|x| x * 10) | sum(), Err(-20));
+    assert_eq!(
+        checked(vec![1, -2, 3]).map_err(|x| x * 10) | sum(),
+        Err(-20)
+    );
     // The items before the error are delivered, and `|` still applies after `map_err`.
-    let seen = checked(vec![4, 5, -1]).map_err(|_| "negative") | map(|x: i32| x + 1) | collect::<Vec<_>>();
+    let seen =
+        checked(vec![4, 5, -1]).map_err(|_| "negative") | map(|x: i32| x + 1) | collect::<Vec<_>>();
     assert_eq!(seen, Err("negative"));
     let mut g = checked(vec![4, 5, -1]).map_err(|_| "negative");
     assert_eq!((&mut g).collect::<Vec<_>>(), [4, 5]);
@@ -121,4 +136,67 @@ fn map_err_and_err_into_convert_only_the_error() {
 /// A sink over `u8`s, so the test above pipes a converted head into something plain.
 fn parse_free_sum() -> genpipe::sinks::Sum<u8> {
     sum()
+}
+
+/// A fallible `#[generator]` stage: `?` in its body ends the pipeline with its error, and its
+/// upstream's error reaches the sink too.
+#[generator]
+fn checked_numbers(
+    input: impl Iterator<Item = genpipe::io::Line>,
+) -> Gen<u64, genpipe::Result<()>> {
+    for line in input {
+        let text = line
+            .to_str()
+            .map_err(|e| genpipe::Error::from(Box::new(e) as genpipe::BoxError))?;
+        let n: u64 = text.trim().parse()?;
+        yield_!(n);
+    }
+    Ok(())
+}
+
+#[generator]
+fn doubled(input: impl Iterator<Item = u64>) -> Gen<u64> {
+    for x in input {
+        yield_!(x * 2);
+    }
+}
+
+#[test]
+fn a_fallible_stage_ends_the_pipeline_with_its_error_or_its_upstreams() {
+    // Pulled: fine, the stage's error, the upstream's error.
+    assert_eq!(
+        (lines_from(&b"1\n2\n"[..]) | checked_numbers() | sum()).unwrap(),
+        3
+    );
+    let err = (lines_from(&b"1\nx\n3\n"[..]) | checked_numbers() | doubled() | sum()).unwrap_err();
+    assert!(
+        err.source()
+            .unwrap()
+            .downcast_ref::<std::num::ParseIntError>()
+            .is_some()
+    );
+    let err = (user_lines(true) | checked_numbers() | sum()).unwrap_err();
+    assert!(
+        err.source()
+            .unwrap()
+            .to_string()
+            .contains("the user's source failed")
+    );
+    // The items before the error are delivered.
+    let mut g = lines_from(&b"4\n5\nx\n6\n"[..]) | checked_numbers();
+    assert_eq!((&mut g).collect::<Vec<_>>(), [4, 5]);
+    assert!(g.finish().is_err());
+    // Pushed (`stage | sink`): the sink's value, or the stage's error.
+    let mut sink = checked_numbers() | sum::<u64>();
+    for line in lines_from(&b"7\n8\n"[..]) {
+        sink.send(line).unwrap();
+    }
+    assert_eq!(sink.close().unwrap(), 15);
+    let mut sink = checked_numbers() | count();
+    let mut refused = 0;
+    for line in lines_from(&b"7\nseven\n8\n"[..]) {
+        refused += usize::from(sink.send(line).is_err());
+    }
+    assert_eq!(refused, 1, "after its error the stage takes nothing more");
+    assert!(sink.close().is_err());
 }

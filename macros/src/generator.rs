@@ -58,22 +58,30 @@ fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
     // From here on an error still lets us emit the function with its real signature and an
     // unreachable body, so callers see no second error.
     let mut errors = Vec::new();
+    // After a wrong stage outcome the stage is emitted as if it returned `()`, so the uses of
+    // the stage raise no second error.
+    let mut unit_stage = false;
     if let Err(e) = args::check_plain_fn(&func.sig, "a #[generator] fn") {
         errors.push(e);
         func.sig.asyncness = None;
         func.sig.constness = None;
     }
     if upstream.is_some() {
+        if let Some(ret) = declared.types.get(1)
+            && !may_be_stage_outcome(ret)
+        {
+            unit_stage = true;
+            errors.push(syn::Error::new_spanned(
+                ret,
+                "a stage's body returns `()`, or `Result<(), E>` for a fallible stage: its \
+                 pipeline's outcome is its source's (to count or summarize, end the pipeline in \
+                 a sink)",
+            ));
+        }
         if declared.erasure != Erasure::Opaque {
             errors.push(syn::Error::new_spanned(
                 &declared.written,
                 "a stage returns `Gen<T>`; erase the pipeline it is used in instead",
-            ));
-        }
-        if let Some(ret) = declared.types.get(1) {
-            errors.push(syn::Error::new_spanned(
-                ret,
-                "a stage's body returns `()`: its pipeline's outcome is its source's",
             ));
         }
     }
@@ -88,7 +96,10 @@ fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
     let co = co_ident();
     let item = &declared.types[0];
     let unit: Type = syn::parse_quote!(());
-    let ret = declared.types.get(1).unwrap_or(&unit);
+    let ret = match declared.types.get(1) {
+        Some(ret) if !unit_stage => ret,
+        _ => &unit,
+    };
     let body = &func.block;
     let preamble = body_preamble();
     let inline_body = inline_body();
@@ -109,13 +120,15 @@ fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
             let bound = args::lifetime_bound(&declared.lifetime);
             // The body future is the opaque part, not the stage: auto traits (`Send`) leak
             // through an opaque type but not through a projection of one (`Pulled<U>`).
+            // A stage's body returns `()` or, for a fallible stage, a `Result` whose error joins
+            // the pipeline's (`StageEnd`, checked by `__private::stage`).
             let output = quote! {
                 ::genpipe::Stage<::genpipe::__private::Detached<
-                    impl ::core::future::Future<Output = ()> #bound, #item, #input
+                    impl ::core::future::Future<Output = #ret> #bound, #item, #input
                 >>
             };
             let call = quote! {
-                ::genpipe::__private::stage::<#item, #input, _, _>(
+                ::genpipe::__private::stage::<#item, #input, #ret, _, _>(
                     move |#co: ::genpipe::__private::Co<#item, #input>| { #inline_body async move {
                         #preamble
                         #[allow(unused_variables)]
@@ -156,6 +169,27 @@ fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
             #call
         }
     })
+}
+
+/// Whether `ty` can be a stage body's value as far as syntax tells: `()` or a path that is not
+/// one of the common value types (a `Result` alias is a path; the type system checks the rest
+/// through `StageEnd`). Catching the obvious cases here gives one error at the signature
+/// instead of one at every use.
+fn may_be_stage_outcome(ty: &Type) -> bool {
+    const VALUES: &[&str] = &[
+        "bool", "char", "str", "String", "Vec", "Option", "Box", "usize", "isize", "u8", "u16",
+        "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128", "f32", "f64",
+    ];
+    match ty {
+        Type::Tuple(t) => t.elems.is_empty(),
+        Type::Paren(p) => may_be_stage_outcome(&p.elem),
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|seg| !VALUES.iter().any(|v| seg.ident == v)),
+        _ => false,
+    }
 }
 
 /// The real return type for `Gen<T, R>`, or the declared boxed type.

@@ -53,6 +53,21 @@ fn borrowing_generator_with_return_value() {
 }
 
 #[test]
+fn fallible_stage_generator() {
+    insta::assert_snapshot!(generator(
+        quote!(),
+        quote! {
+            fn numbers(input: impl Iterator<Item = Line>) -> Gen<u64, genpipe::Result<()>> {
+                for line in input {
+                    yield_!(line.parse()?);
+                }
+                Ok(())
+            }
+        }
+    ));
+}
+
+#[test]
 fn stage_generator() {
     insta::assert_snapshot!(generator(
         quote!(),

@@ -26,6 +26,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use core::task::{Context, Poll};
 
 use super::co::Co;
+use super::end::StageEnd;
 use super::frame::{Frame, FrameHeader, Mark, PullFn, Step};
 use super::pull::{Feed, NoInput, Pull};
 use super::waker::{frame_waker, polling_thread};
@@ -292,10 +293,14 @@ impl<F: Future, Y> Pull for Node<NoInput<()>, F, Y, ()> {
     }
 }
 
-/// A stage: its upstream's return value passes through (a stage body returns `()`).
-impl<U: Pull, F: Future<Output = ()>, Y> Pull for Node<U, F, Y, U::Item> {
+/// A stage: its upstream's return value passes through (a body returning `()`), or is merged
+/// with the body's own error (a fallible stage, see [`StageEnd`]).
+impl<U: Pull, F: Future, Y> Pull for Node<U, F, Y, U::Item>
+where
+    F::Output: StageEnd<U::Return>,
+{
     type Item = Y;
-    type Return = U::Return;
+    type Return = <F::Output as StageEnd<U::Return>>::Merged;
 
     #[inline(always)]
     fn pull(self: Pin<&mut Self>) -> Option<Y> {
@@ -313,7 +318,8 @@ impl<U: Pull, F: Future<Output = ()>, Y> Pull for Node<U, F, Y, U::Item> {
     }
 
     #[inline(always)]
-    fn take_return(self: Pin<&mut Self>) -> Option<U::Return> {
-        self.up_mut().take_return()
+    fn take_return(mut self: Pin<&mut Self>) -> Option<Self::Return> {
+        let body = self.as_mut().take_body_return();
+        StageEnd::merge(body, self.up_mut().take_return())
     }
 }

@@ -313,7 +313,9 @@ where
         // Fused with a line source: each line is parsed where it lies in the read buffer.
         // SAFETY: as above.
         let up = unsafe { Pin::new_unchecked(&mut this.up) };
-        match up.pull_with(|line| Some(line.field().parse::<T>().map_err(|e| parse_error(line, e))))? {
+        match up
+            .pull_with(|line| Some(line.field().parse::<T>().map_err(|e| parse_error(line, e))))?
+        {
             Ok(value) => Some(value),
             Err(e) => {
                 this.error = Some(e);

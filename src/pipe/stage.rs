@@ -5,7 +5,7 @@ use core::future::Future;
 use core::pin::Pin;
 
 use crate::consume::{SendError, Sink};
-use crate::engine::{Detached, IterPull, Node, Pull, PushSlot, Step};
+use crate::engine::{Detached, IterPull, Node, Pull, PushSlot, StageEnd, Step};
 use crate::produce::Gen;
 
 use super::stages::{
@@ -248,7 +248,7 @@ impl<A: StageOp, B: StageOp<In = A::Out>> super::PipeRhs<Stage<A>> for Stage<B> 
 }
 
 /// A `#[generator]` stage: its body, built with its own `Co`, waiting for an upstream.
-impl<F: Future<Output = ()>, Y, In> StageOp for Detached<F, Y, In> {
+impl<F: Future, Y, In> StageOp for Detached<F, Y, In> {
     type In = In;
     type Out = Y;
     type Pulled<U> = Node<U, F, Y, In>;
@@ -288,7 +288,7 @@ impl<F: Future, Y, In, K> fmt::Debug for PushedGen<F, Y, In, K> {
     }
 }
 
-impl<F: Future<Output = ()>, Y, In, K: Sink<Y>> PushedGen<F, Y, In, K> {
+impl<F: Future, Y, In, K: Sink<Y>> PushedGen<F, Y, In, K> {
     /// Resumes the body until it wants input or ends, forwarding its items; what the body did
     /// not take of `pending` is left there.
     fn run_body(&mut self, pending: &mut Option<In>) {
@@ -310,8 +310,11 @@ impl<F: Future<Output = ()>, Y, In, K: Sink<Y>> PushedGen<F, Y, In, K> {
     }
 }
 
-impl<F: Future<Output = ()>, Y, In, K: Sink<Y>> Sink<In> for PushedGen<F, Y, In, K> {
-    type Out = K::Out;
+impl<F: Future, Y, In, K: Sink<Y>> Sink<In> for PushedGen<F, Y, In, K>
+where
+    F::Output: StageEnd<()>,
+{
+    type Out = <F::Output as StageEnd<()>>::Wrap<K::Out>;
 
     fn send(&mut self, item: In) -> Result<(), SendError<In>> {
         if self.ended {
@@ -329,15 +332,17 @@ impl<F: Future<Output = ()>, Y, In, K: Sink<Y>> Sink<In> for PushedGen<F, Y, In,
         self.ended || self.down.is_done()
     }
 
-    fn close(mut self) -> K::Out {
+    fn close(mut self) -> Self::Out {
         if !self.ended {
             self.node.as_mut().up_mut().get_mut().closed = true;
             self.run_body(&mut None);
         }
-        self.down.close()
+        // A fallible body's error wins; the downstream sink is closed either way.
+        let body = self.node.as_mut().take_body_return();
+        StageEnd::wrap(body, self.down.close())
     }
 
-    fn close_boxed(self: Box<Self>) -> K::Out {
+    fn close_boxed(self: Box<Self>) -> Self::Out {
         (*self).close()
     }
 }
