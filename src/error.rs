@@ -77,7 +77,7 @@ pub enum Error {
 ///     Ok(())
 /// }
 ///
-/// assert_eq!(numbers("a\nbb\n") | sum(), Ok(3));
+/// assert_eq!((numbers("a\nbb\n") | sum()).unwrap(), 3);
 /// ```
 impl From<std::io::Error> for Error {
     fn from(source: std::io::Error) -> Self {

@@ -330,6 +330,17 @@ impl<S: Pull> Gen<S> {
         self
     }
 
+    /// The stage itself, out of its wrapper (an `Unpin` stage can leave its box).
+    pub(crate) fn into_stage(self) -> S
+    where
+        S: Unpin,
+    {
+        match self.state {
+            State::Unpinned(s) => s,
+            State::Pinned(b) => *Pin::into_inner(b.into_inner()),
+        }
+    }
+
     /// Reads the stage's state (reports of sources, kept beside the walk).
     pub(crate) fn inspect_state<T>(&self, f: impl FnOnce(&S) -> T) -> T {
         match &self.state {

@@ -200,3 +200,57 @@ fn a_fallible_stage_ends_the_pipeline_with_its_error_or_its_upstreams() {
     assert_eq!(refused, 1, "after its error the stage takes nothing more");
     assert!(sink.close().is_err());
 }
+
+mod walks {
+    use super::*;
+    use genpipe::io::{find, try_find};
+
+    /// A tree where `b/` vanishes after the walk has read the root: the walk meets an error
+    /// in the middle, after yielding `a/x.log`.
+    fn vanishing_tree() -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["a", "b"] {
+            std::fs::create_dir(dir.path().join(sub)).unwrap();
+            std::fs::write(dir.path().join(sub).join("x.log"), "x\n").unwrap();
+        }
+        let b = dir.path().join("b");
+        (dir, b)
+    }
+
+    #[test]
+    fn a_strict_walk_ends_with_its_first_error_after_the_items_before_it() {
+        let (dir, b) = vanishing_tree();
+        let mut walk = find(dir.path(), "*.log").sorted().strict();
+        assert_eq!(walk.next(), Some(dir.path().join("a/x.log")));
+        std::fs::remove_dir_all(&b).unwrap();
+        let report = walk.report();
+        let err = (walk | count()).unwrap_err();
+        assert!(err.to_string().contains("/b"), "{err}");
+        assert_eq!(report.errors().len(), 1);
+    }
+
+    #[test]
+    fn the_default_walk_goes_on_and_keeps_the_error_in_its_report() {
+        let (dir, b) = vanishing_tree();
+        let mut walk = find(dir.path(), "*.log").sorted();
+        let report = walk.report();
+        assert_eq!(walk.next(), Some(dir.path().join("a/x.log")));
+        std::fs::remove_dir_all(&b).unwrap();
+        assert_eq!(walk | count(), 0);
+        assert_eq!(report.errors().len(), 1);
+        assert!(report.errors()[0].contains("/b"), "{:?}", report.errors());
+    }
+
+    #[test]
+    fn a_strict_walk_feeds_open_and_cat_with_its_error() {
+        let missing = find("/definitely/not/here", "*").strict() | open() | cat() | count();
+        assert!(matches!(missing, Err(genpipe::Error::Io { .. })));
+    }
+
+    #[test]
+    fn an_invalid_glob_is_an_error_with_try_find() {
+        let err = try_find(".", "a[").unwrap_err();
+        assert!(err.to_string().to_lowercase().contains("unclosed"), "{err}");
+        assert!(try_find(".", "*.{log,gz}").is_ok());
+    }
+}

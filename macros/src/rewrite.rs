@@ -285,6 +285,16 @@ impl VisitMut for Rewriter {
                     em.mac.tokens = self.rewrite_tokens(em.mac.tokens.clone());
                 }
             }
+            Expr::Await(aw) if self.nested == 0 => {
+                self.error(
+                    &*aw,
+                    "a generator or coroutine body runs without an async executor, so `.await` \
+                     on a future cannot suspend it: nothing would ever wake it. Compute the value \
+                     before the body (or pass it in), delegate to another generator with \
+                     `yield_from!`, and keep async code at a thread boundary",
+                );
+                visit_mut::visit_expr_mut(self, expr);
+            }
             Expr::Closure(_) | Expr::Async(_) => {
                 self.nested += 1;
                 visit_mut::visit_expr_mut(self, expr);

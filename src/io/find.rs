@@ -50,6 +50,9 @@ pub struct Find {
     walk: Option<walkdir::IntoIter>,
     glob: Option<(GlobMatcher, bool)>,
     report: FindReport,
+    /// `.strict()`: the first entry that cannot be read ends the walk with its error.
+    strict: bool,
+    failed: Option<Error>,
     ended: bool,
 }
 
@@ -63,12 +66,9 @@ impl std::fmt::Debug for Find {
 
 impl Unpin for Find {}
 
-impl Pull for Find {
-    type Item = PathBuf;
-    type Return = ();
-
-    fn pull(self: Pin<&mut Self>) -> Option<PathBuf> {
-        let this = self.get_mut();
+impl Find {
+    fn next_path(&mut self) -> Option<PathBuf> {
+        let this = self;
         if this.ended {
             return None;
         }
@@ -93,10 +93,17 @@ impl Pull for Find {
                     let source = e
                         .into_io_error()
                         .unwrap_or_else(|| std::io::Error::other("filesystem loop"));
-                    this.report.lock().push(Error::Io {
+                    let error = Error::Io {
                         path,
                         source: source.into(),
-                    });
+                    };
+                    if this.strict {
+                        this.failed = Some(error.clone());
+                        this.report.lock().push(error);
+                        this.ended = true;
+                        return None;
+                    }
+                    this.report.lock().push(error);
                     continue;
                 }
             };
@@ -118,9 +125,41 @@ impl Pull for Find {
             }
         }
     }
+}
+
+/// The default walk never fails: unreadable entries go to the report.
+impl Pull for Find {
+    type Item = PathBuf;
+    type Return = ();
+
+    fn pull(self: Pin<&mut Self>) -> Option<PathBuf> {
+        self.get_mut().next_path()
+    }
 
     fn take_return(self: Pin<&mut Self>) -> Option<()> {
         self.ended.then_some(())
+    }
+}
+
+/// A [`find`] walk made [`strict`](Gen::<Find>::strict): its first unreadable entry is the
+/// pipeline's error.
+#[derive(Debug)]
+pub struct StrictFind(Find);
+
+impl Pull for StrictFind {
+    type Item = PathBuf;
+    type Return = crate::error::Result<()>;
+
+    fn pull(self: Pin<&mut Self>) -> Option<PathBuf> {
+        self.get_mut().0.next_path()
+    }
+
+    fn take_return(self: Pin<&mut Self>) -> Option<crate::error::Result<()>> {
+        let walk = &mut self.get_mut().0;
+        match walk.failed.take() {
+            Some(e) => Some(Err(e)),
+            None => walk.ended.then_some(Ok(())),
+        }
     }
 }
 
@@ -152,25 +191,65 @@ impl Pull for Find {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn find(root: impl AsRef<Path>, glob: &str) -> Gen<Find> {
-    let matcher = match Glob::new(glob) {
-        Ok(g) => g.compile_matcher(),
+    match try_find(root, glob) {
+        Ok(walk) => walk,
         Err(e) => panic!("genpipe: find: invalid glob {glob:?}: {e}"),
-    };
+    }
+}
+
+/// [`find`] for a glob that comes from outside the program: an invalid one is an error, not a
+/// panic.
+///
+/// # Errors
+/// The glob's syntax error (`globset`'s, which names the problem).
+///
+/// # Example
+/// ```
+/// use genpipe::io::try_find;
+///
+/// assert!(try_find(".", "*.log").is_ok());
+/// let err = try_find(".", "[unclosed").unwrap_err();
+/// assert!(err.to_string().contains("unclosed"));
+/// ```
+pub fn try_find(root: impl AsRef<Path>, glob: &str) -> Result<Gen<Find>, globset::Error> {
+    let matcher = Glob::new(glob)?.compile_matcher();
     let whole_path = glob.contains('/');
-    Gen::from_pull(Find {
+    Ok(Gen::from_pull(Find {
         root: root.as_ref().to_path_buf(),
         sorted: false,
         walk: None,
         glob: Some((matcher, whole_path)),
         report: FindReport::default(),
+        strict: false,
+        failed: None,
         ended: false,
-    })
+    }))
 }
 
 impl Gen<Find> {
     /// Walks each directory in name order, so the output is the same on every run.
     pub fn sorted(self) -> Self {
         self.configure(|find| find.sorted = true)
+    }
+
+    /// Ends the walk at the first entry it cannot read, with that error as the pipeline's
+    /// outcome (the default keeps going and keeps the errors in the [`report`](Gen::report)).
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    /// use genpipe::io::find;
+    ///
+    /// // The default walk: nothing found, nothing failed; the report says why.
+    /// assert_eq!(find("/definitely/not/here", "*") | count(), 0);
+    /// // Strict: the walk's error is the pipeline's.
+    /// let err = (find("/definitely/not/here", "*").strict() | count()).unwrap_err();
+    /// assert!(err.to_string().contains("/definitely/not/here"));
+    /// ```
+    pub fn strict(self) -> Gen<StrictFind> {
+        let mut walk = self.into_stage();
+        walk.strict = true;
+        Gen::from_pull(StrictFind(walk))
     }
 
     /// The report of entries the walk could not read; a handle that stays valid after the walk
@@ -189,5 +268,12 @@ impl Gen<Find> {
     /// ```
     pub fn report(&self) -> FindReport {
         self.inspect_state(|find| find.report.clone())
+    }
+}
+
+impl Gen<StrictFind> {
+    /// The report of the strict walk: at most the one error that ended it.
+    pub fn report(&self) -> FindReport {
+        self.inspect_state(|strict| strict.0.report.clone())
     }
 }

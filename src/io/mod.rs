@@ -24,7 +24,7 @@ pub use fields::{
     FieldOp, ParseOp, ParseSink, Parsed, SkipValueOp, TryParseOp, field, last_field, parse,
     skip_value, try_parse,
 };
-pub use find::{Find, FindReport, find};
+pub use find::{Find, FindReport, StrictFind, find, try_find};
 pub use follow::{DEFAULT_POLL, FollowReader, StopToken, follow};
 pub use grep::{GrepOp, IntoRegex, Matcher, grep, grep_re, try_grep_re};
 pub use line::{AsLineRef, Field, Fields, Line, LineRef, ParseFieldError};
