@@ -53,6 +53,17 @@ pub enum Error {
         /// What the value's parser said (`ParseIntError`, ...), or the UTF-8 error.
         source: Option<Arc<dyn std::error::Error + Send + Sync>>,
     },
+    /// A line is longer than its source's limit (`max_line_bytes`, default
+    /// [`DEFAULT_MAX_LINE_BYTES`](crate::io::DEFAULT_MAX_LINE_BYTES)): input without line ends,
+    /// such as a NUL-filled file or a decompression bomb. The lines before it were delivered.
+    LineTooLong {
+        /// The file, if the input was one.
+        path: Option<PathBuf>,
+        /// 1-based number of the line that was too long.
+        line_no: u64,
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// An error of the user's own code in the pipeline (a fallible generator's
     /// `Box<dyn Error>`, a parse error converted with `?`), kept as the source.
     Other {
@@ -143,6 +154,15 @@ impl std::fmt::Display for Error {
                 text,
                 ..
             } => write!(f, "{}:{line_no}: cannot parse {text:?}", display_path(path)),
+            Error::LineTooLong {
+                path,
+                line_no,
+                limit,
+            } => write!(
+                f,
+                "{}:{line_no}: line longer than {limit} bytes (input without line ends?)",
+                display_path(path)
+            ),
             Error::Other { source } => source.fmt(f),
         }
     }
@@ -156,6 +176,7 @@ impl std::error::Error for Error {
             Error::Io { source, .. } | Error::Decompress { source, .. } => Some(&**source),
             Error::Parse { source, .. } => source.as_deref().map(|e| e as _),
             Error::Other { source } => Some(&**source),
+            Error::LineTooLong { .. } => None,
         }
     }
 }

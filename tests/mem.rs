@@ -103,3 +103,73 @@ fn tee_peak_stays_within_its_window_replay_and_vec_grow() {
     assert!(vec_mem.peak_bytes >= 8_000_000, "{vec_mem:?}");
     assert!(replay_mem.peak_bytes >= 8_000_000, "{replay_mem:?}");
 }
+
+/// Input without line ends (a NUL-filled file, `/dev/zero`, a gzip bomb) holds at most the
+/// line limit, then ends with an error naming the file: before, memory grew with the input
+/// (2.1 GB for a 9 MB gzip bomb, then an abort).
+#[test]
+#[cfg_attr(miri, ignore = "megabytes of I/O")]
+fn input_without_line_ends_is_bounded_by_the_line_limit() {
+    use std::io::{Read, Write};
+    const LIMIT: usize = 1 << 20;
+
+    // An endless reader: without the bound this test would never finish.
+    let (got, report) =
+        measure(|| genpipe::io::lines_from(std::io::repeat(0)).max_line_bytes(LIMIT) | count());
+    assert!(matches!(
+        got,
+        Err(genpipe::Error::LineTooLong {
+            line_no: 1,
+            limit: LIMIT,
+            ..
+        })
+    ));
+    assert!(
+        report.peak_bytes < 4 * LIMIT as u64,
+        "peak {} bytes",
+        report.peak_bytes
+    );
+
+    // A gzip bomb: 64 MiB of NULs behind a few kilobytes, after two good lines.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bomb.log.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(b"first\nsecond\n").unwrap();
+    let block = vec![0u8; 1 << 20];
+    for _ in 0..64 {
+        gz.write_all(&block).unwrap();
+    }
+    std::fs::write(&path, gz.finish().unwrap()).unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() < 1 << 20);
+    let (got, report) =
+        measure(|| genpipe::io::lines(&path).max_line_bytes(LIMIT) | collect::<Vec<_>>());
+    let err = got.unwrap_err();
+    assert!(err.to_string().contains("bomb.log.gz:3"), "{err}");
+    assert!(
+        report.peak_bytes < 4 * LIMIT as u64,
+        "peak {} bytes",
+        report.peak_bytes
+    );
+    // The lines before the long one were delivered.
+    let mut lines = genpipe::io::lines(&path).max_line_bytes(LIMIT);
+    assert_eq!(lines.next().unwrap().as_bytes(), b"first");
+    assert_eq!(lines.next().unwrap().as_bytes(), b"second");
+    assert!(lines.next().is_none());
+    assert!(lines.finish().is_err());
+
+    // The default limit applies without asking: a NUL file longer than it fails, and a line
+    // under it is whole.
+    let (got, _) = measure(|| {
+        genpipe::io::lines_from(
+            std::io::repeat(0).take(genpipe::io::DEFAULT_MAX_LINE_BYTES as u64 + 1),
+        ) | count()
+    });
+    assert!(matches!(got, Err(genpipe::Error::LineTooLong { .. })));
+    let long = vec![b'x'; 3 * genpipe::io::DEFAULT_BUFFER_BYTES];
+    assert_eq!(
+        (genpipe::io::lines_from(&long[..]) | collect::<Vec<_>>()).unwrap()[0]
+            .as_bytes()
+            .len(),
+        long.len()
+    );
+}

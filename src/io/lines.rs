@@ -11,7 +11,8 @@
 //!
 //! Line rules: split on `\n`; one `\r` before it is stripped (`keep_cr` keeps it), also at the
 //! end of an unterminated last segment; a final `\n` adds no empty line; a line longer than the
-//! buffer grows the buffer and stays whole.
+//! buffer grows the buffer and stays whole, up to the source's `max_line_bytes`, past which the
+//! source ends with an error (so input without line ends cannot make it hold unbounded memory).
 
 use std::io::{ErrorKind, Read};
 use std::path::Path;
@@ -25,6 +26,11 @@ use crate::io::line::{Chunk, Line, LineRef, Storage};
 
 /// The default read size: large enough that a read is rare, small enough to stay in cache.
 pub const DEFAULT_BUFFER_BYTES: usize = 64 * 1024;
+
+/// The default longest line a read source accepts, 64 MiB: generous for any log, and a bound on
+/// what input without line ends (a NUL-filled file, `/dev/zero`, a gzip bomb) can make a source
+/// hold. Past it the source ends with [`Error::LineTooLong`].
+pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 20;
 
 /// How a source's bytes reach us: it decides how a read error is reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +53,8 @@ pub struct Lines<R> {
     /// The unterminated tail of the last read, to be completed by the next.
     carry: Vec<u8>,
     buffer_bytes: usize,
+    /// The longest line accepted: past it the source ends with an error.
+    max_line_bytes: usize,
     keep_cr: bool,
     /// Bytes delivered so far (decompressed), for error reports.
     delivered: u64,
@@ -86,6 +94,7 @@ impl<R: Read> Lines<R> {
             pos: 0,
             carry: Vec::new(),
             buffer_bytes: DEFAULT_BUFFER_BYTES,
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             keep_cr: false,
             delivered: 0,
             line_no: 0,
@@ -133,6 +142,10 @@ impl<R: Read> Lines<R> {
 
     pub(crate) fn set_buffer_bytes(&mut self, bytes: usize) {
         self.buffer_bytes = bytes.max(1);
+    }
+
+    pub(crate) fn set_max_line_bytes(&mut self, bytes: usize) {
+        self.max_line_bytes = bytes.max(1);
     }
 
     /// The next line, or `None` at the end (then `outcome` is set).
@@ -280,8 +293,19 @@ impl<R: Read> Lines<R> {
                         self.carry.extend_from_slice(&buf[cut..end]);
                         break cut;
                     }
-                    // No line end yet: a line longer than the buffer; keep it whole.
+                    // No line end yet: a line longer than the buffer; keep it whole, up to the
+                    // limit. Everything in `buf[..end]` is that one line (the carry holds no
+                    // line end), and there is no complete line before it to deliver.
                     filled = end;
+                    if filled > self.max_line_bytes {
+                        self.reader = None;
+                        self.outcome = Some(Err(Error::LineTooLong {
+                            path: self.path.as_deref().map(Path::to_path_buf),
+                            line_no: self.line_no + 1,
+                            limit: self.max_line_bytes,
+                        }));
+                        break 0;
+                    }
                 }
                 Err(e) => {
                     // Deliver the complete lines read before the failure, then end with it.

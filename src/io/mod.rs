@@ -28,7 +28,7 @@ pub use find::{Find, FindReport, StrictFind, find, try_find};
 pub use follow::{DEFAULT_POLL, FollowReader, StopToken, follow};
 pub use grep::{GrepOp, IntoRegex, Matcher, grep, grep_re, try_grep_re};
 pub use line::{AsLineRef, Field, Fields, Line, LineRef, ParseFieldError};
-pub use lines::{DEFAULT_BUFFER_BYTES, Lines};
+pub use lines::{DEFAULT_BUFFER_BYTES, DEFAULT_MAX_LINE_BYTES, Lines};
 pub use open::{FileReader, lines, lines_from, lines_mmap, stdin};
 pub use per_file::{PerFileOp, per_file, per_file_with};
 pub use records::{

@@ -191,6 +191,26 @@ impl<R: Read> Gen<Lines<R>> {
         self.configure(|lines| lines.set_buffer_bytes(bytes))
     }
 
+    /// The longest line to accept (default
+    /// [`DEFAULT_MAX_LINE_BYTES`](crate::io::DEFAULT_MAX_LINE_BYTES), 64 MiB). A longer one ends
+    /// the source with [`Error::LineTooLong`](crate::Error::LineTooLong) naming the file and
+    /// line, after the lines before it: memory stays bounded on input without line ends.
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    /// use genpipe::io::lines_from;
+    /// use std::io::Read;
+    ///
+    /// // A megabyte of NULs and no line end, read with a 64 KiB limit.
+    /// let zeros = std::io::repeat(0).take(1 << 20);
+    /// let err = (lines_from(zeros).max_line_bytes(64 << 10) | count()).unwrap_err();
+    /// assert!(matches!(err, genpipe::Error::LineTooLong { line_no: 1, .. }));
+    /// ```
+    pub fn max_line_bytes(self, bytes: usize) -> Self {
+        self.configure(|lines| lines.set_max_line_bytes(bytes))
+    }
+
     /// A counter that holds the number of lines this source read (lines `grep` skipped
     /// included) once the source is dropped, e.g. when its pipeline has run. Costs nothing per
     /// line.
