@@ -31,3 +31,10 @@ pub use tee_sync::BlockingReader;
 pub use unique::{UniqueOp, unique};
 
 pub(crate) use shared_source::SharedSource;
+
+/// How many slots to reserve for a buffer that may grow to `n` items: `n`, up to 1024. A size
+/// is the most a stage may hold, not what it will (`chunks(usize::MAX)` over three items, or
+/// `top_k(k)` with a `k` from the command line), and reserving it up front aborted.
+pub(crate) fn prealloc(n: usize) -> usize {
+    n.min(1024)
+}

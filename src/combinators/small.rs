@@ -5,6 +5,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::pin::Pin;
 
+use super::prealloc;
 use crate::consume::Sink;
 use crate::engine::Pull;
 use crate::pipe::Stage;
@@ -36,7 +37,7 @@ impl<T> Op for ChunksOp<T> {
             }
         }
         (!self.buf.is_empty())
-            .then(|| std::mem::replace(&mut self.buf, Vec::with_capacity(self.size)))
+            .then(|| std::mem::replace(&mut self.buf, Vec::with_capacity(prealloc(self.size))))
     }
 
     fn push<K: Sink<Vec<T>>>(&mut self, item: T, down: &mut K) -> Flow {
@@ -46,7 +47,7 @@ impl<T> Op for ChunksOp<T> {
         }
         flow(down.send(std::mem::replace(
             &mut self.buf,
-            Vec::with_capacity(self.size),
+            Vec::with_capacity(prealloc(self.size)),
         )))
     }
 }
@@ -70,7 +71,7 @@ pub fn chunks<T>(size: usize) -> Stage<ChunksOp<T>> {
     assert!(size > 0, "genpipe: chunks(0)");
     Stage::new(ChunksOp {
         size,
-        buf: Vec::with_capacity(size),
+        buf: Vec::with_capacity(prealloc(size)),
     })
 }
 
@@ -135,7 +136,7 @@ pub fn windows<T: Clone>(size: usize) -> Stage<WindowsOp<T>> {
     assert!(size > 0, "genpipe: windows(0)");
     Stage::new(WindowsOp {
         size,
-        window: VecDeque::with_capacity(size),
+        window: VecDeque::with_capacity(prealloc(size)),
     })
 }
 

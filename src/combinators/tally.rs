@@ -241,7 +241,7 @@ crate::pipe::sink_pipe_rhs!([K, F, T,] TopK<K, F, T>);
 /// ```
 pub fn top_k<K: Ord, F: FnMut(&T) -> K, T>(k: usize, key: F) -> TopK<K, F, T> {
     TopK {
-        kept: BinaryHeap::with_capacity(k),
+        kept: BinaryHeap::with_capacity(crate::combinators::prealloc(k)),
         k,
         key,
         seen: 0,
