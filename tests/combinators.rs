@@ -165,7 +165,10 @@ mod small {
 #[test]
 fn huge_sizes_reserve_nothing_up_front() {
     use genpipe::combinators::{chunks, top_k, windows};
-    assert_eq!(pipe(1..=3) | chunks(usize::MAX) | collect::<Vec<_>>(), [vec![1, 2, 3]]);
+    assert_eq!(
+        pipe(1..=3) | chunks(usize::MAX) | collect::<Vec<_>>(),
+        [vec![1, 2, 3]]
+    );
     assert_eq!((pipe(1..=3) | windows::<i32>(usize::MAX) | count()), 0);
     assert_eq!(pipe([3, 1, 2]) | top_k(usize::MAX, |x: &i32| *x), [3, 2, 1]);
     let mut pushed = chunks(usize::MAX) | collect::<Vec<Vec<u8>>>();

@@ -295,3 +295,19 @@ fn explicit_lifetimes_are_fine() {
     assert_eq!(first_word("hello world"), "hello");
     assert_eq!(first_word::stats().hits, 1);
 }
+
+/// A time-to-live without a capacity still bounds the table: a store drops what expired.
+#[test]
+fn expired_entries_are_purged_without_a_capacity() {
+    let mut memo = genpipe::memo::Memo::<u32, u32>::new().ttl(Duration::from_millis(20));
+    for k in 0..1000 {
+        memo.store(k, k);
+    }
+    assert_eq!(memo.stats().len, 1000);
+    std::thread::sleep(Duration::from_millis(30));
+    memo.store(5000, 1);
+    let stats = memo.stats();
+    assert_eq!(stats.len, 1, "only the fresh entry is left");
+    assert_eq!(stats.evictions, 1000);
+    assert_eq!(memo.lookup(&5000), Some(1));
+}

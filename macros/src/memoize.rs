@@ -22,7 +22,20 @@ fn parse_options(args: TokenStream) -> syn::Result<Options> {
     let mut options = Options::default();
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("capacity") {
-            options.capacity = Some(meta.value()?.parse()?);
+            let capacity: Expr = meta.value()?.parse()?;
+            if let Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(n),
+                ..
+            }) = &capacity
+                && n.base10_parse::<u64>().is_ok_and(|n| n == 0)
+            {
+                return Err(syn::Error::new_spanned(
+                    &capacity,
+                    "a cache of capacity 0 holds nothing: give a capacity of at least 1, or \
+                     leave it out for an unbounded cache",
+                ));
+            }
+            options.capacity = Some(capacity);
         } else if meta.path.is_ident("ttl") {
             options.ttl = Some(meta.value()?.parse()?);
         } else if meta.path.is_ident("shared") {

@@ -101,7 +101,9 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
     }
 
     /// Entries older than `ttl` are not answered: the next lookup drops them (an eviction) and
-    /// misses.
+    /// misses. Without a capacity the table stays bounded too: every store first drops expired
+    /// entries from the least recently used end, so what remains was stored within the last two
+    /// `ttl`s (an entry used shortly before it expired may outlive it by one more `ttl`).
     #[must_use]
     pub fn ttl(mut self, ttl: Duration) -> Self {
         self.ttl = Some(ttl);
@@ -134,12 +136,28 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
     pub fn store(&mut self, key: K, value: V) {
         self.stats.misses += 1;
         let at = self.ttl.map(|_| Instant::now());
+        if let Some(ttl) = self.ttl {
+            self.purge_expired(ttl);
+        }
         // `push` hands back the entry it displaced: an evicted one, or (when another thread
         // computed the same key meanwhile) the old value of this key, which is no eviction.
         if let Some((old_key, _)) = self.entries.push(key, Stored { value, at })
             && !self.entries.contains(&old_key)
         {
             self.stats.evictions += 1;
+        }
+    }
+
+    /// Drops expired entries from the least recently used end, up to the first fresh one.
+    fn purge_expired(&mut self, ttl: Duration) {
+        while let Some((_, stored)) = self.entries.peek_lru() {
+            match stored.at {
+                Some(at) if at.elapsed() >= ttl => {
+                    self.entries.pop_lru();
+                    self.stats.evictions += 1;
+                }
+                _ => break,
+            }
         }
     }
 
