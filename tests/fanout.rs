@@ -248,20 +248,84 @@ fn group_count_into_a_btree_map_is_sorted() {
     );
 }
 
+fn panic_text(err: &Box<dyn std::any::Any + Send>) -> String {
+    err.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
 #[test]
-fn a_blocking_tee_whose_source_panics_ends_the_other_readers_instead_of_hanging() {
+fn a_blocking_tee_whose_source_panics_makes_every_reader_panic_instead_of_hanging() {
     let source = pipe(0..100u32).inspect(|&x| assert!(x != 50, "source broke at 50"));
     let readers = source | tee(3).bound(8).blocking();
     let handles: Vec<_> = readers
         .into_iter()
-        .map(|r| std::thread::spawn(move || r.count()))
+        .map(|r| {
+            std::thread::spawn(move || {
+                let mut seen = 0;
+                let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    for _ in r {
+                        seen += 1;
+                    }
+                }));
+                (seen, caught)
+            })
+        })
         .collect();
-    let results: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
-    // The reader that pulled item 50 panicked with the source; the others ended, having read
-    // every item before it (none lost, none hanging).
-    let panicked = results.iter().filter(|r| r.is_err()).count();
-    assert_eq!(panicked, 1);
-    for counted in results.into_iter().flatten() {
-        assert_eq!(counted, 50);
+    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    // The reader that pulled item 50 panicked with the source; the others read every item
+    // before it (none lost, none hanging) and then panicked too instead of ending as if the
+    // source had ended.
+    let mut messages: Vec<String> = Vec::new();
+    for (seen, caught) in &results {
+        assert_eq!(*seen, 50);
+        messages.push(panic_text(
+            caught.as_ref().expect_err("every reader panics"),
+        ));
     }
+    assert_eq!(
+        messages
+            .iter()
+            .filter(|m| m.contains("source broke at 50"))
+            .count(),
+        1
+    );
+    assert_eq!(
+        messages
+            .iter()
+            .filter(|m| m.contains("panicked (in another reader)"))
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn a_local_tee_or_replay_whose_source_panicked_does_not_end_quietly() {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    let source = pipe(0..10u32).inspect(|&x| assert!(x != 5, "source broke at 5"));
+    let mut readers = source | tee(2);
+    let mut second = readers.pop().unwrap();
+    let mut first = readers.pop().unwrap();
+    let got: Vec<_> = (&mut first).take(5).map(Result::unwrap).collect();
+    assert_eq!(got, [0, 1, 2, 3, 4]);
+    assert!(catch_unwind(AssertUnwindSafe(|| first.next())).is_err());
+    // The other reader gets what was buffered, then panics instead of ending with `None`.
+    let got: Vec<_> = (&mut second).take(5).map(Result::unwrap).collect();
+    assert_eq!(got, [0, 1, 2, 3, 4]);
+    let err = catch_unwind(AssertUnwindSafe(|| second.next())).unwrap_err();
+    assert!(
+        panic_text(&err).contains("in another reader"),
+        "{}",
+        panic_text(&err)
+    );
+
+    let replayed = pipe(0..10u32).inspect(|&x| assert!(x != 5, "source broke at 5")) | replay();
+    assert!(catch_unwind(AssertUnwindSafe(|| replayed.iter().count())).is_err());
+    let err = catch_unwind(AssertUnwindSafe(|| replayed.iter().count())).unwrap_err();
+    assert!(
+        panic_text(&err).contains("in another reader"),
+        "{}",
+        panic_text(&err)
+    );
 }

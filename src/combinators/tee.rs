@@ -197,6 +197,11 @@ pub struct TeeBlocking(Tee);
 /// past the bound and nothing blocks. Each reader ends with the source's outcome (its error, if
 /// it failed). For readers on other threads, see [`Tee::blocking`].
 ///
+/// # Panics
+/// If the source panics, the reader that pulled it panics with it, and every other reader
+/// panics once it has read what was buffered, in both forms: a reader never ends as if the
+/// source had ended when items were lost.
+///
 /// # Example
 /// ```
 /// use genpipe::prelude::*;

@@ -52,8 +52,12 @@ struct PullGuard<'a, S: Pull>(&'a Shared<S>);
 impl<S: Pull> Drop for PullGuard<'_, S> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            // The source is lost with the panic: the others see it ended, with no outcome.
-            self.0.lock().busy = false;
+            // The source is lost with the panic: the others panic too once they have read
+            // what was buffered, rather than end as if the source had ended.
+            let mut w = self.0.lock();
+            w.busy = false;
+            w.source.lose();
+            drop(w);
             self.0.changed.notify_all();
         }
     }
@@ -84,6 +88,16 @@ where
             if w.busy {
                 w = shared.wait(w);
                 continue;
+            }
+            if w.source.is_out() {
+                // Ended, or lost to a panic in another reader: then this one panics too, once
+                // the lock is released.
+                let lost = w.source.is_lost();
+                drop(w);
+                if lost {
+                    super::shared_source::source_lost();
+                }
+                return None;
             }
             let mut source = w.source.take()?;
             if w.is_full() {

@@ -134,6 +134,11 @@ pub struct Replaying;
 /// are dropped (Python's `list(gen)`, filled on demand). For one pass plus a bounded look-back,
 /// [`tee`](crate::combinators::tee) keeps a bounded window instead.
 ///
+/// # Panics
+/// If the source panics, the pass that pulled it panics with it, and every pass after that
+/// panics when it reaches the point where the source was lost, rather than end there as if the
+/// source had ended.
+///
 /// # Example
 /// ```
 /// use genpipe::prelude::*;
