@@ -93,7 +93,7 @@ fn matcher(o: &Options) -> Result<Stage<GrepOp>, String> {
         grep(pattern)
     };
     if o.ignore_case {
-        stage = stage.ignore_case();
+        stage = stage.try_ignore_case().map_err(|e| e.to_string())?;
     }
     if o.invert {
         stage = stage.invert();

@@ -611,3 +611,33 @@ mod caps {
         assert_eq!(sink.close(), 2);
     }
 }
+
+mod ignore_case {
+    use genpipe::io::{grep, lines_from};
+    use genpipe::prelude::*;
+
+    #[test]
+    fn a_non_utf8_literal_keeps_its_bytes() {
+        let log = &b"\xffABC\n\xfeabc\n\xffabc\nabc\n"[..];
+        let hits =
+            (lines_from(log) | grep(b"\xffabc").ignore_case() | collect::<Vec<_>>()).unwrap();
+        let hits: Vec<&[u8]> = hits.iter().map(|l| l.as_bytes()).collect();
+        assert_eq!(hits, [&b"\xffABC"[..], &b"\xffabc"[..]]);
+        // Regex metacharacters in a literal stay literal.
+        let log = &b"a.c\nabc\nA.C\n"[..];
+        assert_eq!(
+            (lines_from(log) | grep("a.c").ignore_case() | count()).unwrap(),
+            2
+        );
+    }
+
+    #[test]
+    fn an_oversize_folded_pattern_is_an_error_not_a_silent_case_sensitive_match() {
+        // Every `k` folds to three characters (k, K, the Kelvin sign): far over the size limit.
+        let huge = "k".repeat(1 << 18);
+        let err = grep(&huge).try_ignore_case().unwrap_err();
+        assert!(err.to_string().to_lowercase().contains("size"), "{err}");
+        let panicked = std::panic::catch_unwind(|| grep(&huge).ignore_case());
+        assert!(panicked.is_err());
+    }
+}

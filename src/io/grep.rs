@@ -203,24 +203,61 @@ pub fn try_grep_re(pattern: impl IntoRegex) -> Result<Stage<GrepOp>, regex::Erro
     }))
 }
 
+/// A regex matching exactly the bytes of `literal`: UTF-8 text escaped (so case folding
+/// applies to it), any other byte as itself (`(?-u:\xHH)`), so a non-UTF-8 literal keeps its
+/// bytes.
+fn literal_pattern(literal: &[u8]) -> String {
+    let mut pattern = String::with_capacity(literal.len());
+    for chunk in literal.utf8_chunks() {
+        pattern.push_str(&regex::escape(chunk.valid()));
+        for byte in chunk.invalid() {
+            pattern.push_str(&format!("(?-u:\\x{byte:02X})"));
+        }
+    }
+    pattern
+}
+
 impl Stage<GrepOp> {
-    /// Matches regardless of case (Unicode simple case folding).
+    /// Matches regardless of case (Unicode simple case folding). A literal's bytes that are not
+    /// UTF-8 are matched as they are.
+    ///
+    /// # Panics
+    /// If the case-folded pattern is too large for the regex engine's size limit; the message
+    /// names the pattern. [`try_ignore_case`](Stage::try_ignore_case) returns the error.
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    /// use genpipe::io::{grep, lines_from};
+    ///
+    /// let log = &b"GET /a\nget /b\n\xffGET /c\nPOST /d\n"[..];
+    /// assert_eq!((lines_from(log) | grep("get").ignore_case() | count())?, 3);
+    /// assert_eq!((lines_from(log) | grep(b"\xffget").ignore_case() | count())?, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn ignore_case(self) -> Self {
+        match self.try_ignore_case() {
+            Ok(stage) => stage,
+            Err(e) => panic!("genpipe: grep(..).ignore_case(): {e}"),
+        }
+    }
+
+    /// [`ignore_case`](Stage::ignore_case) for patterns from outside the program: never falls
+    /// back to matching case-sensitively.
+    ///
+    /// # Errors
+    /// The regex engine's error (a case-folded pattern over its size limit).
+    pub fn try_ignore_case(self) -> Result<Self, regex::Error> {
         let mut op = self.into_op();
         let pattern = match &op.matcher.kind {
-            Kind::Literal(_) => regex::escape(&String::from_utf8_lossy(
-                op.literal.as_deref().unwrap_or_default(),
-            )),
+            Kind::Literal(_) => literal_pattern(op.literal.as_deref().unwrap_or_default()),
             Kind::Regex(re) => re.as_str().to_string(),
         };
-        let re = RegexBuilder::new(&pattern).case_insensitive(true).build();
-        // The pattern compiled before (or is an escaped literal), so it compiles again.
-        if let Ok(re) = re {
-            op.matcher = Matcher {
-                kind: Kind::Regex(re),
-            };
-        }
-        Stage::new(op)
+        let re = RegexBuilder::new(&pattern).case_insensitive(true).build()?;
+        op.matcher = Matcher {
+            kind: Kind::Regex(re),
+        };
+        Ok(Stage::new(op))
     }
 
     /// Keeps the lines that do *not* match (`grep -v`).
