@@ -641,3 +641,42 @@ mod ignore_case {
         assert!(panicked.is_err());
     }
 }
+
+/// `lines_mmap` on a FIFO reads it through the handle it opened: reopening it lost the writer's
+/// data or blocked for a second writer when the writer had closed before the reopen (a race:
+/// this test then times out instead of hanging, but it cannot force the bad order).
+#[cfg(unix)]
+#[test]
+#[cfg_attr(miri, ignore = "FIFOs, threads and a subprocess")]
+fn lines_mmap_of_a_fifo_reads_what_its_writer_wrote() {
+    use std::io::Write;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.log");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("mkfifo is not available here; skipped");
+        return;
+    }
+    let writer_path = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        let mut w = std::fs::OpenOptions::new()
+            .write(true)
+            .open(writer_path)
+            .unwrap();
+        w.write_all(b"one\ntwo\nthree\n").unwrap();
+    });
+    let (tx, rx) = mpsc::channel();
+    let reader_path = fifo.clone();
+    std::thread::spawn(move || {
+        let got = unsafe { genpipe::io::lines_mmap(&reader_path) } | collect::<Vec<_>>();
+        let _ = tx.send(got.map(|lines| lines.len()));
+    });
+    let got = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("lines_mmap on a FIFO blocked");
+    assert_eq!(got.unwrap(), 3);
+    writer.join().unwrap();
+}

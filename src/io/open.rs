@@ -49,11 +49,15 @@ pub(crate) fn open_file(path: &Path) -> Result<File, Error> {
 /// ```
 pub fn lines(path: impl AsRef<Path>) -> Gen<Lines<FileReader>> {
     let path = path.as_ref();
+    match open_file(path) {
+        Ok(file) => lines_of(file, path),
+        Err(e) => Gen::from_pull(Lines::failed(e)),
+    }
+}
+
+/// The lines of an open file, decompressed by `path`'s suffix.
+fn lines_of(file: File, path: &Path) -> Gen<Lines<FileReader>> {
     let shared: Arc<Path> = Arc::from(path);
-    let file = match open_file(path) {
-        Ok(file) => file,
-        Err(e) => return Gen::from_pull(Lines::failed(e)),
-    };
     let (reader, encoding): (FileReader, Encoding) = match path.extension().and_then(|e| e.to_str())
     {
         Some("gz") => (
@@ -112,14 +116,16 @@ pub unsafe fn lines_mmap(path: impl AsRef<Path>) -> Gen<Lines<FileReader>> {
     };
     let len = match file.metadata() {
         Ok(meta) if meta.is_file() && meta.len() > 0 => meta.len() as usize,
-        // Empty files cannot be mapped, special files should not be: read them.
-        _ => return lines(path),
+        // Empty files cannot be mapped, special files should not be: read them, through the
+        // handle already open (reopening a FIFO would lose what its writer wrote to this one,
+        // or block for a second writer).
+        _ => return lines_of(file, path),
     };
     // SAFETY: the caller guarantees that the file is neither truncated nor modified while lines
     // of it (views into the map) are alive.
     let map = match unsafe { memmap2::Mmap::map(&file) } {
         Ok(map) => map,
-        Err(_) => return lines(path),
+        Err(_) => return lines_of(file, path),
     };
     let chunk = Chunk {
         len: len.min(map.len()),
