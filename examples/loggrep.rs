@@ -9,88 +9,186 @@
 //! `.gz` and `.bz2` files are read transparently; `-` or no PATH reads standard input.
 //! Exit status as grep: 0 if a line matched, 1 if none did, 2 on an error.
 
+use std::cell::Cell;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use genpipe::io::{GrepOp, Line, find, follow, grep, lines, lines_mmap, stdin, try_grep_re};
+use genpipe::io::{GrepOp, Line, follow, grep, lines, lines_mmap, stdin, try_find, try_grep_re};
 use genpipe::prelude::*;
 use genpipe::synth::{AccessFormat, write_access_log_file};
 
 const USAGE: &str = "\
 usage: loggrep [OPTIONS] PATTERN [PATH...]
-  -c, --count           print the number of matching lines (per file when several)
-      --total           with -c: one total for all files
-  -i, --ignore-case     match regardless of case
-  -v, --invert-match    select the lines that do not match
-  -e, --regexp REGEX    PATTERN is a regular expression
-  -n, --line-number     prefix each line with its line number
-  -H, --with-filename   prefix each line with its file name (default with several files)
-      --glob GLOB       in directories, only files whose name matches GLOB (default *)
-      --stats           print files, bytes, matches, time, throughput and peak memory to stderr
-      --eager           read every line into memory first (to compare memory with the lazy run)
-      --mmap            read files through a memory map (they must not change while searched)
-      --follow          keep reading a file as it grows (tail -f); Ctrl-C to stop
+       loggrep [OPTIONS] -e PATTERN... [PATH...]
+PATTERN is a regular expression (Rust's regex syntax, on bytes), as ripgrep's is; with -F it is
+a fixed string. A pattern with no regex metacharacters is searched as a fixed string either way.
+  -e, --regexp PATTERN     a pattern (repeatable: lines matching any of them)
+  -F, --fixed-strings      the patterns are fixed strings, not regexes
+  -i, --ignore-case        match regardless of case
+  -v, --invert-match       select the lines that do not match
+  -c, --count              print the number of selected lines (per file when several)
+      --total              with -c: one total for all files
+  -l, --files-with-matches print only the names of files with a selected line
+  -L, --files-without-match print only the names of files without one
+  -m, --max-count NUM      stop reading a file after NUM selected lines
+  -n, --line-number        prefix each line with its line number
+  -H, --with-filename      prefix each line with its file name (default with several files)
+      --glob GLOB          in directories, only files whose name matches GLOB (default *)
+      --hidden             in directories, search hidden files and directories too
+      --stats              print files, bytes, matches, time, throughput and peak memory to stderr
+      --eager              read every line into memory first (to compare memory with the lazy run)
+      --mmap               read files through a memory map (they must not change while searched)
+      --follow             keep reading the files as they grow (tail -f), each line prefixed
+                           with its file name when several; Ctrl-C to stop
+  -h, --help               print this help
+PATHs are files or directories (searched recursively, hidden entries skipped); .gz and .bz2
+files are read transparently; - or no PATH reads standard input. Lines are printed byte for
+byte (a CRLF line keeps its CR). Exit status: 0 if a line was selected, 1 if none was, 2 on an
+error (a missing file, a bad pattern, a write error); a closed output pipe ends the run with 0.
 With no arguments at all: a demo on a generated access log.";
 
 #[derive(Debug, Default)]
 struct Options {
-    pattern: Option<String>,
-    regex: bool,
+    patterns: Vec<Vec<u8>>,
+    fixed: bool,
     count: bool,
     total: bool,
     ignore_case: bool,
     invert: bool,
+    files_with_matches: bool,
+    files_without_match: bool,
+    max_count: Option<u64>,
     line_number: bool,
     with_filename: bool,
     glob: Option<String>,
+    hidden: bool,
     stats: bool,
     eager: bool,
     mmap: bool,
     follow: bool,
-    paths: Vec<String>,
+    paths: Vec<PathBuf>,
 }
 
-fn parse_args(args: Vec<String>) -> Result<Options, String> {
+/// What the command line asks for: a search, or the help text.
+enum Command {
+    Search(Options),
+    Help,
+}
+
+/// An argument as bytes: patterns may be any bytes (Unix), not only UTF-8.
+fn arg_bytes(arg: std::ffi::OsString) -> Result<Vec<u8>, String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStringExt;
+        Ok(arg.into_vec())
+    }
+    #[cfg(not(unix))]
+    {
+        arg.into_string()
+            .map(String::into_bytes)
+            .map_err(|a| format!("the argument {a:?} is not valid Unicode"))
+    }
+}
+
+fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Command, String> {
+    use lexopt::prelude::*;
     let mut o = Options::default();
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-c" | "--count" => o.count = true,
-            "--total" => o.total = true,
-            "-i" | "--ignore-case" => o.ignore_case = true,
-            "-v" | "--invert-match" => o.invert = true,
-            "-n" | "--line-number" => o.line_number = true,
-            "-H" | "--with-filename" => o.with_filename = true,
-            "--stats" => o.stats = true,
-            "--eager" => o.eager = true,
-            "--mmap" => o.mmap = true,
-            "--follow" => o.follow = true,
-            "-e" | "--regexp" => {
-                o.pattern = Some(args.next().ok_or("-e needs a REGEX")?);
-                o.regex = true;
+    let mut positional: Vec<std::ffi::OsString> = Vec::new();
+    let mut parser = lexopt::Parser::from_args(args);
+    let bad = |e: lexopt::Error| e.to_string();
+    while let Some(arg) = parser.next().map_err(bad)? {
+        match arg {
+            Short('e') | Long("regexp") => {
+                o.patterns.push(arg_bytes(parser.value().map_err(bad)?)?)
             }
-            "--glob" => o.glob = Some(args.next().ok_or("--glob needs a GLOB")?),
-            "-h" | "--help" => return Err(String::new()),
-            "-" => o.paths.push(arg),
-            flag if flag.starts_with('-') => return Err(format!("unknown option {flag}")),
-            _ if o.pattern.is_none() => o.pattern = Some(arg),
-            _ => o.paths.push(arg),
+            Short('F') | Long("fixed-strings") => o.fixed = true,
+            Short('c') | Long("count") => o.count = true,
+            Long("total") => o.total = true,
+            Short('i') | Long("ignore-case") => o.ignore_case = true,
+            Short('v') | Long("invert-match") => o.invert = true,
+            Short('l') | Long("files-with-matches") => o.files_with_matches = true,
+            Short('L') | Long("files-without-match") => o.files_without_match = true,
+            Short('m') | Long("max-count") => {
+                let n = parser.value().map_err(bad)?;
+                o.max_count = Some(
+                    n.parse()
+                        .map_err(|_| format!("-m needs a number, not {n:?}"))?,
+                );
+            }
+            Short('n') | Long("line-number") => o.line_number = true,
+            Short('H') | Long("with-filename") => o.with_filename = true,
+            Long("glob") => {
+                let glob = parser.value().map_err(bad)?;
+                o.glob = Some(
+                    glob.into_string()
+                        .map_err(|g| format!("--glob {g:?} is not valid Unicode"))?,
+                );
+            }
+            Long("hidden") => o.hidden = true,
+            Long("stats") => o.stats = true,
+            Long("eager") => o.eager = true,
+            Long("mmap") => o.mmap = true,
+            Long("follow") => o.follow = true,
+            Short('h') | Long("help") => return Ok(Command::Help),
+            Value(v) => positional.push(v),
+            _ => return Err(arg.unexpected().to_string()),
         }
     }
-    if o.pattern.is_none() {
-        return Err("missing PATTERN".into());
+    let mut positional = positional.into_iter();
+    if o.patterns.is_empty() {
+        let pattern = positional.next().ok_or("missing PATTERN")?;
+        o.patterns.push(arg_bytes(pattern)?);
     }
-    Ok(o)
+    o.paths = positional.map(PathBuf::from).collect();
+    if o.patterns.iter().any(|p| p.contains(&b'\n')) {
+        return Err(
+            "a pattern contains a line end, which no line does; give each pattern with -e".into(),
+        );
+    }
+    if o.follow && (o.count || o.files_with_matches || o.files_without_match) {
+        return Err(
+            "--follow prints lines as they come; it cannot be combined with -c, -l or -L".into(),
+        );
+    }
+    if o.files_with_matches && o.files_without_match {
+        return Err("-l and -L cannot be combined".into());
+    }
+    Ok(Command::Search(o))
+}
+
+/// Whether `pattern` means the same as a regex and as a fixed string: no metacharacter in
+/// its text (bytes that are not UTF-8 stand for themselves).
+fn is_plain(pattern: &[u8]) -> bool {
+    pattern
+        .utf8_chunks()
+        .all(|chunk| regex::escape(chunk.valid()) == chunk.valid())
 }
 
 fn matcher(o: &Options) -> Result<Stage<GrepOp>, String> {
-    let pattern = o.pattern.as_deref().unwrap_or_default();
-    let mut stage = if o.regex {
-        try_grep_re(pattern).map_err(|e| e.to_string())?
-    } else {
-        grep(pattern)
+    let plain = o.fixed || o.patterns.iter().all(|p| is_plain(p));
+    let mut stage = match o.patterns.as_slice() {
+        // One fixed string: the buffer-wide literal search.
+        [pattern] if plain => grep(pattern),
+        patterns => {
+            let mut alternatives = Vec::with_capacity(patterns.len());
+            for p in patterns {
+                alternatives.push(if plain {
+                    // Bytes that are not UTF-8 are matched as themselves.
+                    fixed_pattern(p)
+                } else {
+                    let p = std::str::from_utf8(p).map_err(|_| {
+                        "a regex pattern must be valid UTF-8; give a byte string with -F"
+                            .to_string()
+                    })?;
+                    format!("(?:{p})")
+                });
+            }
+            try_grep_re(&alternatives.join("|")).map_err(|e| e.to_string())?
+        }
     };
     if o.ignore_case {
         stage = stage.try_ignore_case().map_err(|e| e.to_string())?;
@@ -101,6 +199,18 @@ fn matcher(o: &Options) -> Result<Stage<GrepOp>, String> {
     Ok(stage)
 }
 
+/// A regex that matches exactly `literal`'s bytes.
+fn fixed_pattern(literal: &[u8]) -> String {
+    let mut pattern = String::new();
+    for chunk in literal.utf8_chunks() {
+        pattern.push_str(&regex::escape(chunk.valid()));
+        for byte in chunk.invalid() {
+            pattern.push_str(&format!("(?-u:\\x{byte:02X})"));
+        }
+    }
+    pattern
+}
+
 /// Where lines come from: files (found under directories) or standard input.
 enum Input {
     File(PathBuf),
@@ -108,26 +218,32 @@ enum Input {
 }
 
 fn inputs(o: &Options, errors: &mut Vec<String>) -> Vec<Input> {
-    if o.paths.is_empty() || o.paths.iter().all(|p| p == "-") {
+    let glob = o.glob.as_deref().unwrap_or("*");
+    if o.paths.is_empty() {
         return vec![Input::Stdin];
     }
-    let glob = o.glob.as_deref().unwrap_or("*");
     let mut files = Vec::new();
-    for p in &o.paths {
-        if p == "-" {
+    for path in &o.paths {
+        if path.as_os_str() == "-" {
             files.push(Input::Stdin);
             continue;
         }
-        let path = Path::new(p);
         if path.is_dir() {
-            let walk = find(path, glob).sorted();
+            let walk = match try_find(path, glob) {
+                Ok(walk) => walk.sorted(),
+                Err(e) => {
+                    errors.push(format!("--glob {glob:?}: {e}"));
+                    continue;
+                }
+            };
+            let walk = if o.hidden { walk } else { walk.skip_hidden() };
             let report = walk.report();
             files.extend((walk | collect::<Vec<_>>()).into_iter().map(Input::File));
-            errors.extend(report.errors());
+            errors.extend(report.errors().into_iter().map(|e| e.to_string()));
         } else {
             // Named files are searched whatever their name, as grep does; a missing one
             // reports its error when it is read.
-            files.push(Input::File(path.to_path_buf()));
+            files.push(Input::File(path.clone()));
         }
     }
     files
@@ -142,21 +258,79 @@ struct Stats {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     if args.is_empty() {
         return demo();
     }
-    let options = match parse_args(args) {
-        Ok(o) => o,
+    match parse_args(args) {
+        Ok(Command::Search(options)) => run(&options),
+        Ok(Command::Help) => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
         Err(msg) => {
-            if !msg.is_empty() {
-                eprintln!("loggrep: {msg}");
-            }
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
+            eprintln!("loggrep: {msg}");
+            eprintln!("try 'loggrep --help'");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The lines of one input, as one type whatever they come from (a dynamic call per pull, paid
+/// only for the lines `grep` hands on: it searches the source's buffer itself).
+type Source = BoxGen<'static, Line, genpipe::Result<()>>;
+
+/// Opens `input` as `o` asks; the counter holds the lines read once the source is dropped.
+fn open_input(o: &Options, input: &Input) -> (Source, Arc<AtomicU64>) {
+    let (source, read) = match input {
+        Input::File(p) if o.follow => {
+            let (source, read) = follow(p).keep_cr().lines_read();
+            (source.boxed(), read)
+        }
+        // SAFETY: the user asked for a memory map with --mmap, whose help says the files must
+        // not change while searched (ripgrep's --mmap has the same contract).
+        Input::File(p) if o.mmap => {
+            let (source, read) = unsafe { lines_mmap(p) }.keep_cr().lines_read();
+            (source.boxed(), read)
+        }
+        Input::File(p) => {
+            let (source, read) = lines(p).keep_cr().lines_read();
+            (source.boxed(), read)
+        }
+        Input::Stdin => {
+            let (source, read) = stdin().keep_cr().lines_read();
+            (source.boxed(), read)
         }
     };
-    run(&options)
+    if o.eager {
+        return (eager(source), read);
+    }
+    (source, read)
+}
+
+/// The eager version of the same source: every line read into memory first (to compare memory
+/// with the lazy run), then split again. A read error is kept for the end.
+fn eager(source: Source) -> Source {
+    let mut all = Vec::new();
+    let mut source = source;
+    for line in &mut source {
+        all.extend_from_slice(line.as_bytes());
+        all.push(b'\n');
+    }
+    let outcome = source.finish();
+    let again = genpipe::io::lines_from(std::io::Cursor::new(all)).keep_cr();
+    match outcome {
+        Ok(()) => again.boxed(),
+        Err(e) => again.map_err(move |_| e.clone()).boxed(),
+    }
+}
+
+/// Why output stopped: the reader went away (a closed pipe), or writing failed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stopped {
+    No,
+    PipeClosed,
+    WriteFailed,
 }
 
 fn run(o: &Options) -> ExitCode {
@@ -173,15 +347,31 @@ fn run(o: &Options) -> ExitCode {
     for e in &errors {
         eprintln!("loggrep: {e}");
     }
+    if o.follow && inputs.len() > 1 {
+        eprintln!("loggrep: --follow follows one file or standard input");
+        return ExitCode::from(2);
+    }
     let prefix_names = o.with_filename || inputs.len() > 1;
+    let listing = o.files_with_matches || o.files_without_match;
+    let limit = match (listing, o.max_count) {
+        (true, _) => 1,
+        (false, Some(m)) => usize::try_from(m).unwrap_or(usize::MAX),
+        (false, None) => usize::MAX,
+    };
     let progress = progress_bar(&inputs, o);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let stopped = Cell::new(Stopped::No);
+    let mut write_error: Option<std::io::Error> = None;
     let mut stats = Stats::default();
     let mut total = 0u64;
+    let mut selected_any = false;
     let mut failed = !errors.is_empty();
 
     for input in &inputs {
+        if stopped.get() != Stopped::No {
+            break;
+        }
         let name = match input {
             Input::File(p) => p.display().to_string(),
             Input::Stdin => "(standard input)".to_string(),
@@ -193,54 +383,37 @@ fn run(o: &Options) -> ExitCode {
         let mut n = 0u64;
         let mut print = |line: Line| {
             n += 1;
-            if o.count {
+            if o.count || listing {
                 return;
             }
-            // Output errors (a closed pipe) end the run quietly, as grep does.
-            let _ = write_line(
+            let mut written = write_line(
                 &mut out,
                 prefix_names.then_some(name.as_str()),
                 o.line_number,
                 &line,
             );
-            if o.follow {
+            if o.follow && written.is_ok() {
                 // Each line as it is written, as `tail -f | grep --line-buffered` does.
-                let _ = out.flush();
+                written = out.flush();
             }
-        };
-        let source = match input {
-            Input::File(_) if o.follow => None,
-            // SAFETY: the user asked for a memory map with --mmap, whose help says the files
-            // must not change while searched (ripgrep's --mmap has the same contract).
-            Input::File(p) if o.mmap => Some(unsafe { lines_mmap(p) }),
-            Input::File(p) => Some(lines(p)),
-            Input::Stdin => None,
-        };
-        let (outcome, read) = match (input, source) {
-            (Input::File(p), None) => {
-                let (source, read) = follow(p).lines_read();
-                (source | stage.clone() | for_each(&mut print), read)
-            }
-            (_, Some(source)) => {
-                let (source, read) = source.lines_read();
-                let outcome = if o.eager {
-                    eager(source, stage.clone(), &mut print)
+            if let Err(e) = written {
+                stopped.set(if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    Stopped::PipeClosed
                 } else {
-                    source | stage.clone() | for_each(&mut print)
-                };
-                (outcome, read)
-            }
-            (Input::Stdin, None) => {
-                let (source, read) = stdin().lines_read();
-                let outcome = if o.eager {
-                    eager(source, stage.clone(), &mut print)
-                } else {
-                    source | stage.clone() | for_each(&mut print)
-                };
-                (outcome, read)
+                    Stopped::WriteFailed
+                });
+                write_error.get_or_insert(e);
             }
         };
-        stats.lines += read.load(std::sync::atomic::Ordering::Relaxed);
+        let (source, read) = open_input(o, input);
+        // `take` for -m, -l and -L; `take_while` ends the pipeline (and the reading) at once
+        // when output has stopped.
+        let selected = stage
+            .clone()
+            .take(limit)
+            .take_while(|_| stopped.get() == Stopped::No);
+        let outcome = source | selected | for_each(&mut print);
+        stats.lines += read.load(Ordering::Relaxed);
         if let (Some(bar), Input::File(p)) = (&progress, input) {
             bar.inc(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0));
         }
@@ -248,20 +421,49 @@ fn run(o: &Options) -> ExitCode {
             let _ = out.flush();
             eprintln!("loggrep: {}", with_causes(&e));
             failed = true;
+            // A file that could not be read has no count to print.
+            continue;
         }
-        if o.count && !o.total {
-            let _ = if prefix_names {
+        selected_any |= n > 0;
+        let listed = match (o.files_with_matches, o.files_without_match) {
+            (true, _) => n > 0,
+            (_, true) => n == 0,
+            _ => false,
+        };
+        let summary = if listed {
+            writeln!(out, "{name}")
+        } else if o.count && !o.total && !listing {
+            if prefix_names {
                 writeln!(out, "{name}:{n}")
             } else {
                 writeln!(out, "{n}")
-            };
+            }
+        } else {
+            Ok(())
+        };
+        if let Err(e) = summary {
+            stopped.set(if e.kind() == std::io::ErrorKind::BrokenPipe {
+                Stopped::PipeClosed
+            } else {
+                Stopped::WriteFailed
+            });
+            write_error.get_or_insert(e);
         }
         total += n;
     }
-    if o.count && o.total {
+    if o.count && o.total && stopped.get() == Stopped::No {
         let _ = writeln!(out, "{total}");
     }
-    let _ = out.flush();
+    if let Err(e) = out.flush()
+        && stopped.get() == Stopped::No
+    {
+        stopped.set(if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Stopped::PipeClosed
+        } else {
+            Stopped::WriteFailed
+        });
+        write_error.get_or_insert(e);
+    }
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -269,9 +471,25 @@ fn run(o: &Options) -> ExitCode {
     if o.stats {
         print_stats(&stats, started);
     }
+    match stopped.get() {
+        // The reader has what it wanted (`| head -1`): a quiet success, as ripgrep does.
+        Stopped::PipeClosed => return ExitCode::SUCCESS,
+        Stopped::WriteFailed => {
+            let e = write_error.map(|e| e.to_string()).unwrap_or_default();
+            eprintln!("loggrep: write error: {e}");
+            return ExitCode::from(2);
+        }
+        Stopped::No => {}
+    }
+    // -L selects files, not lines: its status says whether it listed one.
+    let selected = if o.files_without_match {
+        inputs.len() > usize::from(selected_any) && !failed
+    } else {
+        selected_any
+    };
     if failed {
         ExitCode::from(2)
-    } else if total > 0 {
+    } else if selected {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -300,21 +518,6 @@ fn progress_bar(inputs: &[Input], o: &Options) -> Option<indicatif::ProgressBar>
         bar.set_style(style);
     }
     Some(bar)
-}
-
-/// The eager version of the same job: every line in memory first, then grep over the `Vec`.
-fn eager<S>(
-    source: Gen<S>,
-    stage: Stage<GrepOp>,
-    print: &mut impl FnMut(Line),
-) -> genpipe::Result<()>
-where
-    S: Pull<Item = Line, Return = genpipe::Result<()>>,
-{
-    let all: Vec<Vec<u8>> = (source.map(|l| l.as_bytes().to_vec()) | collect::<Vec<_>>())?;
-    let owned = all.join(&b'\n');
-    let again = genpipe::io::lines_from(&owned[..]);
-    again | stage | for_each(print)
 }
 
 /// `error: cause: cause`, as command-line tools print errors.
@@ -392,13 +595,13 @@ fn demo() -> ExitCode {
     let shown = format!("loggrep --stats -c '\" 404 ' {}", path.display());
     println!("running: {shown}");
     if std::io::stderr().is_terminal() {
-        println!("(try also: -n, -i, -v, -e REGEX, --eager, a directory, or a .gz file)");
+        println!("(try also: -n, -i, -v, -l, -m 5, a regex, --eager, a directory, or a .gz file)");
     }
     let options = Options {
-        pattern: Some("\" 404 ".into()),
+        patterns: vec![b"\" 404 ".to_vec()],
         count: true,
         stats: true,
-        paths: vec![path.display().to_string()],
+        paths: vec![path],
         ..Options::default()
     };
     run(&options)

@@ -195,3 +195,166 @@ fn follow_prints_matching_lines_as_they_are_written() {
     assert_eq!(first.as_deref(), Ok("new 404 line"));
     assert_eq!(second.as_deref(), Ok("second 404"));
 }
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// grep's and ripgrep's command line: combined short flags, `--flag=value`, `--`, repeatable
+/// `-e`, regexes by default and `-F` for fixed strings, `-h` exits 0, unknown flags exit 2.
+#[test]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn the_command_line_reads_like_grep() {
+    let input = b"GET a\nget b\nPOST c\n-x\n";
+    let o = loggrep(&["-ci", "get"], Some(input));
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(0), "2\n"));
+    let o = loggrep(&["-e", "GET", "-e", "POST"], Some(input));
+    assert_eq!(stdout(&o), "GET a\nPOST c\n");
+    // A regex by default, a fixed string with -F.
+    let o = loggrep(&["-c", "G.T"], Some(input));
+    assert_eq!(stdout(&o), "1\n");
+    let o = loggrep(&["-cF", "G.T"], Some(input));
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(1), "0\n"));
+    // `--` ends the options: a pattern may start with `-`.
+    let o = loggrep(&["--", "-x"], Some(input));
+    assert_eq!(stdout(&o), "-x\n");
+    let o = loggrep(&["-h"], None);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("usage: loggrep"));
+    let o = loggrep(&["--no-such-flag", "x"], Some(input));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--no-such-flag"), "{}", stderr(&o));
+    // A pattern with a line end never matches a line: an error, not a silent 0.
+    let o = loggrep(&["a\nb"], Some(input));
+    assert_eq!(o.status.code(), Some(2));
+    // A bad regex names the problem.
+    let o = loggrep(&["(unclosed"], Some(input));
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// `-l`, `-L`, `-m`, `--glob=`, hidden entries, and a missing file among others.
+#[test]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn files_limits_and_walks() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.log"), dir.path().join("b.log"));
+    std::fs::write(&a, "hit 1\nhit 2\nhit 3\n").unwrap();
+    std::fs::write(&b, "miss\n").unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::write(dir.path().join(".git/hidden.log"), "hit hidden\n").unwrap();
+    let (a_s, b_s) = (a.to_str().unwrap(), b.to_str().unwrap());
+
+    let o = loggrep(&["-l", "hit", a_s, b_s], None);
+    assert_eq!(stdout(&o), format!("{a_s}\n"));
+    let o = loggrep(&["-L", "hit", a_s, b_s], None);
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), format!("{b_s}\n")));
+    let o = loggrep(&["-m", "2", "hit", a_s], None);
+    assert_eq!(stdout(&o), "hit 1\nhit 2\n");
+    let o = loggrep(&["-c", "-m2", "hit", a_s], None);
+    assert_eq!(stdout(&o), "2\n");
+
+    // Directories: hidden entries are skipped unless --hidden; `--glob=GLOB` works.
+    let d = dir.path().to_str().unwrap();
+    let o = loggrep(&["-c", "--total", "hit", d], None);
+    assert_eq!(stdout(&o), "3\n");
+    let o = loggrep(&["-c", "--total", "--hidden", "hit", d], None);
+    assert_eq!(stdout(&o), "4\n");
+    let o = loggrep(&["-c", "--total", "--glob=b*", "hit", d], None);
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(1), "0\n"));
+
+    // A missing file: its error, no `:0` line for it, exit 2; the other file is still searched.
+    let missing = dir.path().join("missing.log");
+    let o = loggrep(&["-c", "hit", a_s, missing.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), format!("{a_s}:3\n"));
+    assert!(stderr(&o).contains("missing.log"), "{}", stderr(&o));
+}
+
+/// Output is byte-exact; a closed pipe ends the run at once with 0; a failing writer with 2.
+#[test]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn output_is_exact_and_a_closed_pipe_ends_the_run() {
+    let o = loggrep(&["b"], Some(b"a\r\nb\r\nc\n"));
+    assert_eq!(o.stdout, b"b\r\n", "a CRLF line keeps its CR");
+
+    // 64 MiB of matching lines into a reader that takes one line and leaves: loggrep stops
+    // reading at once (before, it read everything) and says nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.log");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+    for _ in 0..(4 << 20) {
+        f.write_all(b"GET /index.html\n").unwrap();
+    }
+    drop(f);
+    let build = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--example", "loggrep"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap();
+    assert!(build.success());
+    let exe =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/debug/examples/loggrep");
+    let exe = std::env::var_os("CARGO_TARGET_DIR")
+        .map(|t| std::path::PathBuf::from(t).join("debug/examples/loggrep"))
+        .unwrap_or(exe);
+    let mut child = Command::new(&exe)
+        .args(["--stats", "GET", big.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(&first, b"GET /index.html\n");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // --stats says how much was scanned: far from all 4M lines.
+    let stats = stderr(&out);
+    let scanned: u64 = stats
+        .split(" lines scanned")
+        .next()
+        .and_then(|s| s.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no line count in {stats:?}"));
+    assert!(
+        scanned < 1 << 20,
+        "scanned {scanned} lines after the pipe closed"
+    );
+
+    if std::path::Path::new("/dev/full").exists() {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = Command::new(&exe)
+            .args(["GET", big.to_str().unwrap()])
+            .stdout(full)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains("write error"), "{}", stderr(&out));
+    }
+}
+
+/// Patterns and file names that are not UTF-8 work (no panic).
+#[cfg(unix)]
+#[test]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn non_utf8_arguments_work() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.log");
+    let path = dir.path().join(name);
+    std::fs::write(&path, b"x\xffy\nplain\n").unwrap();
+    let o = Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--example", "loggrep", "--"])
+        .arg(std::ffi::OsStr::from_bytes(b"\xff"))
+        .arg(&path)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(o.stdout, b"x\xffy\n");
+}

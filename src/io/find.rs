@@ -52,6 +52,8 @@ pub struct Find {
     report: FindReport,
     /// `.strict()`: the first entry that cannot be read ends the walk with its error.
     strict: bool,
+    /// `.skip_hidden()`: entries whose name starts with `.` (and what is under them) are left out.
+    skip_hidden: bool,
     failed: Option<Error>,
     ended: bool,
 }
@@ -107,6 +109,12 @@ impl Find {
                     continue;
                 }
             };
+            if this.skip_hidden && entry.depth() > 0 && is_hidden(entry.file_name()) {
+                if entry.file_type().is_dir() {
+                    walk.skip_current_dir();
+                }
+                continue;
+            }
             if !entry.file_type().is_file() {
                 continue;
             }
@@ -125,6 +133,10 @@ impl Find {
             }
         }
     }
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
 }
 
 /// The default walk never fails: unreadable entries go to the report.
@@ -221,6 +233,7 @@ pub fn try_find(root: impl AsRef<Path>, glob: &str) -> Result<Gen<Find>, globset
         glob: Some((matcher, whole_path)),
         report: FindReport::default(),
         strict: false,
+        skip_hidden: false,
         failed: None,
         ended: false,
     }))
@@ -230,6 +243,28 @@ impl Gen<Find> {
     /// Walks each directory in name order, so the output is the same on every run.
     pub fn sorted(self) -> Self {
         self.configure(|find| find.sorted = true)
+    }
+
+    /// Leaves out hidden entries, files and directories whose name starts with `.` (`.git/`
+    /// and what is under it), as ripgrep does; the root itself is searched whatever its name.
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    /// use genpipe::io::find;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("genpipe-doc-hidden-{}", std::process::id()));
+    /// std::fs::create_dir_all(dir.join(".git"))?;
+    /// std::fs::write(dir.join(".git/HEAD.log"), "x\n")?;
+    /// std::fs::write(dir.join(".hidden.log"), "x\n")?;
+    /// std::fs::write(dir.join("app.log"), "x\n")?;
+    /// assert_eq!(find(&dir, "*.log") | count(), 3);
+    /// assert_eq!(find(&dir, "*.log").skip_hidden() | collect::<Vec<_>>(), [dir.join("app.log")]);
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn skip_hidden(self) -> Self {
+        self.configure(|find| find.skip_hidden = true)
     }
 
     /// Ends the walk at the first entry it cannot read, with that error as the pipeline's
