@@ -5,7 +5,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::io::lines::{Encoding, Lines};
 use crate::io::open::open_file;
@@ -45,16 +45,96 @@ impl StopToken {
     }
 }
 
+/// How long `follow` keeps retrying a path that exists but cannot be opened before it ends
+/// with the error.
+pub const DEFAULT_REOPEN_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The reader behind [`follow`]: reads what is there, and when there is nothing, sleeps and looks
-/// again, reopening the path if the file was truncated or replaced (log rotation).
+/// again.
+///
+/// At every look (before every read) it compares the path with the file it reads:
+/// - another file at the path (a rotation by rename and create) is opened at once and queued;
+///   the old one is read to its end first, through its open handle, so a file rotated away is
+///   drained even if it was renamed twice meanwhile;
+/// - the same file, shorter than what was read, or with other bytes where the last ones read
+///   were (truncated and written again past the old offset between two looks: `copytruncate`),
+///   is read again from its start;
+/// - a partial last line of the old file is delivered as a line of its own before the new
+///   file's first, never glued to it.
 #[derive(Debug)]
 pub struct FollowReader {
     path: PathBuf,
-    file: Option<File>,
-    pos: u64,
-    id: Option<FileId>,
+    current: Option<Tail>,
+    /// Newer files found at the path, opened, read once `current` is drained.
+    queued: std::collections::VecDeque<Tail>,
+    /// The last byte delivered ended a line (or nothing was delivered yet).
+    at_line_start: bool,
+    /// A line end to deliver before anything else: the old file's partial last line ends here.
+    end_partial_line: bool,
+    /// Since when the path exists but cannot be opened.
+    open_failing_since: Option<Instant>,
     stop: StopToken,
     poll: Duration,
+    reopen_timeout: Duration,
+}
+
+/// One file being followed, by its open handle.
+#[derive(Debug)]
+struct Tail {
+    file: File,
+    id: Option<FileId>,
+    /// Bytes read so far (the offset of the next read).
+    pos: u64,
+    /// The last bytes read, up to 16: to tell a rewritten file from a grown one.
+    recent: Vec<u8>,
+}
+
+impl Tail {
+    fn new(file: File, id: Option<FileId>, pos: u64) -> Tail {
+        Tail {
+            file,
+            id,
+            pos,
+            recent: Vec::new(),
+        }
+    }
+
+    fn note_read(&mut self, bytes: &[u8]) {
+        self.pos += bytes.len() as u64;
+        let keep = bytes.len().min(16);
+        let old = self.recent.len().min(16 - keep);
+        self.recent.drain(..self.recent.len() - old);
+        self.recent.extend_from_slice(&bytes[bytes.len() - keep..]);
+    }
+
+    /// Whether the bytes before `pos` are still the ones read: `false` if the file was
+    /// truncated and written again past `pos`.
+    fn unchanged(&self) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            if self.recent.is_empty() {
+                return true;
+            }
+            let mut now = vec![0u8; self.recent.len()];
+            let at = self.pos - self.recent.len() as u64;
+            match self.file.read_exact_at(&mut now, at) {
+                Ok(()) => now == self.recent,
+                Err(_) => false,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            true
+        }
+    }
+
+    fn restart(&mut self) -> io::Result<()> {
+        self.file.seek(SeekFrom::Start(0))?;
+        self.pos = 0;
+        self.recent.clear();
+        Ok(())
+    }
 }
 
 /// What identifies a file across renames: device and inode on Unix.
@@ -72,21 +152,46 @@ fn file_id(_: &std::fs::Metadata) -> Option<FileId> {
 }
 
 impl FollowReader {
-    fn reopen(&mut self) {
-        if let Ok(file) = File::open(&self.path) {
-            self.id = file.metadata().ok().as_ref().and_then(file_id);
-            self.file = Some(file);
-            self.pos = 0;
+    /// Compares the path with the files being read; queues a new one, restarts a truncated one.
+    fn look(&mut self) -> io::Result<()> {
+        let meta = match std::fs::metadata(&self.path) {
+            Ok(meta) => meta,
+            // Between a rotation's rename and the new file's creation: keep reading the old
+            // file, and wait.
+            Err(_) => return Ok(()),
+        };
+        let id = file_id(&meta);
+        let newest = self.queued.back().or(self.current.as_ref());
+        let is_new = match newest {
+            None => true,
+            Some(tail) => tail.id != id,
+        };
+        if is_new {
+            match File::open(&self.path) {
+                Ok(file) => {
+                    self.open_failing_since = None;
+                    let id = file.metadata().ok().as_ref().and_then(file_id);
+                    self.queued.push_back(Tail::new(file, id, 0));
+                }
+                Err(e) => {
+                    let since = *self.open_failing_since.get_or_insert_with(Instant::now);
+                    if since.elapsed() >= self.reopen_timeout {
+                        return Err(e);
+                    }
+                }
+            }
+            return Ok(());
         }
-    }
-
-    /// Whether the path now names another file, or the file shrank below what we read.
-    fn replaced_or_truncated(&self) -> bool {
-        match std::fs::metadata(&self.path) {
-            Ok(meta) => file_id(&meta) != self.id || meta.len() < self.pos,
-            // Between a rotation's rename and the new file's creation: wait.
-            Err(_) => false,
+        // The same file as the newest one: truncated (shorter, or rewritten) if it is the one
+        // being read.
+        if self.queued.is_empty()
+            && let Some(tail) = self.current.as_mut()
+            && (meta.len() < tail.pos || !tail.unchanged())
+        {
+            tail.restart()?;
+            self.end_partial_line |= !self.at_line_start;
         }
+        Ok(())
     }
 }
 
@@ -96,15 +201,31 @@ impl Read for FollowReader {
             if self.stop.is_stopped() {
                 return Ok(0);
             }
-            if let Some(file) = self.file.as_mut() {
-                let n = file.read(buf)?;
+            if buf.is_empty() {
+                return Ok(0);
+            }
+            if self.end_partial_line {
+                self.end_partial_line = false;
+                self.at_line_start = true;
+                buf[0] = b'\n';
+                return Ok(1);
+            }
+            self.look()?;
+            if self.end_partial_line {
+                continue;
+            }
+            if let Some(tail) = self.current.as_mut() {
+                let n = tail.file.read(buf)?;
                 if n > 0 {
-                    self.pos += n as u64;
+                    tail.note_read(&buf[..n]);
+                    self.at_line_start = buf[n - 1] == b'\n';
                     return Ok(n);
                 }
             }
-            if self.file.is_none() || self.replaced_or_truncated() {
-                self.reopen();
+            // The file being read is drained: go on with the next one at the path, if any.
+            if let Some(next) = self.queued.pop_front() {
+                self.current = Some(next);
+                self.end_partial_line |= !self.at_line_start;
                 continue;
             }
             // Idle: sleep instead of spinning.
@@ -115,7 +236,9 @@ impl Read for FollowReader {
 
 /// The lines appended to the file at `path` from now on, in order, as they are written: the
 /// lines already there are skipped. Waits without spinning when the file is idle, and follows a
-/// truncated or rotated file from its start. It never ends on its own: end it with
+/// truncated or rotated file from its start: the old file is read to its end through its open
+/// handle first, and its partial last line, if any, is delivered as a line of its own (see
+/// [`FollowReader`]). It never ends on its own: end it with
 /// [`take`](crate::stages::take) (or any stage that stops), a [`StopToken`], or by dropping it.
 ///
 /// # Errors
@@ -155,11 +278,14 @@ pub fn follow(path: impl AsRef<Path>) -> Gen<Lines<FollowReader>> {
     let id = file.metadata().ok().as_ref().and_then(file_id);
     let reader = FollowReader {
         path: path.to_path_buf(),
-        file: Some(file),
-        pos,
-        id,
+        current: Some(Tail::new(file, id, pos)),
+        queued: std::collections::VecDeque::new(),
+        at_line_start: true,
+        end_partial_line: false,
+        open_failing_since: None,
         stop: StopToken::default(),
         poll: DEFAULT_POLL,
+        reopen_timeout: DEFAULT_REOPEN_TIMEOUT,
     };
     // A small buffer: a followed file delivers a few lines at a time.
     let mut lines = Lines::new(reader, Some(Arc::from(path)), Encoding::Plain);
@@ -178,6 +304,18 @@ impl Gen<Lines<FollowReader>> {
         self.configure(|lines| {
             if let Some(r) = lines.reader_mut() {
                 r.poll = every;
+            }
+        })
+    }
+
+    /// How long to keep retrying, once per poll interval, a path that exists but cannot be
+    /// opened (a new file created without read permission) before the follow ends with that
+    /// error (default [`DEFAULT_REOPEN_TIMEOUT`]). A path that does not exist is waited for
+    /// without limit: between a rotation's rename and the new file's creation it is missing.
+    pub fn reopen_timeout(self, limit: Duration) -> Self {
+        self.configure(|lines| {
+            if let Some(r) = lines.reader_mut() {
+                r.reopen_timeout = limit;
             }
         })
     }

@@ -25,7 +25,7 @@ pub use fields::{
     skip_value, try_parse,
 };
 pub use find::{Find, FindReport, StrictFind, find, try_find};
-pub use follow::{DEFAULT_POLL, FollowReader, StopToken, follow};
+pub use follow::{DEFAULT_POLL, DEFAULT_REOPEN_TIMEOUT, FollowReader, StopToken, follow};
 pub use grep::{GrepOp, IntoRegex, Matcher, grep, grep_re, try_grep_re};
 pub use line::{AsLineRef, Field, Fields, Line, LineRef, ParseFieldError};
 pub use lines::{DEFAULT_BUFFER_BYTES, DEFAULT_MAX_LINE_BYTES, Lines};
