@@ -15,6 +15,15 @@ fn append(path: &std::path::Path, text: &str) {
     f.write_all(text.as_bytes()).unwrap();
 }
 
+/// Stops `tail` after 20 s, so a follow that lost a line makes its test fail instead of hang.
+fn deadline(tail: &Gen<genpipe::io::Lines<genpipe::io::FollowReader>>) {
+    let stop = tail.stop_token();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(20));
+        stop.stop();
+    });
+}
+
 fn texts(g: Gen<impl Pull<Item = Line, Return = genpipe::Result<()>>>) -> Vec<String> {
     (g.map(|l| l.to_string()) | collect::<Vec<_>>()).unwrap()
 }
@@ -26,6 +35,7 @@ fn appended_lines_in_order_after_truncation_and_rotation() {
     let path = dir.path().join("app.log");
     std::fs::write(&path, "old 1\nold 2\n").unwrap();
     let tail = follow(&path).poll_interval(Duration::from_millis(5));
+    deadline(&tail);
 
     let writer = {
         let path = path.clone();
@@ -101,6 +111,7 @@ fn a_partial_last_line_is_not_glued_to_the_next_file() {
     let path = dir.path().join("app.log");
     std::fs::write(&path, "").unwrap();
     let tail = follow(&path).poll_interval(Duration::from_millis(5));
+    deadline(&tail);
     let writer = {
         let path = path.clone();
         std::thread::spawn(move || {
@@ -127,6 +138,7 @@ fn a_file_truncated_and_regrown_past_the_offset_is_read_from_its_start() {
     std::fs::write(&path, "").unwrap();
     // A long poll: the truncation and the regrowth both happen between two looks.
     let tail = follow(&path).poll_interval(Duration::from_millis(300));
+    deadline(&tail);
     let writer = {
         let path = path.clone();
         std::thread::spawn(move || {
@@ -143,7 +155,12 @@ fn a_file_truncated_and_regrown_past_the_offset_is_read_from_its_start() {
     writer.join().unwrap();
     assert_eq!(
         got,
-        ["first 1", "first 2", "second 1 is longer than what was there", "second 2"]
+        [
+            "first 1",
+            "first 2",
+            "second 1 is longer than what was there",
+            "second 2"
+        ]
     );
 }
 
@@ -156,6 +173,7 @@ fn a_file_rotated_twice_before_the_follower_drains_it_loses_nothing() {
     let path = dir.path().join("app.log");
     std::fs::write(&path, "").unwrap();
     let tail = follow(&path).poll_interval(Duration::from_millis(5));
+    deadline(&tail);
     let pad = "x".repeat(90);
     let writer = {
         let (path, pad) = (path.clone(), pad.clone());
@@ -227,7 +245,11 @@ fn a_writer_with_every_kind_of_rotation_loses_and_corrupts_nothing_it_need_not()
         let path = path.clone();
         std::thread::spawn(move || {
             let reopen = |p: &std::path::Path| {
-                std::fs::OpenOptions::new().append(true).create(true).open(p).unwrap()
+                std::fs::OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .open(p)
+                    .unwrap()
             };
             let empty = |p: &std::path::Path| {
                 let f = std::fs::OpenOptions::new().write(true).open(p).unwrap();
@@ -268,7 +290,10 @@ fn a_writer_with_every_kind_of_rotation_loses_and_corrupts_nothing_it_need_not()
     let mut fragments = 0;
     let mut seen = std::collections::BTreeSet::new();
     for line in &got {
-        match line.strip_prefix("seq ").and_then(|n| n.parse::<u64>().ok()) {
+        match line
+            .strip_prefix("seq ")
+            .and_then(|n| n.parse::<u64>().ok())
+        {
             Some(n) if last.is_none_or(|l| n > l) && !line.is_empty() => {
                 last = Some(n);
                 seen.insert(n);
@@ -293,5 +318,8 @@ fn a_writer_with_every_kind_of_rotation_loses_and_corrupts_nothing_it_need_not()
         let lossy = truncations.iter().any(|&t| n < t && t - n <= 5_000);
         assert!(seen.contains(&n) || lossy, "line {n} lost");
     }
-    eprintln!("seen {} of {LINES} lines, {fragments} fragments", seen.len());
+    eprintln!(
+        "seen {} of {LINES} lines, {fragments} fragments",
+        seen.len()
+    );
 }
