@@ -17,7 +17,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use genpipe::io::{GrepOp, Line, follow, grep, lines, lines_mmap, stdin, try_find, try_grep_re};
+use genpipe::io::{
+    GrepOp, Line, follow, grep, lines, lines_from_auto, lines_mmap, try_find, try_grep_re,
+};
 use genpipe::prelude::*;
 use genpipe::synth::{AccessFormat, write_access_log_file};
 
@@ -297,8 +299,9 @@ fn open_input(o: &Options, input: &Input) -> (Source, Arc<AtomicU64>) {
             let (source, read) = lines(p).keep_cr().lines_read();
             (source.boxed(), read)
         }
+        // No name to go by: compressed input is told by its first bytes.
         Input::Stdin => {
-            let (source, read) = stdin().keep_cr().lines_read();
+            let (source, read) = lines_from_auto(std::io::stdin()).keep_cr().lines_read();
             (source.boxed(), read)
         }
     };

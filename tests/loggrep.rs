@@ -358,3 +358,20 @@ fn non_utf8_arguments_work() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(o.stdout, b"x\xffy\n");
 }
+
+/// Compressed standard input is told by its magic bytes: no `zcat` needed.
+#[test]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn compressed_standard_input_is_detected() {
+    let text = b"GET /a 404\nGET /b 200\nGET /c 404\n";
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(text).unwrap();
+    let o = loggrep(&["-c", "404"], Some(&gz.finish().unwrap()));
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(0), "2\n"));
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    bz.write_all(text).unwrap();
+    let o = loggrep(&["-c", "404"], Some(&bz.finish().unwrap()));
+    assert_eq!(stdout(&o), "2\n");
+    let o = loggrep(&["-c", "404"], Some(text));
+    assert_eq!(stdout(&o), "2\n");
+}

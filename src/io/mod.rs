@@ -29,7 +29,7 @@ pub use follow::{DEFAULT_POLL, DEFAULT_REOPEN_TIMEOUT, FollowReader, StopToken, 
 pub use grep::{GrepOp, IntoRegex, Matcher, grep, grep_re, try_grep_re};
 pub use line::{AsLineRef, Field, Fields, Line, LineRef, ParseFieldError};
 pub use lines::{DEFAULT_BUFFER_BYTES, DEFAULT_MAX_LINE_BYTES, Lines};
-pub use open::{FileReader, lines, lines_from, lines_mmap, stdin};
+pub use open::{FileReader, lines, lines_from, lines_from_auto, lines_mmap, stdin};
 pub use per_file::{PerFileOp, per_file, per_file_with};
 pub use records::{
     AccessLogOp, AccessLogReport, AccessRecord, AccessRecordSink, AccessRecords, access_log,

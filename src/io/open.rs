@@ -164,6 +164,64 @@ pub fn stdin() -> Gen<Lines<std::io::Stdin>> {
     lines_from(std::io::stdin())
 }
 
+/// The lines of `reader`, decompressed when its first bytes say gzip (`1f 8b`) or bzip2
+/// (`BZh`), plain otherwise: for input with no file name to go by (`loggrep x < app.log.gz`).
+///
+/// # Errors
+/// As [`lines`]: a read or decompression error ends the source, and its pipeline's sink returns
+/// it.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::io::lines_from_auto;
+/// use std::io::Write;
+///
+/// let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+/// gz.write_all(b"GET /a 404\nGET /b 200\n")?;
+/// let packed = gz.finish()?;
+/// assert_eq!((lines_from_auto(std::io::Cursor::new(packed)) | count())?, 2);
+/// assert_eq!((lines_from_auto(&b"plain\ntext\n"[..]) | count())?, 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn lines_from_auto<R: Read + Send + 'static>(reader: R) -> Gen<Lines<FileReader>> {
+    let mut reader = reader;
+    // Up to three bytes, however the reader cuts its reads (a pipe may give one at a time).
+    let mut head = Vec::with_capacity(3);
+    while head.len() < 3 {
+        let mut byte = [0u8; 3];
+        let want = 3 - head.len();
+        match reader.read(&mut byte[..want]) {
+            Ok(0) => break,
+            Ok(n) => head.extend_from_slice(&byte[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(source) => {
+                return Gen::from_pull(Lines::failed(Error::Io {
+                    path: None,
+                    source: source.into(),
+                }));
+            }
+        }
+    }
+    let gzip = head.starts_with(&[0x1f, 0x8b]);
+    let bzip2 = head.starts_with(b"BZh");
+    let whole = std::io::Cursor::new(head).chain(reader);
+    let (reader, encoding): (FileReader, Encoding) = if gzip {
+        (
+            Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(whole))),
+            Encoding::Compressed,
+        )
+    } else if bzip2 {
+        (
+            Box::new(bzip2::read::MultiBzDecoder::new(BufReader::new(whole))),
+            Encoding::Compressed,
+        )
+    } else {
+        (Box::new(whole), Encoding::Plain)
+    };
+    Gen::from_pull(Lines::new(reader, None, encoding))
+}
+
 impl<R: Read> Gen<Lines<R>> {
     /// Keeps the `\r` of `\r\n` line ends (by default it is stripped).
     ///
