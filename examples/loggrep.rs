@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use genpipe::io::{
-    GrepOp, Line, follow, grep, lines, lines_from_auto, lines_mmap, try_find, try_grep_re,
+    GrepOp, Line, Lines, follow, grep, lines, lines_from_auto, lines_mmap, try_find, try_grep_re,
 };
 use genpipe::prelude::*;
 use genpipe::synth::{AccessFormat, write_access_log_file};
@@ -286,22 +286,23 @@ type Source = BoxGen<'static, Line, genpipe::Result<()>>;
 fn open_input(o: &Options, input: &Input) -> (Source, Arc<AtomicU64>) {
     let (source, read) = match input {
         Input::File(p) if o.follow => {
-            let (source, read) = follow(p).keep_cr().lines_read();
+            let (source, read) = numbering(o, follow(p).keep_cr()).lines_read();
             (source.boxed(), read)
         }
         // SAFETY: the user asked for a memory map with --mmap, whose help says the files must
         // not change while searched (ripgrep's --mmap has the same contract).
         Input::File(p) if o.mmap => {
-            let (source, read) = unsafe { lines_mmap(p) }.keep_cr().lines_read();
+            let (source, read) = numbering(o, unsafe { lines_mmap(p) }.keep_cr()).lines_read();
             (source.boxed(), read)
         }
         Input::File(p) => {
-            let (source, read) = lines(p).keep_cr().lines_read();
+            let (source, read) = numbering(o, lines(p).keep_cr()).lines_read();
             (source.boxed(), read)
         }
         // No name to go by: compressed input is told by its first bytes.
         Input::Stdin => {
-            let (source, read) = lines_from_auto(std::io::stdin()).keep_cr().lines_read();
+            let source = lines_from_auto(std::io::stdin()).keep_cr();
+            let (source, read) = numbering(o, source).lines_read();
             (source.boxed(), read)
         }
     };
@@ -309,6 +310,20 @@ fn open_input(o: &Options, input: &Input) -> (Source, Arc<AtomicU64>) {
         return (eager(source), read);
     }
     (source, read)
+}
+
+fn numbering<R: std::io::Read>(o: &Options, source: Gen<Lines<R>>) -> Gen<Lines<R>> {
+    if numbered(o) {
+        source
+    } else {
+        source.unnumbered()
+    }
+}
+
+/// Whether lines need their numbers: for `-n`, and for `--stats` (lines scanned). Without
+/// them grep skips counting the line ends of text that does not match.
+fn numbered(o: &Options) -> bool {
+    o.line_number || o.stats
 }
 
 /// The eager version of the same source: every line read into memory first (to compare memory

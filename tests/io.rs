@@ -680,3 +680,21 @@ fn lines_mmap_of_a_fifo_reads_what_its_writer_wrote() {
     assert_eq!(got.unwrap(), 3);
     writer.join().unwrap();
 }
+
+/// Unnumbered sources find the same lines; only their numbers are left out.
+#[test]
+#[cfg_attr(miri, ignore = "megabytes of I/O")]
+fn unnumbered_sources_find_the_same_lines() {
+    use genpipe::io::{grep, lines};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("access.log");
+    genpipe::synth::write_access_log_file(&path, 2 << 20, 7, genpipe::synth::AccessFormat::Common)
+        .unwrap();
+    for needle in ["\" 404 ", "no such text", "GET"] {
+        let numbered = (lines(&path) | grep(needle) | collect::<Vec<_>>()).unwrap();
+        let plain = (lines(&path).unnumbered() | grep(needle) | collect::<Vec<_>>()).unwrap();
+        assert_eq!(numbered.len(), plain.len(), "{needle}");
+        assert!(numbered.iter().zip(&plain).all(|(a, b)| a.as_bytes() == b.as_bytes()));
+        assert!(plain.iter().all(|l| l.line_no() == 0));
+    }
+}

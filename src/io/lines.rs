@@ -56,6 +56,8 @@ pub struct Lines<R> {
     /// The longest line accepted: past it the source ends with an error.
     max_line_bytes: usize,
     keep_cr: bool,
+    /// Lines carry their numbers; `false`: grep does not count the line ends it skips.
+    numbered: bool,
     /// Bytes delivered so far (decompressed), for error reports.
     delivered: u64,
     /// Lines delivered so far.
@@ -96,6 +98,7 @@ impl<R: Read> Lines<R> {
             buffer_bytes: DEFAULT_BUFFER_BYTES,
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             keep_cr: false,
+            numbered: true,
             delivered: 0,
             line_no: 0,
             published: None,
@@ -144,6 +147,10 @@ impl<R: Read> Lines<R> {
         self.buffer_bytes = bytes.max(1);
     }
 
+    pub(crate) fn set_numbered(&mut self, numbered: bool) {
+        self.numbered = numbered;
+    }
+
     pub(crate) fn set_max_line_bytes(&mut self, bytes: usize) {
         self.max_line_bytes = bytes.max(1);
     }
@@ -165,7 +172,8 @@ impl<R: Read> Lines<R> {
                         end -= 1;
                     }
                     self.line_no += 1;
-                    return Some(Line::new(Arc::clone(chunk), start, end, self.line_no));
+                    let number = if self.numbered { self.line_no } else { 0 };
+                    return Some(Line::new(Arc::clone(chunk), start, end, number));
                 }
             }
             if !self.fill() {
@@ -191,9 +199,11 @@ impl<R: Read> Lines<R> {
                 let pos = self.pos;
                 if pos < bytes.len() {
                     let Some(offset) = finder.find(&bytes[pos..]) else {
-                        let rest = &bytes[pos..];
-                        let unterminated = u64::from(rest.last() != Some(&b'\n'));
-                        self.line_no += newlines(rest) + unterminated;
+                        if self.numbered {
+                            let rest = &bytes[pos..];
+                            let unterminated = u64::from(rest.last() != Some(&b'\n'));
+                            self.line_no += newlines(rest) + unterminated;
+                        }
                         self.pos = bytes.len();
                         continue;
                     };
@@ -204,7 +214,12 @@ impl<R: Read> Lines<R> {
                         Some(i) => (hit + i, hit + i + 1),
                         None => (bytes.len(), bytes.len()),
                     };
-                    self.line_no += newlines(&bytes[pos..start]) + 1;
+                    // Unnumbered, the skipped text is not counted: its lines say 0.
+                    self.line_no = if self.numbered {
+                        self.line_no + newlines(&bytes[pos..start]) + 1
+                    } else {
+                        0
+                    };
                     self.pos = next;
                     // The needle holds no line-end byte, so the hit is inside the stripped line.
                     if !self.keep_cr && end > start && bytes[end - 1] == b'\r' {
@@ -238,7 +253,8 @@ impl<R: Read> Lines<R> {
                     if !self.keep_cr && end > start && bytes[end - 1] == b'\r' {
                         end -= 1;
                     }
-                    if let Some(t) = f(LineRef::new(&bytes[start..end], self.line_no, path)) {
+                    let number = if self.numbered { self.line_no } else { 0 };
+                    if let Some(t) = f(LineRef::new(&bytes[start..end], number, path)) {
                         return Some(t);
                     }
                 }
