@@ -694,7 +694,49 @@ fn unnumbered_sources_find_the_same_lines() {
         let numbered = (lines(&path) | grep(needle) | collect::<Vec<_>>()).unwrap();
         let plain = (lines(&path).unnumbered() | grep(needle) | collect::<Vec<_>>()).unwrap();
         assert_eq!(numbered.len(), plain.len(), "{needle}");
-        assert!(numbered.iter().zip(&plain).all(|(a, b)| a.as_bytes() == b.as_bytes()));
+        assert!(
+            numbered
+                .iter()
+                .zip(&plain)
+                .all(|(a, b)| a.as_bytes() == b.as_bytes())
+        );
         assert!(plain.iter().all(|l| l.line_no() == 0));
+    }
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// A regex searched over the whole buffer selects exactly the lines a line-by-line match
+    /// selects, with the same numbers: anchors, classes that hold `\n`, empty matches, CRLF.
+    #[test]
+    fn a_regex_over_the_buffer_selects_what_a_line_by_line_match_selects(
+        data in contents(),
+        buffer in 1usize..40,
+        keep_cr: bool,
+        ignore_case: bool,
+        pattern in prop_oneof![
+            Just("a"), Just("^a"), Just("a$"), Just("^$"), Just(r"a\sa"), Just(r"\s"),
+            Just("a*"), Just("a.*a"), Just(r"(?:a|\r)$"), Just(r"\Aa"), Just(r"a\z"),
+            Just("(?s)a.a"), Just("(?-m)^a"), Just("A"), Just(r"\x00"), Just("(?-u:\\xff)"),
+        ],
+    ) {
+        use genpipe::io::{grep_re, lines_from};
+        let source = || {
+            let g = lines_from(&data[..]).buffer_bytes(buffer);
+            if keep_cr { g.keep_cr() } else { g }
+        };
+        let stage = || {
+            let s = grep_re(pattern);
+            if ignore_case { s.ignore_case() } else { s }
+        };
+        let numbered = |g: Vec<Line>| -> Vec<(u64, Vec<u8>)> {
+            g.iter().map(|l| (l.line_no(), l.as_bytes().to_vec())).collect()
+        };
+        // The fused path (grep right after the source) and the line path (a stage between).
+        let fused = numbered((source() | stage() | collect::<Vec<_>>()).unwrap());
+        let per_line =
+            numbered((source().map(|l| l) | stage() | collect::<Vec<_>>()).unwrap());
+        prop_assert_eq!(fused, per_line);
     }
 }

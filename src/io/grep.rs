@@ -30,7 +30,81 @@ pub struct Matcher {
 #[derive(Clone)]
 enum Kind {
     Literal(memmem::Finder<'static>),
-    Regex(Regex),
+    /// `line` decides; `buffer`, the same pattern in multi-line mode, finds candidates in a
+    /// whole buffer (`None` when the pattern is not safe to search that way).
+    Regex {
+        line: Regex,
+        buffer: Option<Box<BufferRegexes>>,
+    },
+}
+
+/// The buffer form of a regex (multi-line: `^` and `$` at `\n`), and whether its pattern has
+/// a `$`: for lines whose `\r` is stripped, `$` would have to match before `\r\n`, which only
+/// the regex crate's CRLF mode does, and that mode also changes `.` (it stops matching `\r`).
+/// Such patterns are searched line by line over those sources.
+#[derive(Clone)]
+struct BufferRegexes {
+    lf: Regex,
+    has_dollar: bool,
+}
+
+/// The regex `grep` uses to search a whole buffer for `pattern`: multi-line (`^` and `$` at
+/// line bounds), so a match in a line is found there; every candidate is then confirmed on its
+/// line alone. `None` for patterns whose meaning that would change: `\A`, `\z`
+/// and inline flag groups (`(?-m)`, `(?s)`, ...).
+fn buffer_regex(pattern: &str, case_insensitive: bool) -> Option<Box<BufferRegexes>> {
+    let bytes = pattern.as_bytes();
+    let flag_group = bytes
+        .windows(3)
+        .any(|w| w[0] == b'(' && w[1] == b'?' && !matches!(w[2], b':' | b'P' | b'<'));
+    if pattern.contains("\\A") || pattern.contains("\\z") || flag_group {
+        return None;
+    }
+    let lf = RegexBuilder::new(pattern)
+        .case_insensitive(case_insensitive)
+        .multi_line(true)
+        .build()
+        .ok()?;
+    Some(Box::new(BufferRegexes {
+        lf,
+        has_dollar: pattern.contains('$'),
+    }))
+}
+
+/// How a line source may search its whole buffer for a [`Matcher`]'s lines.
+pub(crate) enum BufferSearch<'a> {
+    /// A literal without line-end bytes: a hit is always inside one line.
+    Literal(&'a memmem::Finder<'static>),
+    /// A regex: a hit is a candidate, confirmed on its line.
+    Regex { buffer: &'a Regex, line: &'a Regex },
+}
+
+impl BufferSearch<'_> {
+    /// Where the first candidate at or after `pos` starts and ends.
+    #[inline]
+    pub(crate) fn find_at(&self, bytes: &[u8], pos: usize) -> Option<(usize, usize)> {
+        match self {
+            BufferSearch::Literal(finder) => finder
+                .find(&bytes[pos..])
+                .map(|i| (pos + i, pos + i + finder.needle().len())),
+            BufferSearch::Regex { buffer, .. } => {
+                buffer.find_at(bytes, pos).map(|m| (m.start(), m.end()))
+            }
+        }
+    }
+
+    /// Whether `line` really matches, given a candidate that reaches past its end.
+    ///
+    /// Why only then: a match of the multi-line form that lies within one line is a match of
+    /// the line alone (`^`, `$` and `\b` see a line end where the line's own ends are), so only
+    /// a candidate that crosses a line end, or ends in a stripped `\r`, needs a second look.
+    #[inline]
+    pub(crate) fn confirms(&self, line: &[u8]) -> bool {
+        match self {
+            BufferSearch::Literal(_) => true,
+            BufferSearch::Regex { line: re, .. } => re.is_match(line),
+        }
+    }
 }
 
 impl fmt::Debug for Matcher {
@@ -43,7 +117,7 @@ impl fmt::Debug for Matcher {
                     String::from_utf8_lossy(finder.needle())
                 )
             }
-            Kind::Regex(re) => write!(f, "Matcher::Regex({:?})", re.as_str()),
+            Kind::Regex { line, .. } => write!(f, "Matcher::Regex({:?})", line.as_str()),
         }
     }
 }
@@ -54,19 +128,26 @@ impl Matcher {
     pub fn is_match(&self, haystack: &[u8]) -> bool {
         match &self.kind {
             Kind::Literal(finder) => finder.find(haystack).is_some(),
-            Kind::Regex(re) => re.is_match(haystack),
+            Kind::Regex { line, .. } => line.is_match(haystack),
         }
     }
 
-    /// Where the first match in a buffer of several lines starts, if the matcher can search
-    /// across line boundaries safely: a literal without line-end bytes. `None` means "search
-    /// line by line".
+    /// How to search a buffer of several lines, if the matcher can: a literal without
+    /// line-end bytes, or a regex with a buffer form (see `BufferRegexes` for `$`).
+    /// `None` means "search line by line".
     #[inline]
-    pub(crate) fn buffer_finder(&self) -> Option<&memmem::Finder<'static>> {
+    pub(crate) fn buffer_search(&self, keep_cr: bool) -> Option<BufferSearch<'_>> {
         match &self.kind {
             Kind::Literal(finder) if !finder.needle().iter().any(|&b| b == b'\n' || b == b'\r') => {
-                Some(finder)
+                Some(BufferSearch::Literal(finder))
             }
+            Kind::Regex {
+                line,
+                buffer: Some(forms),
+            } if keep_cr || !forms.has_dollar => Some(BufferSearch::Regex {
+                buffer: &forms.lf,
+                line,
+            }),
             _ => None,
         }
     }
@@ -138,6 +219,11 @@ pub trait IntoRegex {
     /// # Errors
     /// When the pattern is invalid.
     fn into_regex(self) -> Result<Regex, regex::Error>;
+
+    /// Whether the regex was built by the caller: its builder's settings are not in its
+    /// pattern text, so `grep` does not compile a buffer form of it and searches line by line.
+    #[doc(hidden)]
+    const PREBUILT: bool = false;
 }
 
 impl IntoRegex for &str {
@@ -156,6 +242,8 @@ impl IntoRegex for Regex {
     fn into_regex(self) -> Result<Regex, regex::Error> {
         Ok(self)
     }
+
+    const PREBUILT: bool = true;
 }
 
 /// Keeps the lines matching the regex `pattern` (`regex::bytes`, so invalid UTF-8 is fine).
@@ -192,11 +280,16 @@ pub fn grep_re(pattern: impl IntoRegex) -> Stage<GrepOp> {
 /// assert!(try_grep_re("(unclosed").is_err());
 /// assert!(try_grep_re(r"\d+").is_ok());
 /// ```
-pub fn try_grep_re(pattern: impl IntoRegex) -> Result<Stage<GrepOp>, regex::Error> {
+pub fn try_grep_re<P: IntoRegex>(pattern: P) -> Result<Stage<GrepOp>, regex::Error> {
     let re = pattern.into_regex()?;
+    let buffer = if P::PREBUILT {
+        None
+    } else {
+        buffer_regex(re.as_str(), false)
+    };
     Ok(Stage::new(GrepOp {
         matcher: Matcher {
-            kind: Kind::Regex(re),
+            kind: Kind::Regex { line: re, buffer },
         },
         invert: false,
         literal: None,
@@ -251,11 +344,12 @@ impl Stage<GrepOp> {
         let mut op = self.into_op();
         let pattern = match &op.matcher.kind {
             Kind::Literal(_) => literal_pattern(op.literal.as_deref().unwrap_or_default()),
-            Kind::Regex(re) => re.as_str().to_string(),
+            Kind::Regex { line, .. } => line.as_str().to_string(),
         };
-        let re = RegexBuilder::new(&pattern).case_insensitive(true).build()?;
+        let line = RegexBuilder::new(&pattern).case_insensitive(true).build()?;
+        let buffer = buffer_regex(&pattern, true);
         op.matcher = Matcher {
-            kind: Kind::Regex(re),
+            kind: Kind::Regex { line, buffer },
         };
         Ok(Stage::new(op))
     }

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use crate::engine::Pull;
 use crate::error::{Error, Result};
 use crate::io::Matcher;
+use crate::io::grep::BufferSearch;
 use crate::io::line::{Chunk, Line, LineRef, Storage};
 
 /// The default read size: large enough that a read is rare, small enough to stay in cache.
@@ -58,6 +59,10 @@ pub struct Lines<R> {
     keep_cr: bool,
     /// Lines carry their numbers; `false`: grep does not count the line ends it skips.
     numbered: bool,
+    /// Regex grep: consecutive lines that matched, and how many lines to match one by one
+    /// before searching the buffer again (see `next_match`).
+    hit_streak: u32,
+    per_line_budget: u32,
     /// Bytes delivered so far (decompressed), for error reports.
     delivered: u64,
     /// Lines delivered so far.
@@ -99,6 +104,8 @@ impl<R: Read> Lines<R> {
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             keep_cr: false,
             numbered: true,
+            hit_streak: 0,
+            per_line_budget: 0,
             delivered: 0,
             line_no: 0,
             published: None,
@@ -182,17 +189,91 @@ impl<R: Read> Lines<R> {
         }
     }
 
-    /// The next line that `matcher` matches. A literal is searched in the whole buffer and the
-    /// line bounds are found around the hit only (skipped lines are just counted).
+    /// The next line that `matcher` matches. A literal, or a regex in its multi-line form, is
+    /// searched in the whole buffer and the line bounds are found around the hit only (skipped
+    /// lines are just counted, or not at all when unnumbered); a regex's hit is confirmed on
+    /// its line alone, so a match across a line end never selects a line.
     fn next_match(&mut self, matcher: &Matcher) -> Option<Line> {
-        let Some(finder) = matcher.buffer_finder() else {
-            loop {
+        let search = match matcher.buffer_search(self.keep_cr) {
+            Some(BufferSearch::Literal(finder)) => return self.next_literal(finder),
+            Some(search) => search,
+            None => loop {
                 let line = self.next_line()?;
                 if matcher.is_match(line.as_bytes()) {
                     return Some(line);
                 }
-            }
+            },
         };
+        // Where most lines match, a buffer search restarts the regex at every line and then
+        // finds the line's bounds: matching line by line is cheaper there. So after a run of
+        // four lines that each matched, the next 256 are matched one by one, then the buffer
+        // search resumes (`-i get`, which 90% of an access log's lines match: 119M
+        // instructions without this, 116M with it, 109M line by line).
+        loop {
+            if self.per_line_budget > 0 {
+                self.per_line_budget -= 1;
+                let line = self.next_line()?;
+                if matcher.is_match(line.as_bytes()) {
+                    return Some(line);
+                }
+                continue;
+            }
+            if let Some(chunk) = &self.chunk {
+                let bytes = chunk.data();
+                while self.pos < bytes.len() {
+                    let pos = self.pos;
+                    // An empty match right after the buffer's last line end is no line.
+                    let hit = search
+                        .find_at(bytes, pos)
+                        .filter(|&(hit, _)| hit < bytes.len() || bytes.last() != Some(&b'\n'));
+                    let Some((hit, hit_end)) = hit else {
+                        if self.numbered {
+                            let rest = &bytes[pos..];
+                            let unterminated = u64::from(rest.last() != Some(&b'\n'));
+                            self.line_no += newlines(rest) + unterminated;
+                        }
+                        self.pos = bytes.len();
+                        break;
+                    };
+                    // A candidate may sit on a line end (a regex class that holds `\n`): it
+                    // belongs to the line that byte ends.
+                    let start =
+                        memchr::memrchr(b'\n', &bytes[pos..hit]).map_or(pos, |i| pos + i + 1);
+                    let (mut end, next) = match memchr::memchr(b'\n', &bytes[hit..]) {
+                        Some(i) => (hit + i, hit + i + 1),
+                        None => (bytes.len(), bytes.len()),
+                    };
+                    // Unnumbered, the skipped text is not counted: its lines say 0.
+                    self.line_no = if self.numbered {
+                        self.line_no + newlines(&bytes[pos..start]) + 1
+                    } else {
+                        0
+                    };
+                    self.pos = next;
+                    if !self.keep_cr && end > start && bytes[end - 1] == b'\r' {
+                        end -= 1;
+                    }
+                    if hit_end <= end || search.confirms(&bytes[start..end]) {
+                        // The first line searched matched: a run of matching lines.
+                        self.hit_streak = if start == pos { self.hit_streak + 1 } else { 0 };
+                        if self.hit_streak >= 4 {
+                            self.hit_streak = 0;
+                            self.per_line_budget = 256;
+                        }
+                        return Some(Line::new(Arc::clone(chunk), start, end, self.line_no));
+                    }
+                }
+            }
+            if !self.fill() {
+                return None;
+            }
+        }
+    }
+
+    /// `next_match` for a literal: a hit is always inside one line, so there is nothing to
+    /// confirm and no run of matching lines to watch for (a separate loop: the shared one cost
+    /// 15% more instructions on a literal that most lines contain).
+    fn next_literal(&mut self, finder: &memchr::memmem::Finder<'_>) -> Option<Line> {
         loop {
             if let Some(chunk) = &self.chunk {
                 let bytes = chunk.data();
