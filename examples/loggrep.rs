@@ -11,7 +11,7 @@
 
 use std::cell::Cell;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -48,7 +48,9 @@ a fixed string. A pattern with no regex metacharacters is searched as a fixed st
                            with its file name when several; Ctrl-C to stop
   -h, --help               print this help
 PATHs are files or directories (searched recursively, hidden entries skipped); .gz and .bz2
-files are read transparently; - or no PATH reads standard input. Lines are printed byte for
+files are read transparently; - or no PATH reads standard input (compressed or not). Binary
+files (a NUL byte in the first 64 KiB) found in directories are skipped; named ones print
+"binary file matches" instead of their lines. Lines are printed byte for
 byte (a CRLF line keeps its CR). Exit status: 0 if a line was selected, 1 if none was, 2 on an
 error (a missing file, a bad pattern, a write error); a closed output pipe ends the run with 0.
 With no arguments at all: a demo on a generated access log.";
@@ -213,10 +215,39 @@ fn fixed_pattern(literal: &[u8]) -> String {
     pattern
 }
 
-/// Where lines come from: files (found under directories) or standard input.
+/// Where lines come from: files (named, or found under directories) or standard input.
 enum Input {
     File(PathBuf),
+    /// Found in a directory walk: skipped if it is binary, as ripgrep does.
+    Found(PathBuf),
     Stdin,
+}
+
+impl Input {
+    fn path(&self) -> Option<&Path> {
+        match self {
+            Input::File(p) | Input::Found(p) => Some(p),
+            Input::Stdin => None,
+        }
+    }
+}
+
+/// Where a NUL byte is in the first block of the plain file `path`, if there is one:
+/// ripgrep's sign of a binary file (compressed files are not checked).
+fn binary_offset(path: &Path) -> Option<u64> {
+    if matches!(path.extension().and_then(|e| e.to_str()), Some("gz" | "bz2")) {
+        return None;
+    }
+    let mut head = vec![0u8; 64 << 10];
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut filled = 0;
+    while filled < head.len() {
+        match std::io::Read::read(&mut file, &mut head[filled..]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => filled += n,
+        }
+    }
+    memchr::memchr(0, &head[..filled]).map(|i| i as u64)
 }
 
 fn inputs(o: &Options, errors: &mut Vec<String>) -> Vec<Input> {
@@ -240,7 +271,7 @@ fn inputs(o: &Options, errors: &mut Vec<String>) -> Vec<Input> {
             };
             let walk = if o.hidden { walk } else { walk.skip_hidden() };
             let report = walk.report();
-            files.extend((walk | collect::<Vec<_>>()).into_iter().map(Input::File));
+            files.extend((walk | collect::<Vec<_>>()).into_iter().map(Input::Found));
             errors.extend(report.errors().into_iter().map(|e| e.to_string()));
         } else {
             // Named files are searched whatever their name, as grep does; a missing one
@@ -283,20 +314,30 @@ fn main() -> ExitCode {
 type Source = BoxGen<'static, Line, genpipe::Result<()>>;
 
 /// Opens `input` as `o` asks; the counter holds the lines read once the source is dropped.
-fn open_input(o: &Options, input: &Input) -> (Source, Arc<AtomicU64>) {
+///
+/// A binary file's source keeps at most 1 MiB for a line: binary data may have no line end for
+/// gigabytes.
+fn open_input(o: &Options, input: &Input, binary: bool) -> (Source, Arc<AtomicU64>) {
+    let max_line = if binary {
+        1 << 20
+    } else {
+        genpipe::io::DEFAULT_MAX_LINE_BYTES
+    };
     let (source, read) = match input {
-        Input::File(p) if o.follow => {
+        Input::File(p) | Input::Found(p) if o.follow => {
             let (source, read) = numbering(o, follow(p).keep_cr()).lines_read();
             (source.boxed(), read)
         }
         // SAFETY: the user asked for a memory map with --mmap, whose help says the files must
         // not change while searched (ripgrep's --mmap has the same contract).
-        Input::File(p) if o.mmap => {
-            let (source, read) = numbering(o, unsafe { lines_mmap(p) }.keep_cr()).lines_read();
+        Input::File(p) | Input::Found(p) if o.mmap => {
+            let source = unsafe { lines_mmap(p) }.keep_cr().max_line_bytes(max_line);
+            let (source, read) = numbering(o, source).lines_read();
             (source.boxed(), read)
         }
-        Input::File(p) => {
-            let (source, read) = numbering(o, lines(p).keep_cr()).lines_read();
+        Input::File(p) | Input::Found(p) => {
+            let source = lines(p).keep_cr().max_line_bytes(max_line);
+            let (source, read) = numbering(o, source).lines_read();
             (source.boxed(), read)
         }
         // No name to go by: compressed input is told by its first bytes.
@@ -390,18 +431,24 @@ fn run(o: &Options) -> ExitCode {
         if stopped.get() != Stopped::No {
             break;
         }
-        let name = match input {
-            Input::File(p) => p.display().to_string(),
-            Input::Stdin => "(standard input)".to_string(),
+        let name = match input.path() {
+            Some(p) => p.display().to_string(),
+            None => "(standard input)".to_string(),
         };
+        // Binary files (a NUL in the first block), as ripgrep treats them: skipped when found
+        // in a walk; searched when named, with one "binary file matches" line instead of lines.
+        let binary = input.path().filter(|_| !o.follow).and_then(binary_offset);
+        if binary.is_some() && matches!(input, Input::Found(_)) {
+            continue;
+        }
         stats.files += 1;
-        if let Input::File(p) = input {
+        if let Some(p) = input.path() {
             stats.bytes += std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
         }
         let mut n = 0u64;
         let mut print = |line: Line| {
             n += 1;
-            if o.count || listing {
+            if o.count || listing || binary.is_some() {
                 return;
             }
             let mut written = write_line(
@@ -423,16 +470,25 @@ fn run(o: &Options) -> ExitCode {
                 write_error.get_or_insert(e);
             }
         };
-        let (source, read) = open_input(o, input);
-        // `take` for -m, -l and -L; `take_while` ends the pipeline (and the reading) at once
-        // when output has stopped.
+        let (source, read) = open_input(o, input, binary.is_some());
+        // A binary file needs only to know whether a line matches (unless counting): its
+        // search stops at the first match, or at a "line" over 1 MiB.
+        let limit = if binary.is_some() && !o.count { 1 } else { limit };
+        // `take` for -m, -l, -L and binary files; `take_while` ends the pipeline (and the
+        // reading) at once when output has stopped.
         let selected = stage
             .clone()
             .take(limit)
             .take_while(|_| stopped.get() == Stopped::No);
-        let outcome = source | selected | for_each(&mut print);
+        let mut outcome = source | selected | for_each(&mut print);
+        if binary.is_some()
+            && let Err(genpipe::Error::LineTooLong { .. }) = outcome
+        {
+            // Binary data without line ends: not an error, the search just ends there.
+            outcome = Ok(());
+        }
         stats.lines += read.load(Ordering::Relaxed);
-        if let (Some(bar), Input::File(p)) = (&progress, input) {
+        if let (Some(bar), Some(p)) = (&progress, input.path()) {
             bar.inc(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0));
         }
         if let Err(e) = outcome {
@@ -450,6 +506,11 @@ fn run(o: &Options) -> ExitCode {
         };
         let summary = if listed {
             writeln!(out, "{name}")
+        } else if let (Some(offset), true, false) = (binary, n > 0, o.count || listing) {
+            writeln!(
+                out,
+                "{name}: binary file matches (found \"\\0\" byte around offset {offset})"
+            )
         } else if o.count && !o.total && !listing {
             if prefix_names {
                 writeln!(out, "{name}:{n}")
@@ -522,7 +583,7 @@ fn progress_bar(inputs: &[Input], o: &Options) -> Option<indicatif::ProgressBar>
     let total: u64 = inputs
         .iter()
         .filter_map(|i| match i {
-            Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Input::File(p) | Input::Found(p) => std::fs::metadata(p).ok().map(|m| m.len()),
             Input::Stdin => None,
         })
         .sum();

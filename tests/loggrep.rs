@@ -375,3 +375,45 @@ fn compressed_standard_input_is_detected() {
     let o = loggrep(&["-c", "404"], Some(text));
     assert_eq!(stdout(&o), "2\n");
 }
+
+/// Binary files (a NUL in the first block), as ripgrep treats them: named ones say "binary file
+/// matches" instead of printing lines; found ones are skipped; NUL-only input holds a few MiB.
+#[test]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn binary_files_are_reported_or_skipped_and_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("b.log");
+    std::fs::write(&bin, b"abc\0def\nabc\n").unwrap();
+    std::fs::write(dir.path().join("t.log"), b"abc\n").unwrap();
+    let zeros = dir.path().join("zeros.log");
+    std::fs::write(&zeros, vec![0u8; 24 << 20]).unwrap();
+    let b_s = bin.to_str().unwrap();
+
+    let o = loggrep(&["abc", b_s], None);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout(&o),
+        format!("{b_s}: binary file matches (found \"\\0\" byte around offset 3)\n")
+    );
+    let o = loggrep(&["-c", "abc", b_s], None);
+    assert_eq!(stdout(&o), "2\n");
+    let o = loggrep(&["abc", dir.path().to_str().unwrap()], None);
+    assert_eq!(
+        stdout(&o),
+        format!("{}:abc\n", dir.path().join("t.log").display())
+    );
+
+    // 24 MiB of NULs and no line end: no match, no error, and a few MiB of memory.
+    let o = loggrep(&["--stats", "xyz", zeros.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let peak: f64 = stderr(&o)
+        .split("peak memory ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0.0);
+    // The peak comes from /proc (Linux); elsewhere loggrep says "unknown".
+    if cfg!(target_os = "linux") {
+        assert!(peak > 0.0 && peak < 16.0, "peak {peak} MiB: {}", stderr(&o));
+    }
+}
