@@ -50,7 +50,7 @@ a fixed string. A pattern with no regex metacharacters is searched as a fixed st
 PATHs are files or directories (searched recursively, hidden entries skipped); .gz and .bz2
 files are read transparently; - or no PATH reads standard input (compressed or not). Binary
 files (a NUL byte in the first 64 KiB) found in directories are skipped; named ones print
-"binary file matches" instead of their lines. Lines are printed byte for
+'binary file matches' instead of their lines. Lines are printed byte for
 byte (a CRLF line keeps its CR). Exit status: 0 if a line was selected, 1 if none was, 2 on an
 error (a missing file, a bad pattern, a write error); a closed output pipe ends the run with 0.
 With no arguments at all: a demo on a generated access log.";
@@ -235,7 +235,10 @@ impl Input {
 /// Where a NUL byte is in the first block of the plain file `path`, if there is one:
 /// ripgrep's sign of a binary file (compressed files are not checked).
 fn binary_offset(path: &Path) -> Option<u64> {
-    if matches!(path.extension().and_then(|e| e.to_str()), Some("gz" | "bz2")) {
+    if matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("gz" | "bz2")
+    ) {
         return None;
     }
     let mut head = vec![0u8; 64 << 10];
@@ -473,7 +476,11 @@ fn run(o: &Options) -> ExitCode {
         let (source, read) = open_input(o, input, binary.is_some());
         // A binary file needs only to know whether a line matches (unless counting): its
         // search stops at the first match, or at a "line" over 1 MiB.
-        let limit = if binary.is_some() && !o.count { 1 } else { limit };
+        let limit = if binary.is_some() && !o.count {
+            1
+        } else {
+            limit
+        };
         // `take` for -m, -l, -L and binary files; `take_while` ends the pipeline (and the
         // reading) at once when output has stopped.
         let selected = stage
