@@ -1,69 +1,90 @@
 #!/usr/bin/env bash
-# loggrep against ripgrep, GNU grep and a Python generator pipeline: count the lines containing
-# a literal in one generated access log; then the bytes sum against Python and a hand-written
-# zero-copy loop. Wall-time medians from one hyperfine run per job, reported as ratios (the
-# machine is noisy; ratios from one run are what compare), and the peak RSS of the lazy and
-# eager bytes sums.
+# loggrep against ripgrep, GNU grep and a Python generator pipeline on one generated access log
+# (a literal, a case-insensitive literal, a regex, a rare literal), then the bytes sum against
+# Python. Every command of a job runs RUNS times, interleaved, the order rotating each round
+# (a batch per command swung 1.5x on this noisy 2-core machine); medians of wall time and of CPU
+# time (user + system of the child), as ratios to the job's first command.
 #
-#   scripts/compare.sh            # 500 MiB log under target/compare/
+#   scripts/compare.sh                 # 500 MiB log under $CARGO_TARGET_DIR/compare/
 #   MB=100 RUNS=5 scripts/compare.sh
 #
-# Needs hyperfine (apt-get install hyperfine) and ripgrep (cargo install ripgrep); a missing
-# tool is skipped with a note.
+# Needs ripgrep (cargo install ripgrep) for the grep jobs; a missing tool is skipped with a note.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MB=${MB:-500}
 RUNS=${RUNS:-10}
-PATTERN='" 404 '
-dir=target/compare
+target=${CARGO_TARGET_DIR:-target}
+dir=$target/compare
 log=$dir/access-${MB}mb.log
 mkdir -p "$dir"
-
-command -v hyperfine >/dev/null || { echo "hyperfine is missing: apt-get install -y hyperfine" >&2; exit 2; }
 cargo build --quiet --release --example loggrep --example make_log --example bytes_sum
-[ -f "$log" ] || target/release/examples/make_log "$log" "$MB"
+bin=$target/release/examples
+[ -f "$log" ] || "$bin/make_log" "$log" "$MB"
+have_rg=1
+command -v rg >/dev/null || { have_rg=0; echo "note: ripgrep not installed (cargo install ripgrep): grep jobs skipped" >&2; }
 
-# compare JOB BASE NAME CMD [NAME CMD ...]: checks that every command prints the same, times them
-# in one hyperfine run and prints medians as ratios to BASE (or the first command).
+# compare JOB NAME CMD [NAME CMD ...]: checks that every command prints the same, then times
+# them interleaved and prints medians (wall and CPU) as ratios to the first.
 compare() {
-  local job=$1 base=$2; shift 2
-  local names=() cmds=() want=""
-  while [ $# -gt 0 ]; do names+=("$1"); cmds+=("$2"); shift 2; done
-  for i in "${!cmds[@]}"; do
-    got=$(bash -c "${cmds[$i]}")
-    [ -z "$want" ] && want=$got
-    [ "$got" = "$want" ] || { echo "$job: ${names[$i]} printed $got, ${names[0]} printed $want" >&2; exit 1; }
-  done
-  local json=$dir/$job-${MB}mb.json args=()
-  for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
-  hyperfine --warmup 2 --runs "$RUNS" --output=pipe --export-json "$json" "${args[@]}" >/dev/null 2>&1
-  python3 - "$json" "$MB" "$job" "$base" <<'PY'
-import json, sys
-runs = json.load(open(sys.argv[1]))["results"]
-base = next((r for r in runs if r["command"] == sys.argv[4]), runs[0])
-print(f"{sys.argv[3]}: {sys.argv[2]} MiB log, median wall time, ratio to {base['command']}")
-for r in runs:
-    print(f"  {r['command']:<28} {r['median']*1000:9.1f} ms  {r['median']/base['median']:6.2f}x")
+  python3 - "$RUNS" "$MB" "$@" <<'PY'
+import resource, statistics, subprocess, sys, time
+runs, mb, job = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+names, cmds = sys.argv[4::2], sys.argv[5::2]
+# ripgrep's -c prints nothing for no match; grep and loggrep print 0.
+outs = [subprocess.run(c, shell=True, capture_output=True).stdout or b"0\n" for c in cmds]
+for n, o in zip(names, outs):
+    if o != outs[0]:
+        sys.exit(f"{job}: {n} printed {o[:80]!r}, {names[0]} printed {outs[0][:80]!r}")
+wall = {n: [] for n in names}
+cpu = {n: [] for n in names}
+for r in range(runs + 1):
+    order = list(range(len(cmds)))
+    order = order[r % len(order):] + order[:r % len(order)]
+    for i in order:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t = time.perf_counter()
+        # Into a pipe, not /dev/null: GNU grep stops at the first match when its output is
+        # /dev/null, which would time the wrong thing.
+        subprocess.run(cmds[i], shell=True, stdout=subprocess.PIPE)
+        t = time.perf_counter() - t
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if r == 0:
+            continue  # warm-up round
+        wall[names[i]].append(t)
+        cpu[names[i]].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+base_w, base_c = statistics.median(wall[names[0]]), statistics.median(cpu[names[0]])
+print(f"{job}: {mb} MiB log, {runs} interleaved runs, medians, ratios to {names[0]}")
+print(f"  {'command':<30} {'wall ms':>9} {'x':>6} {'cpu ms':>9} {'x':>6}")
+for n in names:
+    w, c = statistics.median(wall[n]), statistics.median(cpu[n])
+    print(f"  {n:<30} {w*1000:9.1f} {w/base_w:6.2f} {c*1000:9.1f} {c/base_c:6.2f}")
 PY
 }
 
-count=()
-if command -v rg >/dev/null; then
-  count+=("rg -c" "rg -c '$PATTERN' $log" "rg -c --no-mmap" "rg -c --no-mmap '$PATTERN' $log")
-else
-  echo "note: ripgrep not installed (cargo install ripgrep): skipped" >&2
+lg="$bin/loggrep"
+if [ $have_rg = 1 ]; then
+  compare "count, literal \" 404 \"" \
+    "rg -c" "rg -c '\" 404 ' $log" \
+    "rg -c --no-mmap" "rg -c --no-mmap '\" 404 ' $log" \
+    "loggrep -c --mmap" "$lg -c --mmap '\" 404 ' $log" \
+    "loggrep -c" "$lg -c '\" 404 ' $log" \
+    "GNU grep -c" "grep -c '\" 404 ' $log" \
+    "python generators" "python3 scripts/gencount.py '\" 404 ' $log"
+  for job in "-i get" "GET./ply.*gz" "-i ply-.*gz" "zzz-absent"; do
+    set -- $job
+    compare "count, ${job}" \
+      "rg -c" "rg -c $* $log" \
+      "rg -c --no-mmap" "rg -c --no-mmap $* $log" \
+      "loggrep -c --mmap" "$lg -c --mmap $* $log" \
+      "loggrep -c" "$lg -c $* $log"
+  done
 fi
-count+=("loggrep -c --mmap" "target/release/examples/loggrep -c --mmap '$PATTERN' $log")
-count+=("loggrep -c" "target/release/examples/loggrep -c '$PATTERN' $log")
-count+=("GNU grep -c" "grep -c '$PATTERN' $log")
-count+=("python generators" "python3 scripts/gencount.py '$PATTERN' $log")
-compare count "rg -c" "${count[@]}"
 
-compare bytes_sum "genpipe (lazy)" \
-  "genpipe (lazy)" "target/release/examples/bytes_sum $log" \
-  "genpipe --eager" "target/release/examples/bytes_sum --eager $log" \
+compare "bytes sum" \
+  "genpipe (lazy)" "$bin/bytes_sum $log" \
+  "genpipe --eager" "$bin/bytes_sum --eager $log" \
   "python generators" "python3 scripts/bytesum.py $log"
 
 for mode in "" --eager; do
-  target/release/examples/bytes_sum --stats $mode "$log" 2>&1 >/dev/null
+  "$bin/bytes_sum" --stats $mode "$log" 2>&1 >/dev/null
 done

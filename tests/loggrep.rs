@@ -417,3 +417,13 @@ fn binary_files_are_reported_or_skipped_and_bounded() {
         assert!(peak > 0.0 && peak < 16.0, "peak {peak} MiB: {}", stderr(&o));
     }
 }
+
+/// `--eager` reads the same lines as the lazy run: a final empty line is kept.
+#[test]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn eager_keeps_a_final_empty_line() {
+    let o = loggrep(&["--eager", "-c", "-v", "zzz"], Some(b"a\n\n"));
+    assert_eq!(stdout(&o), "2\n");
+    let o = loggrep(&["-c", "-v", "zzz"], Some(b"a\n\n"));
+    assert_eq!(stdout(&o), "2\n");
+}
