@@ -395,6 +395,17 @@ enum Stopped {
     WriteFailed,
 }
 
+impl Stopped {
+    /// Why a write failed: the reader left, or something else.
+    fn by(e: &std::io::Error) -> Stopped {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Stopped::PipeClosed
+        } else {
+            Stopped::WriteFailed
+        }
+    }
+}
+
 fn run(o: &Options) -> ExitCode {
     let started = Instant::now();
     let stage = match matcher(o) {
@@ -465,11 +476,7 @@ fn run(o: &Options) -> ExitCode {
                 written = out.flush();
             }
             if let Err(e) = written {
-                stopped.set(if e.kind() == std::io::ErrorKind::BrokenPipe {
-                    Stopped::PipeClosed
-                } else {
-                    Stopped::WriteFailed
-                });
+                stopped.set(Stopped::by(&e));
                 write_error.get_or_insert(e);
             }
         };
@@ -528,11 +535,7 @@ fn run(o: &Options) -> ExitCode {
             Ok(())
         };
         if let Err(e) = summary {
-            stopped.set(if e.kind() == std::io::ErrorKind::BrokenPipe {
-                Stopped::PipeClosed
-            } else {
-                Stopped::WriteFailed
-            });
+            stopped.set(Stopped::by(&e));
             write_error.get_or_insert(e);
         }
         total += n;
@@ -543,11 +546,7 @@ fn run(o: &Options) -> ExitCode {
     if let Err(e) = out.flush()
         && stopped.get() == Stopped::No
     {
-        stopped.set(if e.kind() == std::io::ErrorKind::BrokenPipe {
-            Stopped::PipeClosed
-        } else {
-            Stopped::WriteFailed
-        });
+        stopped.set(Stopped::by(&e));
         write_error.get_or_insert(e);
     }
     if let Some(bar) = progress {
