@@ -38,6 +38,9 @@ a fixed string. A pattern with no regex metacharacters is searched as a fixed st
   -L, --files-without-match print only the names of files without one
   -m, --max-count NUM      stop reading a file after NUM selected lines
   -n, --line-number        prefix each line with its line number
+  -o, --only-matching      print only the matched parts, each on a line of its own
+      --color WHEN         highlight matches, file names and line numbers: auto (on a
+                           terminal, the default), always or never
   -H, --with-filename      prefix each line with its file name (default with several files)
       --glob GLOB          in directories, only files whose name matches GLOB (default *)
       --hidden             in directories, search hidden files and directories too
@@ -67,6 +70,8 @@ struct Options {
     files_without_match: bool,
     max_count: Option<u64>,
     line_number: bool,
+    only_matching: bool,
+    color: Color,
     with_filename: bool,
     glob: Option<String>,
     hidden: bool,
@@ -75,6 +80,15 @@ struct Options {
     mmap: bool,
     follow: bool,
     paths: Vec<PathBuf>,
+}
+
+/// When to colour the output.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Color {
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 /// What the command line asks for: a search, or the help text.
@@ -124,6 +138,16 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
                 );
             }
             Short('n') | Long("line-number") => o.line_number = true,
+            Short('o') | Long("only-matching") => o.only_matching = true,
+            Long("color") | Long("colour") => {
+                let when = parser.value().map_err(bad)?;
+                o.color = match when.to_str() {
+                    Some("auto") => Color::Auto,
+                    Some("always") => Color::Always,
+                    Some("never") => Color::Never,
+                    _ => return Err(format!("--color takes auto, always or never, not {when:?}")),
+                };
+            }
             Short('H') | Long("with-filename") => o.with_filename = true,
             Long("glob") => {
                 let glob = parser.value().map_err(bad)?;
@@ -170,6 +194,23 @@ fn is_plain(pattern: &[u8]) -> bool {
     pattern
         .utf8_chunks()
         .all(|chunk| regex::escape(chunk.valid()) == chunk.valid())
+}
+
+/// The patterns as one regex: what `-o` prints and `--color` highlights.
+fn highlighter(o: &Options) -> Result<regex::bytes::Regex, String> {
+    let plain = o.fixed || o.patterns.iter().all(|p| is_plain(p));
+    let mut alternatives = Vec::with_capacity(o.patterns.len());
+    for p in &o.patterns {
+        alternatives.push(if plain {
+            fixed_pattern(p)
+        } else {
+            format!("(?:{})", std::str::from_utf8(p).map_err(|e| e.to_string())?)
+        });
+    }
+    regex::bytes::RegexBuilder::new(&alternatives.join("|"))
+        .case_insensitive(o.ignore_case)
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 fn matcher(o: &Options) -> Result<Stage<GrepOp>, String> {
@@ -425,6 +466,23 @@ fn run(o: &Options) -> ExitCode {
         return ExitCode::from(2);
     }
     let prefix_names = o.with_filename || inputs.len() > 1;
+    let color = match o.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal(),
+    };
+    // `-o` and colour need the matches' places; with -v no part of a line matches.
+    let highlight = if (o.only_matching || color) && !o.invert {
+        match highlighter(o) {
+            Ok(re) => Some(re),
+            Err(e) => {
+                eprintln!("loggrep: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
+    };
     let listing = o.files_with_matches || o.files_without_match;
     let limit = match (listing, o.max_count) {
         (true, _) => 1,
@@ -462,15 +520,18 @@ fn run(o: &Options) -> ExitCode {
         let mut n = 0u64;
         let mut print = |line: Line| {
             n += 1;
-            if o.count || listing || binary.is_some() {
+            // With -v no part of a line matched: `-o -v` prints nothing, as grep does.
+            if o.count || listing || binary.is_some() || (o.only_matching && o.invert) {
                 return;
             }
-            let mut written = write_line(
-                &mut out,
-                prefix_names.then_some(name.as_str()),
-                o.line_number,
-                &line,
-            );
+            let printer = Printer {
+                name: prefix_names.then_some(name.as_str()),
+                number: o.line_number,
+                only_matching: o.only_matching,
+                highlight: highlight.as_ref(),
+                color,
+            };
+            let mut written = printer.line(&mut out, &line);
             if o.follow && written.is_ok() {
                 // Each line as it is written, as `tail -f | grep --line-buffered` does.
                 written = out.flush();
@@ -616,20 +677,88 @@ fn with_causes(e: &dyn std::error::Error) -> String {
     text
 }
 
-fn write_line(
-    out: &mut impl Write,
-    name: Option<&str>,
+/// How selected lines are printed.
+struct Printer<'a> {
+    name: Option<&'a str>,
     number: bool,
-    line: &Line,
-) -> std::io::Result<()> {
-    if let Some(name) = name {
-        write!(out, "{name}:")?;
+    /// `-o`: only the matches, each on its own line.
+    only_matching: bool,
+    /// The patterns, for `-o` and colour; `None` when neither is asked for.
+    highlight: Option<&'a regex::bytes::Regex>,
+    color: bool,
+}
+
+// grep's default colours: file names magenta, line numbers green, separators cyan, matches
+// bold red.
+const NAME: &[u8] = b"\x1b[35m";
+const NUMBER: &[u8] = b"\x1b[32m";
+const SEPARATOR: &[u8] = b"\x1b[36m";
+const MATCH: &[u8] = b"\x1b[1;31m";
+const RESET: &[u8] = b"\x1b[0m";
+
+impl Printer<'_> {
+    fn prefix(&self, out: &mut impl Write, line_no: u64) -> std::io::Result<()> {
+        let paint = |out: &mut dyn Write, code: &[u8], text: &[u8]| -> std::io::Result<()> {
+            if self.color {
+                out.write_all(code)?;
+                out.write_all(text)?;
+                out.write_all(RESET)?;
+                out.write_all(SEPARATOR)?;
+                out.write_all(b":")?;
+                out.write_all(RESET)
+            } else {
+                out.write_all(text)?;
+                out.write_all(b":")
+            }
+        };
+        if let Some(name) = self.name {
+            paint(out, NAME, name.as_bytes())?;
+        }
+        if self.number {
+            paint(out, NUMBER, line_no.to_string().as_bytes())?;
+        }
+        Ok(())
     }
-    if number {
-        write!(out, "{}:", line.line_no())?;
+
+    fn line(&self, out: &mut impl Write, line: &Line) -> std::io::Result<()> {
+        let bytes = line.as_bytes();
+        match self.highlight {
+            Some(re) if self.only_matching => {
+                for m in re.find_iter(bytes).filter(|m| !m.is_empty()) {
+                    self.prefix(out, line.line_no())?;
+                    self.paint_match(out, m.as_bytes())?;
+                    out.write_all(b"\n")?;
+                }
+                Ok(())
+            }
+            Some(re) if self.color => {
+                self.prefix(out, line.line_no())?;
+                let mut at = 0;
+                for m in re.find_iter(bytes).filter(|m| !m.is_empty()) {
+                    out.write_all(&bytes[at..m.start()])?;
+                    self.paint_match(out, m.as_bytes())?;
+                    at = m.end();
+                }
+                out.write_all(&bytes[at..])?;
+                out.write_all(b"\n")
+            }
+            _ => {
+                self.prefix(out, line.line_no())?;
+                out.write_all(bytes)?;
+                out.write_all(b"\n")
+            }
+        }
     }
-    out.write_all(line.as_bytes())?;
-    out.write_all(b"\n")
+
+    fn paint_match(&self, out: &mut impl Write, text: &[u8]) -> std::io::Result<()> {
+        if self.color {
+            out.write_all(MATCH)?;
+            out.write_all(text)?;
+            out.write_all(RESET)
+        } else {
+            out.write_all(text)
+        }
+    }
 }
 
 fn print_stats(stats: &Stats, started: Instant) {

@@ -427,3 +427,29 @@ fn eager_keeps_a_final_empty_line() {
     let o = loggrep(&["-c", "-v", "zzz"], Some(b"a\n\n"));
     assert_eq!(stdout(&o), "2\n");
 }
+
+/// `-o` prints each match on its own line; `--color` highlights as grep does, only when asked
+/// (or on a terminal); a wrong `--color` value is an error.
+#[test]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn only_matching_and_color() {
+    let input = b"GET /a 404 x 404\nPOST /b 200\n";
+    let o = loggrep(&["-o", "404"], Some(input));
+    assert_eq!(stdout(&o), "404\n404\n");
+    let o = loggrep(&["-on", "GET|POST"], Some(input));
+    assert_eq!(stdout(&o), "1:GET\n2:POST\n");
+    let o = loggrep(&["-oi", "get"], Some(input));
+    assert_eq!(stdout(&o), "GET\n");
+    let o = loggrep(&["-o", "-v", "404"], Some(input));
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(0), ""));
+    let o = loggrep(&["--color=always", "-n", "404"], Some(input));
+    assert_eq!(
+        stdout(&o),
+        "\x1b[32m1\x1b[0m\x1b[36m:\x1b[0mGET /a \x1b[1;31m404\x1b[0m x \x1b[1;31m404\x1b[0m\n"
+    );
+    // Not a terminal: auto means no colour.
+    let o = loggrep(&["404"], Some(input));
+    assert_eq!(stdout(&o), "GET /a 404 x 404\n");
+    let o = loggrep(&["--color", "sometimes", "404"], Some(input));
+    assert_eq!(o.status.code(), Some(2));
+}
