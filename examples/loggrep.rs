@@ -37,6 +37,9 @@ a fixed string. A pattern with no regex metacharacters is searched as a fixed st
   -l, --files-with-matches print only the names of files with a selected line
   -L, --files-without-match print only the names of files without one
   -m, --max-count NUM      stop reading a file after NUM selected lines
+  -A, --after-context NUM  print NUM lines after each selected line
+  -B, --before-context NUM print NUM lines before each selected line
+  -C, --context NUM        both; groups that are not adjacent are separated by --
   -n, --line-number        prefix each line with its line number
   -o, --only-matching      print only the matched parts, each on a line of its own
       --color WHEN         highlight matches, file names and line numbers: auto (on a
@@ -69,6 +72,8 @@ struct Options {
     files_with_matches: bool,
     files_without_match: bool,
     max_count: Option<u64>,
+    after: usize,
+    before: usize,
     line_number: bool,
     only_matching: bool,
     color: Color,
@@ -137,6 +142,12 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
                         .map_err(|_| format!("-m needs a number, not {n:?}"))?,
                 );
             }
+            Short('A') | Long("after-context") => o.after = number(&mut parser, "-A")?,
+            Short('B') | Long("before-context") => o.before = number(&mut parser, "-B")?,
+            Short('C') | Long("context") => {
+                let n = number(&mut parser, "-C")?;
+                (o.after, o.before) = (n, n);
+            }
             Short('n') | Long("line-number") => o.line_number = true,
             Short('o') | Long("only-matching") => o.only_matching = true,
             Long("color") | Long("colour") => {
@@ -186,6 +197,15 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
         return Err("-l and -L cannot be combined".into());
     }
     Ok(Command::Search(o))
+}
+
+/// The number an option takes.
+fn number(parser: &mut lexopt::Parser, flag: &str) -> Result<usize, String> {
+    let value = parser.value().map_err(|e| e.to_string())?;
+    value
+        .to_str()
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| format!("{flag} needs a number, not {value:?}"))
 }
 
 /// Whether `pattern` means the same as a regex and as a fixed string: no metacharacter in
@@ -408,7 +428,12 @@ fn numbering<R: std::io::Read>(o: &Options, source: Gen<Lines<R>>) -> Gen<Lines<
 /// Whether lines need their numbers: for `-n`, and for `--stats` (lines scanned). Without
 /// them grep skips counting the line ends of text that does not match.
 fn numbered(o: &Options) -> bool {
-    o.line_number || o.stats
+    o.line_number || o.stats || context(o)
+}
+
+/// Whether lines around the selected ones are printed (context tells groups apart by number).
+fn context(o: &Options) -> bool {
+    (o.before > 0 || o.after > 0) && !o.count && !o.files_with_matches && !o.files_without_match
 }
 
 /// The eager version of the same source: every line read into memory first (to compare memory
@@ -489,6 +514,18 @@ fn run(o: &Options) -> ExitCode {
         (false, Some(m)) => usize::try_from(m).unwrap_or(usize::MAX),
         (false, None) => usize::MAX,
     };
+    // Context needs every line, so it matches them one by one with the patterns' regex.
+    let context_re = if context(o) {
+        match highlighter(o) {
+            Ok(re) => Some(re),
+            Err(e) => {
+                eprintln!("loggrep: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
+    };
     let progress = progress_bar(&inputs, o);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
@@ -527,6 +564,7 @@ fn run(o: &Options) -> ExitCode {
             let printer = Printer {
                 name: prefix_names.then_some(name.as_str()),
                 number: o.line_number,
+                sep: b':',
                 only_matching: o.only_matching,
                 highlight: highlight.as_ref(),
                 color,
@@ -555,7 +593,30 @@ fn run(o: &Options) -> ExitCode {
             .clone()
             .take(limit)
             .take_while(|_| stopped.get() == Stopped::No);
-        let mut outcome = source | selected | for_each(&mut print);
+        let mut outcome = if let (true, None, Some(re)) = (context(o), binary, &context_re) {
+            let printer = Printer {
+                name: prefix_names.then_some(name.as_str()),
+                number: o.line_number,
+                sep: b':',
+                only_matching: o.only_matching,
+                highlight: highlight.as_ref(),
+                color,
+            };
+            let (outcome, selected) = with_context(
+                o,
+                source,
+                re,
+                &printer,
+                &mut out,
+                &stopped,
+                limit,
+                &mut write_error,
+            );
+            n = selected;
+            outcome
+        } else {
+            source | selected | for_each(&mut print)
+        };
         if binary.is_some()
             && let Err(genpipe::Error::LineTooLong { .. }) = outcome
         {
@@ -677,10 +738,78 @@ fn with_causes(e: &dyn std::error::Error) -> String {
     text
 }
 
+/// The selected lines of `source` with `o.before` lines before and `o.after` after each, groups
+/// that are not adjacent separated by `--`, as grep prints them; at most `limit` selected lines.
+/// Returns the source's outcome and the number of selected lines.
+#[allow(clippy::too_many_arguments)]
+fn with_context(
+    o: &Options,
+    source: Source,
+    re: &regex::bytes::Regex,
+    printer: &Printer<'_>,
+    out: &mut impl Write,
+    stopped: &Cell<Stopped>,
+    limit: usize,
+    write_error: &mut Option<std::io::Error>,
+) -> (genpipe::Result<()>, u64) {
+    let context = Printer {
+        sep: b'-',
+        ..*printer
+    };
+    let mut before: std::collections::VecDeque<Line> = std::collections::VecDeque::new();
+    let mut after_left = 0usize;
+    let mut selected = 0usize;
+    let mut last_printed: Option<u64> = None;
+    let mut note = |result: std::io::Result<()>| {
+        if let Err(e) = result {
+            stopped.set(Stopped::by(&e));
+            write_error.get_or_insert(e);
+        }
+    };
+    let mut each = |line: Line| {
+        if selected >= limit && after_left == 0 {
+            return false;
+        }
+        let no = line.line_no();
+        if re.is_match(line.as_bytes()) != o.invert && selected < limit {
+            let first = before.front().map_or(no, Line::line_no);
+            if last_printed.is_some_and(|last| first > last + 1) {
+                let sep: &[u8] = if printer.color {
+                    b"\x1b[36m--\x1b[0m\n"
+                } else {
+                    b"--\n"
+                };
+                note(out.write_all(sep));
+            }
+            for l in before.drain(..) {
+                note(context.line(out, &l));
+            }
+            note(printer.line(out, &line));
+            selected += 1;
+            after_left = o.after;
+            last_printed = Some(no);
+        } else if after_left > 0 {
+            note(context.line(out, &line));
+            after_left -= 1;
+            last_printed = Some(no);
+        } else if o.before > 0 {
+            if before.len() == o.before {
+                before.pop_front();
+            }
+            before.push_back(line);
+        }
+        stopped.get() == Stopped::No
+    };
+    let outcome = source.take_while(|line| each(line.clone())) | for_each(drop);
+    (outcome, selected as u64)
+}
+
 /// How selected lines are printed.
 struct Printer<'a> {
     name: Option<&'a str>,
     number: bool,
+    /// After the name and the number: `:` for a selected line, `-` for a context line.
+    sep: u8,
     /// `-o`: only the matches, each on its own line.
     only_matching: bool,
     /// The patterns, for `-o` and colour; `None` when neither is asked for.
@@ -704,11 +833,11 @@ impl Printer<'_> {
                 out.write_all(text)?;
                 out.write_all(RESET)?;
                 out.write_all(SEPARATOR)?;
-                out.write_all(b":")?;
+                out.write_all(&[self.sep])?;
                 out.write_all(RESET)
             } else {
                 out.write_all(text)?;
-                out.write_all(b":")
+                out.write_all(&[self.sep])
             }
         };
         if let Some(name) = self.name {

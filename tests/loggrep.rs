@@ -453,3 +453,29 @@ fn only_matching_and_color() {
     let o = loggrep(&["--color", "sometimes", "404"], Some(input));
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `-A`, `-B`, `-C` print the lines around each selected line as grep does: `-` after the
+/// number on context lines, `--` between groups that are not adjacent, `-m` counting only
+/// selected lines.
+#[test]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn context_lines_like_grep() {
+    let input: String = (1..=20).map(|i| format!("line {i}\n")).collect();
+    let o = loggrep(&["-C1", "line (5|6|12)$"], Some(input.as_bytes()));
+    assert_eq!(
+        stdout(&o),
+        "line 4\nline 5\nline 6\nline 7\n--\nline 11\nline 12\nline 13\n"
+    );
+    let o = loggrep(&["-n", "-A", "2", "line 1$"], Some(input.as_bytes()));
+    assert_eq!(stdout(&o), "1:line 1\n2-line 2\n3-line 3\n");
+    let o = loggrep(&["-B2", "-m1", "line 1[05]$"], Some(input.as_bytes()));
+    assert_eq!(stdout(&o), "line 8\nline 9\nline 10\n");
+    // Context with -v selects the lines that do not match.
+    let o = loggrep(
+        &["-v", "-A1", "line ([2-9]|1[0-9]|20)$"],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(stdout(&o), "line 1\nline 2\n");
+    let o = loggrep(&["-A", "x", "y"], Some(input.as_bytes()));
+    assert_eq!(o.status.code(), Some(2));
+}
