@@ -479,3 +479,84 @@ fn context_lines_like_grep() {
     let o = loggrep(&["-A", "x", "y"], Some(input.as_bytes()));
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `--follow` with several files follows all of them at once, each line tagged with its file,
+/// and ends with 0 once its reader has gone (at its next line).
+#[test]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn follow_several_files_at_once() {
+    use std::io::{BufRead, BufReader};
+    let build = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--example", "loggrep"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap();
+    assert!(build.success());
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let exe = target.join("debug/examples/loggrep");
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.log"), dir.path().join("b.log"));
+    std::fs::write(&a, "").unwrap();
+    std::fs::write(&b, "").unwrap();
+    let mut child = Command::new(&exe)
+        .args(["--follow", "404", a.to_str().unwrap(), b.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let out = BufReader::new(child.stdout.take().unwrap());
+    let reader = std::thread::spawn(move || {
+        let (mut from_a, mut from_b) = (false, false);
+        for line in out.lines() {
+            let line = line.unwrap();
+            from_a |= line.ends_with("a.log:a 404");
+            from_b |= line.ends_with("b.log:b 404");
+            let _ = tx.send(line);
+            if from_a && from_b {
+                break;
+            }
+        }
+        // The reader leaves once it has a line of each file, as `| head` would.
+    });
+    let append = |path: &std::path::Path, text: &str| {
+        let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+    };
+    // Keep appending until both lines arrive: loggrep starts at each file's end, so lines
+    // written before it opened the files are (rightly) not seen.
+    let mut got: Vec<String> = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let seen = |got: &[String], tail: &str| got.iter().any(|l| l.ends_with(tail));
+    while !(seen(&got, "a.log:a 404") && seen(&got, "b.log:b 404"))
+        && std::time::Instant::now() < deadline
+    {
+        if !seen(&got, "a.log:a 404") {
+            append(&a, "a 404\n");
+        }
+        if !seen(&got, "b.log:b 404") {
+            append(&b, "b 404\nb 200\n");
+        }
+        while let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(300)) {
+            got.push(line);
+        }
+    }
+    reader.join().unwrap();
+    assert!(
+        seen(&got, "a.log:a 404") && seen(&got, "b.log:b 404"),
+        "{got:?}"
+    );
+    assert!(!got.iter().any(|l| l.contains("200")), "{got:?}");
+    // The next selected line finds the pipe closed: loggrep ends with 0.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        append(&a, "a 404 again\n");
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "loggrep did not end");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(status.code(), Some(0));
+}
