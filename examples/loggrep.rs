@@ -493,8 +493,9 @@ fn run(o: &Options) -> ExitCode {
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal(),
     };
-    // `-o` and colour need the matches' places; with -v no part of a line matches.
-    let highlight = if (o.only_matching || color) && !o.invert {
+    // The patterns as one regex, for what needs the matches' places (`-o`, colour) or every
+    // line matched one by one (context).
+    let patterns = if o.only_matching || color || context(o) {
         match highlighter(o) {
             Ok(re) => Some(re),
             Err(e) => {
@@ -505,6 +506,11 @@ fn run(o: &Options) -> ExitCode {
     } else {
         None
     };
+    // With -v no part of a selected line matches: nothing to highlight.
+    let highlight = patterns
+        .as_ref()
+        .filter(|_| (o.only_matching || color) && !o.invert);
+    let context_re = patterns.as_ref().filter(|_| context(o));
     let listing = o.files_with_matches || o.files_without_match;
     let limit = match (listing, o.max_count) {
         (true, _) => 1,
@@ -512,20 +518,8 @@ fn run(o: &Options) -> ExitCode {
         (false, None) => usize::MAX,
     };
     if o.follow && inputs.len() > 1 {
-        return follow_many(o, &inputs, &stage, highlight.as_ref(), color);
+        return follow_many(o, &inputs, &stage, highlight, color);
     }
-    // Context needs every line, so it matches them one by one with the patterns' regex.
-    let context_re = if context(o) {
-        match highlighter(o) {
-            Ok(re) => Some(re),
-            Err(e) => {
-                eprintln!("loggrep: {e}");
-                return ExitCode::from(2);
-            }
-        }
-    } else {
-        None
-    };
     let progress = progress_bar(&inputs, o);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
@@ -566,7 +560,7 @@ fn run(o: &Options) -> ExitCode {
                 number: o.line_number,
                 sep: b':',
                 only_matching: o.only_matching,
-                highlight: highlight.as_ref(),
+                highlight,
                 color,
             };
             let mut written = printer.line(&mut out, &line);
@@ -593,13 +587,13 @@ fn run(o: &Options) -> ExitCode {
             .clone()
             .take(limit)
             .take_while(|_| stopped.get() == Stopped::No);
-        let mut outcome = if let (true, None, Some(re)) = (context(o), binary, &context_re) {
+        let mut outcome = if let (None, Some(re)) = (binary, context_re) {
             let printer = Printer {
                 name: prefix_names.then_some(name.as_str()),
                 number: o.line_number,
                 sep: b':',
                 only_matching: o.only_matching,
-                highlight: highlight.as_ref(),
+                highlight,
                 color,
             };
             let (outcome, selected) = with_context(

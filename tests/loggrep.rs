@@ -26,6 +26,20 @@ fn loggrep(args: &[&str], stdin: Option<&[u8]>) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// The built example, for tests that drive the process themselves (pipes, signals).
+fn loggrep_exe() -> std::path::PathBuf {
+    let build = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--example", "loggrep"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap();
+    assert!(build.success());
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+        .join("debug/examples/loggrep")
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
@@ -286,17 +300,7 @@ fn output_is_exact_and_a_closed_pipe_ends_the_run() {
         f.write_all(b"GET /index.html\n").unwrap();
     }
     drop(f);
-    let build = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", "loggrep"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .unwrap();
-    assert!(build.success());
-    let exe =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/debug/examples/loggrep");
-    let exe = std::env::var_os("CARGO_TARGET_DIR")
-        .map(|t| std::path::PathBuf::from(t).join("debug/examples/loggrep"))
-        .unwrap_or(exe);
+    let exe = loggrep_exe();
     let mut child = Command::new(&exe)
         .args(["--stats", "GET", big.to_str().unwrap()])
         .stdout(Stdio::piped())
@@ -486,16 +490,7 @@ fn context_lines_like_grep() {
 #[cfg_attr(miri, ignore = "runs cargo")]
 fn follow_several_files_at_once() {
     use std::io::{BufRead, BufReader};
-    let build = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", "loggrep"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .unwrap();
-    assert!(build.success());
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let exe = target.join("debug/examples/loggrep");
+    let exe = loggrep_exe();
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a.log"), dir.path().join("b.log"));
     std::fs::write(&a, "").unwrap();
