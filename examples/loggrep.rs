@@ -548,6 +548,14 @@ fn run(o: &Options) -> ExitCode {
         if let Some(p) = input.path() {
             stats.bytes += std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
         }
+        let printer = Printer {
+            name: prefix_names.then_some(name.as_str()),
+            number: o.line_number,
+            sep: b':',
+            only_matching: o.only_matching,
+            highlight,
+            color,
+        };
         let mut n = 0u64;
         let mut print = |line: Line| {
             n += 1;
@@ -555,14 +563,6 @@ fn run(o: &Options) -> ExitCode {
             if o.count || listing || binary.is_some() || (o.only_matching && o.invert) {
                 return;
             }
-            let printer = Printer {
-                name: prefix_names.then_some(name.as_str()),
-                number: o.line_number,
-                sep: b':',
-                only_matching: o.only_matching,
-                highlight,
-                color,
-            };
             let mut written = printer.line(&mut out, &line);
             if o.follow && written.is_ok() {
                 // Each line as it is written, as `tail -f | grep --line-buffered` does.
@@ -588,14 +588,6 @@ fn run(o: &Options) -> ExitCode {
             .take(limit)
             .take_while(|_| stopped.get() == Stopped::No);
         let mut outcome = if let (None, Some(re)) = (binary, context_re) {
-            let printer = Printer {
-                name: prefix_names.then_some(name.as_str()),
-                number: o.line_number,
-                sep: b':',
-                only_matching: o.only_matching,
-                highlight,
-                color,
-            };
             let (outcome, selected) = with_context(
                 o,
                 source,
