@@ -14,11 +14,12 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use genpipe::io::{
-    GrepOp, Line, Lines, follow, grep, lines, lines_from_auto, lines_mmap, try_find, try_grep_re,
+    GrepOp, Line, Lines, StopToken, follow, grep, lines, lines_from_auto, lines_mmap, try_find,
+    try_grep_re,
 };
 use genpipe::prelude::*;
 use genpipe::synth::{AccessFormat, write_access_log_file};
@@ -378,19 +379,27 @@ fn main() -> ExitCode {
 /// only for the lines `grep` hands on: it searches the source's buffer itself).
 type Source = BoxGen<'static, Line, genpipe::Result<()>>;
 
-/// Opens `input` as `o` asks; the counter holds the lines read once the source is dropped.
+/// Opens `input` as `o` asks; the counter holds the lines read once the source is dropped, and
+/// a `--follow` source comes with its stop token.
 ///
 /// A binary file's source keeps at most 1 MiB for a line: binary data may have no line end for
 /// gigabytes.
-fn open_input(o: &Options, input: &Input, binary: bool) -> (Source, Arc<AtomicU64>) {
+fn open_input(
+    o: &Options,
+    input: &Input,
+    binary: bool,
+) -> (Source, Arc<AtomicU64>, Option<StopToken>) {
     let max_line = if binary {
         1 << 20
     } else {
         genpipe::io::DEFAULT_MAX_LINE_BYTES
     };
+    let mut stop = None;
     let (source, read) = match input {
         Input::File(p) | Input::Found(p) if o.follow => {
-            let (source, read) = numbering(o, follow(p).keep_cr()).lines_read();
+            let tail = numbering(o, follow(p).keep_cr());
+            stop = Some(tail.stop_token());
+            let (source, read) = tail.lines_read();
             (source.boxed(), read)
         }
         // SAFETY: the user asked for a memory map with --mmap, whose help says the files must
@@ -413,9 +422,9 @@ fn open_input(o: &Options, input: &Input, binary: bool) -> (Source, Arc<AtomicU6
         }
     };
     if o.eager {
-        return (eager(source), read);
+        return (eager(source), read, stop);
     }
-    (source, read)
+    (source, read, stop)
 }
 
 fn numbering<R: std::io::Read>(o: &Options, source: Gen<Lines<R>>) -> Gen<Lines<R>> {
@@ -573,7 +582,10 @@ fn run(o: &Options) -> ExitCode {
                 write_error.get_or_insert(e);
             }
         };
-        let (source, read) = open_input(o, input, binary.is_some());
+        let (source, read, stop) = open_input(o, input, binary.is_some());
+        // An idle follow writes nothing, so it would learn of a closed pipe only at its next
+        // line: the watcher ends it as soon as the reader goes.
+        let output_closed = stop.map(|stop| stop_when_output_closes(vec![stop]));
         // A binary file needs only to know whether a line matches (unless counting): its
         // search stops at the first match, or at a "line" over 1 MiB.
         let limit = if binary.is_some() && !o.count {
@@ -603,6 +615,9 @@ fn run(o: &Options) -> ExitCode {
         } else {
             source | selected | for_each(&mut print)
         };
+        if output_closed.is_some_and(|closed| closed.load(Ordering::Relaxed)) {
+            stopped.set(Stopped::PipeClosed);
+        }
         if binary.is_some()
             && let Err(genpipe::Error::LineTooLong { .. }) = outcome
         {
@@ -724,6 +739,53 @@ fn with_causes(e: &dyn std::error::Error) -> String {
     text
 }
 
+/// Stops `stops` as soon as standard output's reader has gone (`--follow | head -1`), and says
+/// so in the flag returned. A pipe whose reader closed reports an error condition to epoll with
+/// no event asked for, so the watcher thread sleeps in the poller and costs nothing meanwhile.
+/// Output to a file or a terminal cannot close that way: no watcher then.
+fn stop_when_output_closes(stops: Vec<StopToken>) -> Arc<AtomicBool> {
+    use std::os::fd::AsFd;
+    let closed = Arc::new(AtomicBool::new(false));
+    let Ok(poller) = polling::Poller::new() else {
+        return closed;
+    };
+    let Ok(stdout) = std::io::stdout().as_fd().try_clone_to_owned() else {
+        return closed;
+    };
+    let stdout = std::fs::File::from(stdout);
+    if !stdout
+        .metadata()
+        .is_ok_and(|m| std::os::unix::fs::FileTypeExt::is_fifo(&m.file_type()))
+    {
+        return closed;
+    }
+    // SAFETY: `stdout` is a duplicate of the descriptor owned by this function, moved into the
+    // watcher with the poller and deleted from it before either is dropped; no other thread or
+    // caller holds it, so none can close it while it is registered.
+    if unsafe { poller.add(&stdout, polling::Event::none(0)) }.is_err() {
+        return closed;
+    }
+    let flag = Arc::clone(&closed);
+    std::thread::spawn(move || {
+        let mut events = polling::Events::new();
+        // No interest was registered: the only event is the error of a closed pipe (or of
+        // the descriptor going bad), whichever the reader's exit causes.
+        while events.is_empty() {
+            if poller.wait(&mut events, None).is_err() {
+                break;
+            }
+        }
+        let _ = poller.delete(&stdout);
+        if !events.is_empty() {
+            flag.store(true, Ordering::Relaxed);
+            for stop in &stops {
+                stop.stop();
+            }
+        }
+    });
+    closed
+}
+
 /// What a follower thread of [`follow_many`] sends: a selected line of file `.0`, or the error
 /// that ended its follow.
 enum Followed {
@@ -755,6 +817,7 @@ fn follow_many(
         .map(|p| numbering(o, follow(p).keep_cr()))
         .collect();
     let stops: Vec<_> = tails.iter().map(|t| t.stop_token()).collect();
+    let output_closed = stop_when_output_closes(stops.clone());
     let (tx, rx) = std::sync::mpsc::sync_channel::<Followed>(1024);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -809,6 +872,9 @@ fn follow_many(
         }
         drop(rx);
     });
+    if output_closed.load(Ordering::Relaxed) {
+        stopped = Stopped::PipeClosed;
+    }
     match stopped {
         Stopped::PipeClosed => ExitCode::SUCCESS,
         Stopped::WriteFailed => {

@@ -485,7 +485,7 @@ fn context_lines_like_grep() {
 }
 
 /// `--follow` with several files follows all of them at once, each line tagged with its file,
-/// and ends with 0 once its reader has gone (at its next line).
+/// and ends with 0 once its reader has gone.
 #[test]
 #[cfg_attr(miri, ignore = "runs cargo")]
 fn follow_several_files_at_once() {
@@ -543,15 +543,60 @@ fn follow_several_files_at_once() {
         "{got:?}"
     );
     assert!(!got.iter().any(|l| l.contains("200")), "{got:?}");
-    // The next selected line finds the pipe closed: loggrep ends with 0.
+    // The reader has gone: loggrep ends with 0 without another line to write.
+    assert_eq!(exit_within_20s(&mut child).code(), Some(0));
+}
+
+/// Waits for `child` to end on its own; a child still running after 20 s fails the test.
+fn exit_within_20s(child: &mut std::process::Child) -> std::process::ExitStatus {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    let status = loop {
-        append(&a, "a 404 again\n");
+    loop {
         if let Some(status) = child.try_wait().unwrap() {
-            break status;
+            return status;
         }
-        assert!(std::time::Instant::now() < deadline, "loggrep did not end");
-        std::thread::sleep(std::time::Duration::from_millis(100));
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("loggrep did not end once its reader had gone");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// `loggrep --follow x log | head -1` ends when head does, though the follow is idle then: no
+/// line comes to find the pipe closed.
+#[test]
+#[cfg(target_os = "linux")]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn an_idle_follow_ends_when_its_reader_goes() {
+    use std::io::{BufRead, BufReader};
+    let exe = loggrep_exe();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("growing.log");
+    std::fs::write(&log, "").unwrap();
+    let mut child = Command::new(&exe)
+        .args(["--follow", "404", log.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let reader = std::thread::spawn(move || {
+        let mut first = String::new();
+        out.read_line(&mut first).unwrap();
+        let _ = tx.send(first);
+        // `out` is dropped here: the pipe's only reader has gone, as `head -1` leaves.
+    });
+    // Loggrep starts at the end of the file: append until the first line arrives.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let first = loop {
+        let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        writeln!(f, "one 404").unwrap();
+        if let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(300)) {
+            break line;
+        }
+        assert!(std::time::Instant::now() < deadline, "no line came");
     };
-    assert_eq!(status.code(), Some(0));
+    reader.join().unwrap();
+    assert_eq!(first, "one 404\n");
+    assert_eq!(exit_within_20s(&mut child).code(), Some(0));
 }
