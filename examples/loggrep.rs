@@ -6,7 +6,7 @@
 //! ```
 //!
 //! PATHs are files or directories (searched recursively; `--glob` picks the file names);
-//! `.gz` and `.bz2` files are read transparently; `-` or no PATH reads standard input.
+//! `.gz`, `.bz2`, `.zst` and `.xz` files are read transparently; `-` or no PATH reads standard input.
 //! Exit status as grep: 0 if a line matched, 1 if none did, 2 on an error.
 
 use std::cell::Cell;
@@ -55,11 +55,10 @@ a fixed string. A pattern with no regex metacharacters is searched as a fixed st
                            followed at once, each line prefixed with its file name; Ctrl-C to
                            stop
   -h, --help               print this help
-PATHs are files or directories (searched recursively, hidden entries skipped); .gz and .bz2
-files are read transparently; - or no PATH reads standard input (compressed or not). Binary
-files (a NUL byte in the first 64 KiB) found in directories are skipped; named ones print
-'binary file matches' instead of their lines. Lines are printed byte for
-byte (a CRLF line keeps its CR). Exit status: 0 if a line was selected, 1 if none was, 2 on an
+PATHs are files or directories (searched recursively, hidden entries skipped); .gz, .bz2,
+.zst and .xz files are read transparently; - or no PATH reads standard input (compressed or
+not). Binary files (a NUL byte in the first 64 KiB) found in directories are skipped; named
+ones print 'binary file matches' instead of their lines. Lines are printed byte for byte (a CRLF line keeps its CR). Exit status: 0 if a line was selected, 1 if none was, 2 on an
 error (a missing file, a bad pattern, a write error); a closed output pipe ends the run with 0.
 With no arguments at all: a demo on a generated access log.";
 
@@ -300,7 +299,7 @@ impl Input {
 fn binary_offset(path: &Path) -> Option<u64> {
     if matches!(
         path.extension().and_then(|e| e.to_str()),
-        Some("gz" | "bz2")
+        Some("gz" | "bz2" | "zst" | "xz")
     ) {
         return None;
     }

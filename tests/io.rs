@@ -5,7 +5,7 @@ mod common;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use genpipe::io::{Line, lines, lines_from};
+use genpipe::io::{Line, lines, lines_from, lines_from_auto};
 use genpipe::prelude::*;
 use proptest::prelude::*;
 
@@ -48,6 +48,29 @@ fn bzip2(bytes: &[u8]) -> Vec<u8> {
     enc.finish().unwrap()
 }
 
+/// A compressor of whole inputs, one of those below.
+type Compress = fn(&[u8]) -> Vec<u8>;
+
+fn zstd(bytes: &[u8]) -> Vec<u8> {
+    ruzstd::encoding::compress_to_vec(bytes, ruzstd::encoding::CompressionLevel::Fastest)
+}
+
+fn xz(bytes: &[u8]) -> Vec<u8> {
+    let mut enc =
+        lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(1)).unwrap();
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+/// `bytes` compressed as two members (gzip members, zstd frames, xz streams) one after the
+/// other, as `cat a.gz b.gz` makes.
+fn two_members(compress: Compress, bytes: &[u8]) -> Vec<u8> {
+    let (a, b) = bytes.split_at(bytes.len() / 2);
+    let mut both = compress(a);
+    both.extend(compress(b));
+    both
+}
+
 use common::proptest_config as config;
 
 fn contents() -> impl Strategy<Value = Vec<u8>> {
@@ -85,6 +108,27 @@ proptest! {
         prop_assert_eq!(&want, &naive_lines(&data, false));
         prop_assert_eq!(&read_all(lines(&gz).buffer_bytes(buffer)).unwrap(), &want);
         prop_assert_eq!(&read_all(lines(&bz).buffer_bytes(buffer)).unwrap(), &want);
+    }
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    /// Every codec, files of two members, by suffix and by magic bytes.
+    #[test]
+    fn every_codec_reads_as_the_plain_text(data in contents(), buffer in 1usize..64) {
+        let dir = tempfile::tempdir().unwrap();
+        let want = naive_lines(&data, false);
+        let codecs: [(&str, Compress); 4] =
+            [("gz", gzip), ("bz2", bzip2), ("zst", zstd), ("xz", xz)];
+        for (suffix, compress) in codecs {
+            let packed = two_members(compress, &data);
+            let file = write_file(dir.path(), &format!("two.log.{suffix}"), &packed);
+            prop_assert_eq!(&read_all(lines(&file).buffer_bytes(buffer)).unwrap(), &want, "{}", suffix);
+            // No name to go by: told by the first bytes.
+            let told = lines_from_auto(std::io::Cursor::new(packed)).buffer_bytes(buffer);
+            prop_assert_eq!(&read_all(told).unwrap(), &want, "{} by magic", suffix);
+        }
     }
 }
 
@@ -178,6 +222,37 @@ fn a_truncated_gzip_file_delivers_what_it_can_then_fails() {
     assert!(err.to_string().contains("cut.gz"), "{err}");
     assert!(seen > 0, "the lines before the damage are delivered");
     assert!(seen < 2000);
+}
+
+/// A zstd or xz file cut short or damaged ends its source with `Error::Decompress` naming the
+/// file, after the lines before the damage.
+#[test]
+fn corrupt_zstd_and_xz_files_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let text: String = (0..20_000)
+        .map(|i| format!("line {i} {}\n", i * 7919))
+        .collect();
+    let codecs: [(&str, Compress); 2] = [("zst", zstd), ("xz", xz)];
+    for (suffix, compress) in codecs {
+        let packed = compress(text.as_bytes());
+        let name = format!("cut.log.{suffix}");
+        let path = write_file(dir.path(), &name, &packed[..packed.len() * 3 / 4]);
+        let mut seen = 0;
+        let err = (lines(&path).inspect(|_| seen += 1) | count()).unwrap_err();
+        assert!(
+            matches!(err, genpipe::Error::Decompress { .. }),
+            "{suffix}: {err:?}"
+        );
+        assert!(err.to_string().contains(&name), "{err}");
+        assert!(seen < 20_000, "{suffix}: {seen}");
+        let mut flipped = packed.clone();
+        flipped[packed.len() / 2] ^= 0x55;
+        let path = write_file(dir.path(), &format!("bad.log.{suffix}"), &flipped);
+        assert!(
+            (lines(&path) | count()).is_err(),
+            "{suffix}: damage unnoticed"
+        );
+    }
 }
 
 #[test]

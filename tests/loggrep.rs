@@ -363,7 +363,7 @@ fn non_utf8_arguments_work() {
     assert_eq!(o.stdout, b"x\xffy\n");
 }
 
-/// Compressed standard input is told by its magic bytes: no `zcat` needed.
+/// Compressed standard input is told by its magic bytes: no `zcat` needed. gzip, bzip2, zstd, xz.
 #[test]
 #[cfg_attr(miri, ignore = "runs cargo")]
 fn compressed_standard_input_is_detected() {
@@ -376,6 +376,27 @@ fn compressed_standard_input_is_detected() {
     bz.write_all(text).unwrap();
     let o = loggrep(&["-c", "404"], Some(&bz.finish().unwrap()));
     assert_eq!(stdout(&o), "2\n");
+    let zst =
+        ruzstd::encoding::compress_to_vec(&text[..], ruzstd::encoding::CompressionLevel::Fastest);
+    let o = loggrep(&["-c", "404"], Some(&zst));
+    assert_eq!(stdout(&o), "2\n");
+    let mut xz =
+        lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(1)).unwrap();
+    xz.write_all(text).unwrap();
+    let xz = xz.finish().unwrap();
+    let o = loggrep(&["-c", "404"], Some(&xz));
+    assert_eq!(stdout(&o), "2\n");
+    // Named .zst and .xz files, by suffix; not taken for binary files for their NULs.
+    let dir = tempfile::tempdir().unwrap();
+    let (z, x) = (dir.path().join("a.log.zst"), dir.path().join("b.log.xz"));
+    std::fs::write(&z, &zst).unwrap();
+    std::fs::write(&x, &xz).unwrap();
+    let o = loggrep(
+        &["-c", "404", z.to_str().unwrap(), x.to_str().unwrap()],
+        None,
+    );
+    let counts = format!("{}:2\n{}:2\n", z.display(), x.display());
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), counts));
     let o = loggrep(&["-c", "404"], Some(text));
     assert_eq!(stdout(&o), "2\n");
 }

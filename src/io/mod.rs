@@ -6,6 +6,7 @@
 
 mod captures;
 mod cat;
+mod codec;
 mod fallible;
 mod fields;
 mod find;

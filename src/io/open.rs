@@ -1,18 +1,16 @@
 //! Line sources: files (decompressed by suffix), any reader, standard input.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::error::Error;
+pub use crate::io::codec::FileReader;
+use crate::io::codec::{Codec, MAGIC_LEN};
 use crate::io::line::{Chunk, Storage};
 use crate::io::lines::{Encoding, Lines};
 use crate::produce::Gen;
-
-/// A reader of one of the supported encodings, boxed once per file (one dynamic call per read,
-/// not per line).
-pub type FileReader = Box<dyn Read + Send>;
 
 /// Opens `path`; the error names it.
 pub(crate) fn open_file(path: &Path) -> Result<File, Error> {
@@ -23,7 +21,8 @@ pub(crate) fn open_file(path: &Path) -> Result<File, Error> {
 }
 
 /// The lines of the file at `path`, decompressed by suffix: `.gz` (gzip, including files of
-/// several members, as `cat a.gz b.gz` makes), `.bz2` (bzip2), anything else plain.
+/// several members, as `cat a.gz b.gz` makes), `.bz2` (bzip2), `.zst` (zstd, with the `zstd`
+/// feature) and `.xz` (xz, with the `xz` feature), anything else plain.
 ///
 /// The file is opened here; a failure to open is not a panic: the source yields no line and
 /// the pipeline's sink returns the error.
@@ -58,23 +57,15 @@ pub fn lines(path: impl AsRef<Path>) -> Gen<Lines<FileReader>> {
 /// The lines of an open file, decompressed by `path`'s suffix.
 fn lines_of(file: File, path: &Path) -> Gen<Lines<FileReader>> {
     let shared: Arc<Path> = Arc::from(path);
-    let (reader, encoding): (FileReader, Encoding) = match path.extension().and_then(|e| e.to_str())
-    {
-        Some("gz") => (
-            Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file))),
-            Encoding::Compressed,
-        ),
-        Some("bz2") => (
-            Box::new(bzip2::read::MultiBzDecoder::new(BufReader::new(file))),
-            Encoding::Compressed,
-        ),
-        _ => (Box::new(file), Encoding::Plain),
+    let (reader, encoding): (FileReader, Encoding) = match Codec::from_suffix(path) {
+        Some(codec) => (codec.decoder(file), Encoding::Compressed),
+        None => (Box::new(file), Encoding::Plain),
     };
     Gen::from_pull(Lines::new(reader, Some(shared), encoding))
 }
 
 /// The lines of the file at `path` read through a memory map: no copy from the kernel's page
-/// cache, which pays off for large files searched once. Compressed files (`.gz`, `.bz2`) and
+/// cache, which pays off for large files searched once. Compressed files (`.gz`, `.bz2`, ...) and
 /// files that cannot be mapped are read as [`lines`] reads them.
 ///
 /// ripgrep maps files by a similar rule (large, regular files; never for a directory walk of many
@@ -104,10 +95,7 @@ fn lines_of(file: File, path: &Path) -> Gen<Lines<FileReader>> {
 /// ```
 pub unsafe fn lines_mmap(path: impl AsRef<Path>) -> Gen<Lines<FileReader>> {
     let path = path.as_ref();
-    if matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("gz" | "bz2")
-    ) {
+    if Codec::from_suffix(path).is_some() {
         return lines(path);
     }
     let file = match open_file(path) {
@@ -164,8 +152,9 @@ pub fn stdin() -> Gen<Lines<std::io::Stdin>> {
     lines_from(std::io::stdin())
 }
 
-/// The lines of `reader`, decompressed when its first bytes say gzip (`1f 8b`) or bzip2
-/// (`BZh`), plain otherwise: for input with no file name to go by (`loggrep x < app.log.gz`).
+/// The lines of `reader`, decompressed when its first bytes say gzip (`1f 8b`), bzip2 (`BZh`),
+/// zstd (`28 b5 2f fd`, with the `zstd` feature) or xz (`fd 37 7a 58 5a 00`, with the `xz`
+/// feature), plain otherwise: for input with no file name to go by (`loggrep x < app.log.gz`).
 ///
 /// # Errors
 /// As [`lines`]: a read or decompression error ends the source, and its pipeline's sink returns
@@ -186,11 +175,12 @@ pub fn stdin() -> Gen<Lines<std::io::Stdin>> {
 /// ```
 pub fn lines_from_auto<R: Read + Send + 'static>(reader: R) -> Gen<Lines<FileReader>> {
     let mut reader = reader;
-    // Up to three bytes, however the reader cuts its reads (a pipe may give one at a time).
-    let mut head = Vec::with_capacity(3);
-    while head.len() < 3 {
-        let mut byte = [0u8; 3];
-        let want = 3 - head.len();
+    // Up to the longest magic number, however the reader cuts its reads (a pipe may give one
+    // byte at a time).
+    let mut head = Vec::with_capacity(MAGIC_LEN);
+    while head.len() < MAGIC_LEN {
+        let mut byte = [0u8; MAGIC_LEN];
+        let want = MAGIC_LEN - head.len();
         match reader.read(&mut byte[..want]) {
             Ok(0) => break,
             Ok(n) => head.extend_from_slice(&byte[..n]),
@@ -203,21 +193,11 @@ pub fn lines_from_auto<R: Read + Send + 'static>(reader: R) -> Gen<Lines<FileRea
             }
         }
     }
-    let gzip = head.starts_with(&[0x1f, 0x8b]);
-    let bzip2 = head.starts_with(b"BZh");
+    let codec = Codec::from_magic(&head);
     let whole = std::io::Cursor::new(head).chain(reader);
-    let (reader, encoding): (FileReader, Encoding) = if gzip {
-        (
-            Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(whole))),
-            Encoding::Compressed,
-        )
-    } else if bzip2 {
-        (
-            Box::new(bzip2::read::MultiBzDecoder::new(BufReader::new(whole))),
-            Encoding::Compressed,
-        )
-    } else {
-        (Box::new(whole), Encoding::Plain)
+    let (reader, encoding): (FileReader, Encoding) = match codec {
+        Some(codec) => (codec.decoder(whole), Encoding::Compressed),
+        None => (Box::new(whole), Encoding::Plain),
     };
     Gen::from_pull(Lines::new(reader, None, encoding))
 }
