@@ -178,11 +178,13 @@ mod engine;
 mod error;
 mod pipe;
 mod produce;
+mod worker;
 
 pub mod combinators;
 pub mod io;
 pub mod mem;
 pub mod memo;
+pub mod par;
 pub mod prelude;
 #[cfg(feature = "synth")]
 pub mod synth;

@@ -24,6 +24,9 @@ pub use crate::io::{
     try_grep_re, try_parse,
 };
 pub use crate::memo::{memo, memo_by, replay};
+pub use crate::par::threaded;
+#[cfg(feature = "rayon")]
+pub use crate::par::{par_filter_map, par_map, par_per_file, par_per_file_with};
 pub use crate::sinks::{collect, count, fold, for_each, last, max, min, sum};
 pub use crate::stages::{
     enumerate, filter, filter_map, flat_map, inspect, map, skip, take, take_while,

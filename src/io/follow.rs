@@ -228,7 +228,11 @@ impl Read for FollowReader {
                 self.end_partial_line |= !self.at_line_start;
                 continue;
             }
-            // Idle: sleep instead of spinning.
+            // Idle: hand over what a `threaded` producer has batched, end if its consumer has
+            // gone, else sleep instead of spinning.
+            if crate::worker::idle() == crate::worker::Idle::Stop {
+                return Ok(0);
+            }
             std::thread::sleep(self.poll);
         }
     }

@@ -42,6 +42,11 @@ pub trait Op {
     fn is_exhausted(&self) -> bool {
         false
     }
+    /// Sends what the stage still holds when its pushed input ends (a parallel stage's batches
+    /// in flight).
+    fn finish<K: Sink<Self::Out>>(&mut self, down: &mut K) {
+        let _ = down;
+    }
     /// [`Pull::pull_with`] through this stage: field stages override it to stay fused.
     #[inline]
     fn pull_with<U, T, F>(&mut self, mut up: Pin<&mut U>, mut f: F) -> Option<T>
@@ -125,12 +130,15 @@ impl<O: Op, K: Sink<O::Out>> Sink<O::In> for AdaptSink<O, K> {
         self.ended || self.op.is_exhausted() || self.down.is_done()
     }
 
-    fn close(self) -> K::Out {
+    fn close(mut self) -> K::Out {
+        if !self.ended {
+            self.op.finish(&mut self.down);
+        }
         self.down.close()
     }
 
     fn close_boxed(self: Box<Self>) -> K::Out {
-        self.down.close()
+        (*self).close()
     }
 }
 

@@ -1,0 +1,24 @@
+//! Parallel pipelines: threads only at stage boundaries, and batched.
+//!
+//! A thread handoff costs microseconds when the receiver sleeps and a coroutine switch a few
+//! nanoseconds (`benches/switch.rs`), so nothing here moves items one by one: they cross in
+//! batches, and a stage goes to another thread only where the work on each side is worth it.
+//!
+//! - [`threaded`]: the upstream on its own thread (I/O and decompression beside the parsing).
+//! - [`par_map`], [`par_filter_map`]: a CPU-bound stage on rayon's pool (feature `rayon`, on by
+//!   default), order kept inside a bounded window unless `.unordered()`.
+//! - [`par_per_file`]: `per_file` with the files on several workers, results in input order.
+//!
+//! Every stage here keeps the same promises: the upstream's outcome (its error) crosses last, a
+//! panic on any thread it started is raised again in the consumer, and dropping the consumer
+//! stops and joins the threads it started (a `follow` upstream within one poll).
+
+#[cfg(feature = "rayon")]
+mod pool;
+mod threaded;
+
+#[cfg(feature = "rayon")]
+pub use pool::{
+    DEFAULT_PAR_BATCH, ParOp, par_filter_map, par_map, par_per_file, par_per_file_with,
+};
+pub use threaded::{DEFAULT_BATCH, Threaded, ThreadedStage, threaded};

@@ -1,0 +1,311 @@
+//! `threaded(cap)`: everything upstream runs on a thread of its own, its items crossing a bounded
+//! channel in batches.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::pin::{Pin, pin};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::JoinHandle;
+
+use crate::engine::Pull;
+use crate::pipe::PipeRhs;
+use crate::produce::Gen;
+use crate::worker;
+
+/// Items per batch unless `.batch(n)` says otherwise: the smallest batch at which a cheap
+/// stage behind `threaded` costs under 5% more than the same pipeline on one thread
+/// (`benches/parallel.rs`, `handoff`).
+pub const DEFAULT_BATCH: usize = 256;
+
+/// What crosses from a producer thread: a batch of items, or the end with the upstream's outcome.
+pub(crate) enum Message<T, R> {
+    Batch(Vec<T>),
+    End(R),
+}
+
+/// The stage of [`threaded`]: `gen | threaded(cap)` moves `gen` to its own thread.
+#[must_use = "`threaded` does nothing until a producer is piped into it"]
+#[derive(Clone, Copy, Debug)]
+pub struct ThreadedStage {
+    cap: usize,
+    batch: usize,
+}
+
+/// Runs everything left of it on its own OS thread: the items cross a channel in batches (a
+/// `Vec` of up to [`batch`](ThreadedStage::batch) items), at most `cap` batches in flight, so a
+/// fast producer waits for a slow consumer (back-pressure) and memory stays bounded. The
+/// upstream's outcome crosses last: a pipeline's `Result` is the same as without `threaded`.
+///
+/// Use it between I/O-bound and CPU-bound work (reading and decompressing on one thread,
+/// parsing on another). It pays where each side costs well over the handoff: a batch costs
+/// one channel operation, a few hundred nanoseconds, shared by its items.
+///
+/// - The thread starts at the first pull; a pipeline built and never run starts none.
+/// - A panic on the producer thread is raised again in the consumer.
+/// - Dropping the consumer (a satisfied `take`, a dropped `Gen`) stops the producer at its next
+///   item, a `follow` within one poll, and joins it: no thread outlives the pipeline.
+/// - A partial batch is sent when the upstream is about to wait for input (a `follow` at the end
+///   of its file), so lines of a followed log arrive as they are written.
+///
+/// # Panics
+/// `cap == 0`.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+///
+/// // The upstream on a thread of its own, `map` and `sum` here.
+/// let total = pipe(1..=1000u64) | threaded(4) | map(|x: u64| x * 2) | sum();
+/// assert_eq!(total, 1001 * 1000);
+///
+/// // The upstream's error is the pipeline's, as without `threaded`.
+/// #[generator]
+/// fn failing() -> Gen<u8, std::io::Result<()>> {
+///     yield_!(1);
+///     Err(std::io::Error::other("disk"))
+/// }
+/// assert!((failing() | threaded(2) | count()).is_err());
+/// ```
+pub fn threaded(cap: usize) -> ThreadedStage {
+    assert!(
+        cap > 0,
+        "threaded(0): at least one batch must be able to be in flight"
+    );
+    ThreadedStage {
+        cap,
+        batch: DEFAULT_BATCH,
+    }
+}
+
+impl ThreadedStage {
+    /// Up to `n` items per batch (default [`DEFAULT_BATCH`]). 1 sends each item alone (lowest
+    /// latency, highest cost per item).
+    ///
+    /// # Panics
+    /// `n == 0`.
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    ///
+    /// assert_eq!(pipe(0..10) | threaded(1).batch(1) | count(), 10);
+    /// ```
+    pub fn batch(self, n: usize) -> Self {
+        assert!(
+            n > 0,
+            "threaded(..).batch(0): a batch holds at least one item"
+        );
+        ThreadedStage { batch: n, ..self }
+    }
+}
+
+impl<S> PipeRhs<Gen<S>> for ThreadedStage
+where
+    S: Pull + Send + 'static,
+    S::Item: Send + 'static,
+    S::Return: Send + 'static,
+{
+    type Output = Gen<Threaded<Gen<S>>>;
+
+    fn pipe_from(self, left: Gen<S>) -> Self::Output {
+        Gen::from_pull(Threaded {
+            state: State::NotStarted {
+                up: left,
+                cap: self.cap,
+                batch: self.batch,
+            },
+        })
+    }
+}
+
+/// [`threaded`] attached to its upstream.
+pub struct Threaded<U: Pull> {
+    state: State<U>,
+}
+
+enum State<U: Pull> {
+    NotStarted { up: U, cap: usize, batch: usize },
+    Running(Running<U::Item, U::Return>),
+    Ended(Option<U::Return>),
+}
+
+impl<U: Pull> fmt::Debug for Threaded<U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.state {
+            State::NotStarted { .. } => "not started",
+            State::Running(_) => "running",
+            State::Ended(_) => "ended",
+        };
+        f.debug_struct("Threaded").field("state", &state).finish()
+    }
+}
+
+// The upstream is never pinned where it is: it moves to its thread and is pinned there.
+impl<U: Pull> Unpin for Threaded<U> {}
+
+/// The consumer's side of a producer thread.
+pub(crate) struct Running<T, R> {
+    current: std::vec::IntoIter<T>,
+    rx: Option<Receiver<Message<T, R>>>,
+    thread: Option<JoinHandle<()>>,
+    cancelled: Arc<AtomicBool>,
+}
+
+impl<T, R> Running<T, R> {
+    /// The next message, or `None` once the thread has ended without one. A panic on the
+    /// thread is raised again here.
+    pub(crate) fn recv(&mut self) -> Option<Message<T, R>> {
+        let rx = self.rx.as_ref()?;
+        match rx.recv() {
+            Ok(message) => Some(message),
+            Err(_) => {
+                self.rx = None;
+                self.join();
+                None
+            }
+        }
+    }
+
+    /// Stops the thread (at its next item or wait) and joins it; a panic there is raised again
+    /// here unless this thread is panicking already.
+    fn join(&mut self) {
+        self.cancelled.store(true, Ordering::Release);
+        // Dropping the receiver first frees a producer blocked on a full channel.
+        self.rx = None;
+        if let Some(thread) = self.thread.take()
+            && let Err(panic) = thread.join()
+            && !std::thread::panicking()
+        {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+impl<T, R> Drop for Running<T, R> {
+    fn drop(&mut self) {
+        self.join();
+    }
+}
+
+/// Starts `up` on a thread of its own, sending batches of up to `batch` items on a channel of
+/// `cap` batches.
+pub(crate) fn spawn_producer<U>(up: U, cap: usize, batch: usize) -> Running<U::Item, U::Return>
+where
+    U: Pull + Send + 'static,
+    U::Item: Send + 'static,
+    U::Return: Send + 'static,
+{
+    let (tx, rx) = sync_channel(cap);
+    let cancelled = Arc::new(AtomicBool::new(false));
+    let stop = Arc::clone(&cancelled);
+    let thread = std::thread::Builder::new()
+        .name("genpipe-threaded".into())
+        .spawn(move || produce(up, &tx, &stop, batch))
+        .expect("the OS could not start a thread for `threaded`");
+    Running {
+        current: Vec::new().into_iter(),
+        rx: Some(rx),
+        thread: Some(thread),
+        cancelled,
+    }
+}
+
+/// The producer thread's loop: pull, batch, send; the outcome last. Ends early, dropping the
+/// upstream, once the consumer has gone.
+fn produce<U>(
+    up: U,
+    tx: &SyncSender<Message<U::Item, U::Return>>,
+    stop: &Arc<AtomicBool>,
+    batch: usize,
+) where
+    U: Pull,
+    U::Item: Send + 'static,
+    U::Return: Send + 'static,
+{
+    let pending: Rc<RefCell<Vec<U::Item>>> = Rc::new(RefCell::new(Vec::with_capacity(batch)));
+    let flush = {
+        let (pending, tx, stop) = (Rc::clone(&pending), tx.clone(), Arc::clone(stop));
+        Box::new(move || {
+            let items = std::mem::take(&mut *pending.borrow_mut());
+            if !items.is_empty() && tx.send(Message::Batch(items)).is_err() {
+                stop.store(true, Ordering::Release);
+            }
+        })
+    };
+    let _registered = worker::enter(Arc::clone(stop), flush);
+    let mut up = pin!(up);
+    loop {
+        if stop.load(Ordering::Acquire) {
+            return;
+        }
+        let Some(item) = up.as_mut().pull() else {
+            break;
+        };
+        let full = {
+            let mut pending = pending.borrow_mut();
+            pending.push(item);
+            pending.len() >= batch
+        };
+        if full {
+            let items = std::mem::replace(&mut *pending.borrow_mut(), Vec::with_capacity(batch));
+            if tx.send(Message::Batch(items)).is_err() {
+                return;
+            }
+        }
+    }
+    let items = std::mem::take(&mut *pending.borrow_mut());
+    if !items.is_empty() && tx.send(Message::Batch(items)).is_err() {
+        return;
+    }
+    if let Some(outcome) = up.take_return() {
+        let _ = tx.send(Message::End(outcome));
+    }
+}
+
+impl<U> Pull for Threaded<U>
+where
+    U: Pull + Send + 'static,
+    U::Item: Send + 'static,
+    U::Return: Send + 'static,
+{
+    type Item = U::Item;
+    type Return = U::Return;
+
+    #[inline]
+    fn pull(self: Pin<&mut Self>) -> Option<U::Item> {
+        let this = self.get_mut();
+        loop {
+            match &mut this.state {
+                State::Running(running) => {
+                    if let Some(item) = running.current.next() {
+                        return Some(item);
+                    }
+                    match running.recv() {
+                        Some(Message::Batch(items)) => running.current = items.into_iter(),
+                        Some(Message::End(outcome)) => this.state = State::Ended(Some(outcome)),
+                        None => this.state = State::Ended(None),
+                    }
+                }
+                State::Ended(_) => return None,
+                State::NotStarted { .. } => {
+                    let State::NotStarted { up, cap, batch } =
+                        std::mem::replace(&mut this.state, State::Ended(None))
+                    else {
+                        unreachable!()
+                    };
+                    this.state = State::Running(spawn_producer(up, cap, batch));
+                }
+            }
+        }
+    }
+
+    fn take_return(self: Pin<&mut Self>) -> Option<U::Return> {
+        match &mut self.get_mut().state {
+            State::Ended(outcome) => outcome.take(),
+            _ => None,
+        }
+    }
+}
