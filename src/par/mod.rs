@@ -19,6 +19,7 @@ mod threaded;
 
 #[cfg(feature = "rayon")]
 pub use pool::{
-    DEFAULT_PAR_BATCH, ParOp, par_filter_map, par_map, par_per_file, par_per_file_with,
+    BatchJob, DEFAULT_PAR_BATCH, FileResult, ParOp, PerFileStage, par_filter_map, par_map,
+    par_per_file, par_per_file_with,
 };
 pub use threaded::{DEFAULT_BATCH, Threaded, ThreadedStage, threaded};

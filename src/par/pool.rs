@@ -31,6 +31,17 @@ struct Config {
     workers: Option<usize>,
 }
 
+/// What a parallel stage runs on a worker: a batch of inputs to its outputs.
+pub trait BatchJob<T, O>: Fn(Vec<T>) -> Vec<O> + Send + Sync + 'static {}
+
+impl<J: Fn(Vec<T>) -> Vec<O> + Send + Sync + 'static, T, O> BatchJob<T, O> for J {}
+
+/// What [`par_per_file`] yields for each file.
+pub type FileResult<O> = (PathBuf, Result<O>);
+
+/// The stage [`par_per_file`] returns: paths in, [`FileResult`]s out.
+pub type PerFileStage<J, P, O> = Stage<ParOp<J, P, FileResult<O>>>;
+
 /// A batch's result as a worker sends it back: its sequence number, its outputs or its panic.
 type Done<O> = (u64, std::thread::Result<Vec<O>>);
 
@@ -395,7 +406,7 @@ fn par_op<J, T, O>(job: J, batch: usize) -> Stage<ParOp<J, T, O>> {
 /// let lengths = pipe(["a", "bb", "ccc"]) | par_map(|s: &str| s.len()) | collect::<Vec<_>>();
 /// assert_eq!(lengths, [1, 2, 3]);
 /// ```
-pub fn par_map<F, T, O>(f: F) -> Stage<ParOp<impl Fn(Vec<T>) -> Vec<O>, T, O>>
+pub fn par_map<F, T, O>(f: F) -> Stage<ParOp<impl BatchJob<T, O>, T, O>>
 where
     F: Fn(T) -> O + Send + Sync + 'static,
     T: Send + 'static,
@@ -416,7 +427,7 @@ where
 /// let even = pipe(0..10u32) | par_filter_map(|x: u32| (x % 2 == 0).then_some(x * 10));
 /// assert_eq!(even | collect::<Vec<_>>(), [0, 20, 40, 60, 80]);
 /// ```
-pub fn par_filter_map<F, T, O>(f: F) -> Stage<ParOp<impl Fn(Vec<T>) -> Vec<O>, T, O>>
+pub fn par_filter_map<F, T, O>(f: F) -> Stage<ParOp<impl BatchJob<T, O>, T, O>>
 where
     F: Fn(T) -> Option<O> + Send + Sync + 'static,
     T: Send + 'static,
@@ -451,9 +462,7 @@ where
 /// std::fs::remove_dir_all(&dir)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn par_per_file<P, K>(
-    sink: K,
-) -> Stage<ParOp<impl Fn(Vec<P>) -> Vec<(PathBuf, Result<K::Out>)>, P, (PathBuf, Result<K::Out>)>>
+pub fn par_per_file<P, K>(sink: K) -> PerFileStage<impl BatchJob<P, FileResult<K::Out>>, P, K::Out>
 where
     P: AsRef<Path> + Send + 'static,
     K: Sink<Line> + Clone + Send + Sync + 'static,
@@ -478,7 +487,7 @@ where
 /// ```
 pub fn par_per_file_with<P, F, K>(
     make: F,
-) -> Stage<ParOp<impl Fn(Vec<P>) -> Vec<(PathBuf, Result<K::Out>)>, P, (PathBuf, Result<K::Out>)>>
+) -> PerFileStage<impl BatchJob<P, FileResult<K::Out>>, P, K::Out>
 where
     P: AsRef<Path> + Send + 'static,
     F: Fn() -> K + Send + Sync + 'static,
