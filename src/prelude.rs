@@ -24,7 +24,7 @@ pub use crate::io::{
     try_grep_re, try_parse,
 };
 pub use crate::memo::{memo, memo_by, replay};
-pub use crate::par::threaded;
+pub use crate::par::{multiplex, on_thread, threaded};
 #[cfg(feature = "rayon")]
 pub use crate::par::{par_filter_map, par_map, par_per_file, par_per_file_with};
 pub use crate::sinks::{collect, count, fold, for_each, last, max, min, sum};

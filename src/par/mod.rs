@@ -8,15 +8,21 @@
 //! - [`par_map`], [`par_filter_map`]: a CPU-bound stage on rayon's pool (feature `rayon`, on by
 //!   default), order kept inside a bounded window unless `.unordered()`.
 //! - [`par_per_file`]: `per_file` with the files on several workers, results in input order.
+//! - [`multiplex`]: several sources on threads of their own, merged as their items arrive.
+//! - [`on_thread`]: a consumer on a thread of its own (a slow branch of a `broadcast`).
 //!
 //! Every stage here keeps the same promises: the upstream's outcome (its error) crosses last, a
 //! panic on any thread it started is raised again in the consumer, and dropping the consumer
 //! stops and joins the threads it started (a `follow` upstream within one poll).
 
+mod multiplex;
+mod on_thread;
 #[cfg(feature = "rayon")]
 mod pool;
 mod threaded;
 
+pub use multiplex::{Multiplex, multiplex};
+pub use on_thread::{OnThread, on_thread, on_thread_batched};
 #[cfg(feature = "rayon")]
 pub use pool::{
     BatchJob, DEFAULT_PAR_BATCH, FileResult, ParOp, PerFileStage, par_filter_map, par_map,

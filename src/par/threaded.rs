@@ -127,8 +127,15 @@ pub struct Threaded<U: Pull> {
 }
 
 enum State<U: Pull> {
-    NotStarted { up: U, cap: usize, batch: usize },
-    Running(Running<U::Item, U::Return>),
+    NotStarted {
+        up: U,
+        cap: usize,
+        batch: usize,
+    },
+    Running {
+        running: Running<U::Item, U::Return>,
+        current: std::vec::IntoIter<U::Item>,
+    },
     Ended(Option<U::Return>),
 }
 
@@ -136,7 +143,7 @@ impl<U: Pull> fmt::Debug for Threaded<U> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match self.state {
             State::NotStarted { .. } => "not started",
-            State::Running(_) => "running",
+            State::Running { .. } => "running",
             State::Ended(_) => "ended",
         };
         f.debug_struct("Threaded").field("state", &state).finish()
@@ -146,37 +153,40 @@ impl<U: Pull> fmt::Debug for Threaded<U> {
 // The upstream is never pinned where it is: it moves to its thread and is pinned there.
 impl<U: Pull> Unpin for Threaded<U> {}
 
-/// The consumer's side of a producer thread.
+/// The consumer's side of one or more producer threads: messages tagged with their source.
 pub(crate) struct Running<T, R> {
-    current: std::vec::IntoIter<T>,
-    rx: Option<Receiver<Message<T, R>>>,
-    thread: Option<JoinHandle<()>>,
+    rx: Option<Receiver<(usize, Message<T, R>)>>,
+    threads: Vec<JoinHandle<()>>,
     cancelled: Arc<AtomicBool>,
 }
 
 impl<T, R> Running<T, R> {
-    /// The next message, or `None` once the thread has ended without one. A panic on the
-    /// thread is raised again here.
-    pub(crate) fn recv(&mut self) -> Option<Message<T, R>> {
+    /// The next message and its source, or `None` once every thread has ended. A panic on one
+    /// of the threads is raised again here.
+    pub(crate) fn recv(&mut self) -> Option<(usize, Message<T, R>)> {
         let rx = self.rx.as_ref()?;
         match rx.recv() {
             Ok(message) => Some(message),
             Err(_) => {
-                self.rx = None;
                 self.join();
                 None
             }
         }
     }
 
-    /// Stops the thread (at its next item or wait) and joins it; a panic there is raised again
-    /// here unless this thread is panicking already.
-    fn join(&mut self) {
+    /// Stops the threads (each at its next item or wait) and joins them; a panic there is
+    /// raised again here unless this thread is panicking already.
+    pub(crate) fn join(&mut self) {
         self.cancelled.store(true, Ordering::Release);
         // Dropping the receiver first frees a producer blocked on a full channel.
         self.rx = None;
-        if let Some(thread) = self.thread.take()
-            && let Err(panic) = thread.join()
+        let mut first_panic = None;
+        for thread in self.threads.drain(..) {
+            if let Err(panic) = thread.join() {
+                first_panic.get_or_insert(panic);
+            }
+        }
+        if let Some(panic) = first_panic
             && !std::thread::panicking()
         {
             std::panic::resume_unwind(panic);
@@ -190,9 +200,13 @@ impl<T, R> Drop for Running<T, R> {
     }
 }
 
-/// Starts `up` on a thread of its own, sending batches of up to `batch` items on a channel of
-/// `cap` batches.
-pub(crate) fn spawn_producer<U>(up: U, cap: usize, batch: usize) -> Running<U::Item, U::Return>
+/// Starts each of `ups` on a thread of its own, sending batches of up to `batch` items tagged
+/// with the source's index on one channel of `cap` batches.
+pub(crate) fn spawn_producers<U>(
+    ups: Vec<U>,
+    cap: usize,
+    batch: usize,
+) -> Running<U::Item, U::Return>
 where
     U: Pull + Send + 'static,
     U::Item: Send + 'static,
@@ -200,24 +214,29 @@ where
 {
     let (tx, rx) = sync_channel(cap);
     let cancelled = Arc::new(AtomicBool::new(false));
-    let stop = Arc::clone(&cancelled);
-    let thread = std::thread::Builder::new()
-        .name("genpipe-threaded".into())
-        .spawn(move || produce(up, &tx, &stop, batch))
-        .expect("the OS could not start a thread for `threaded`");
-    Running {
-        current: Vec::new().into_iter(),
+    let mut running = Running {
         rx: Some(rx),
-        thread: Some(thread),
+        threads: Vec::with_capacity(ups.len()),
         cancelled,
+    };
+    for (index, up) in ups.into_iter().enumerate() {
+        let (tx, stop) = (tx.clone(), Arc::clone(&running.cancelled));
+        let thread = std::thread::Builder::new()
+            .name(format!("genpipe-producer-{index}"))
+            .spawn(move || produce(up, index, &tx, &stop, batch))
+            // Dropping `running` stops and joins the threads already started.
+            .expect("the OS could not start a producer thread");
+        running.threads.push(thread);
     }
+    running
 }
 
-/// The producer thread's loop: pull, batch, send; the outcome last. Ends early, dropping the
+/// A producer thread's loop: pull, batch, send; the outcome last. Ends early, dropping the
 /// upstream, once the consumer has gone.
 fn produce<U>(
     up: U,
-    tx: &SyncSender<Message<U::Item, U::Return>>,
+    index: usize,
+    tx: &SyncSender<(usize, Message<U::Item, U::Return>)>,
     stop: &Arc<AtomicBool>,
     batch: usize,
 ) where
@@ -230,7 +249,7 @@ fn produce<U>(
         let (pending, tx, stop) = (Rc::clone(&pending), tx.clone(), Arc::clone(stop));
         Box::new(move || {
             let items = std::mem::take(&mut *pending.borrow_mut());
-            if !items.is_empty() && tx.send(Message::Batch(items)).is_err() {
+            if !items.is_empty() && tx.send((index, Message::Batch(items))).is_err() {
                 stop.store(true, Ordering::Release);
             }
         })
@@ -251,17 +270,17 @@ fn produce<U>(
         };
         if full {
             let items = std::mem::replace(&mut *pending.borrow_mut(), Vec::with_capacity(batch));
-            if tx.send(Message::Batch(items)).is_err() {
+            if tx.send((index, Message::Batch(items))).is_err() {
                 return;
             }
         }
     }
     let items = std::mem::take(&mut *pending.borrow_mut());
-    if !items.is_empty() && tx.send(Message::Batch(items)).is_err() {
+    if !items.is_empty() && tx.send((index, Message::Batch(items))).is_err() {
         return;
     }
     if let Some(outcome) = up.take_return() {
-        let _ = tx.send(Message::End(outcome));
+        let _ = tx.send((index, Message::End(outcome)));
     }
 }
 
@@ -279,13 +298,15 @@ where
         let this = self.get_mut();
         loop {
             match &mut this.state {
-                State::Running(running) => {
-                    if let Some(item) = running.current.next() {
+                State::Running { running, current } => {
+                    if let Some(item) = current.next() {
                         return Some(item);
                     }
                     match running.recv() {
-                        Some(Message::Batch(items)) => running.current = items.into_iter(),
-                        Some(Message::End(outcome)) => this.state = State::Ended(Some(outcome)),
+                        Some((_, Message::Batch(items))) => *current = items.into_iter(),
+                        Some((_, Message::End(outcome))) => {
+                            this.state = State::Ended(Some(outcome));
+                        }
                         None => this.state = State::Ended(None),
                     }
                 }
@@ -296,7 +317,10 @@ where
                     else {
                         unreachable!()
                     };
-                    this.state = State::Running(spawn_producer(up, cap, batch));
+                    this.state = State::Running {
+                        running: spawn_producers(vec![up], cap, batch),
+                        current: Vec::new().into_iter(),
+                    };
                 }
             }
         }
