@@ -26,6 +26,9 @@ pub(crate) enum Message<T, R> {
     End(R),
 }
 
+/// A message and the index of the source that sent it.
+pub(crate) type FromSource<T, R> = (usize, Message<T, R>);
+
 /// The stage of [`threaded`]: `gen | threaded(cap)` moves `gen` to its own thread.
 #[must_use = "`threaded` does nothing until a producer is piped into it"]
 #[derive(Clone, Copy, Debug)]
@@ -155,7 +158,7 @@ impl<U: Pull> Unpin for Threaded<U> {}
 
 /// The consumer's side of one or more producer threads: messages tagged with their source.
 pub(crate) struct Running<T, R> {
-    rx: Option<Receiver<(usize, Message<T, R>)>>,
+    rx: Option<Receiver<FromSource<T, R>>>,
     threads: Vec<JoinHandle<()>>,
     cancelled: Arc<AtomicBool>,
 }
@@ -163,7 +166,7 @@ pub(crate) struct Running<T, R> {
 impl<T, R> Running<T, R> {
     /// The next message and its source, or `None` once every thread has ended. A panic on one
     /// of the threads is raised again here.
-    pub(crate) fn recv(&mut self) -> Option<(usize, Message<T, R>)> {
+    pub(crate) fn recv(&mut self) -> Option<FromSource<T, R>> {
         let rx = self.rx.as_ref()?;
         match rx.recv() {
             Ok(message) => Some(message),
@@ -236,7 +239,7 @@ where
 fn produce<U>(
     up: U,
     index: usize,
-    tx: &SyncSender<(usize, Message<U::Item, U::Return>)>,
+    tx: &SyncSender<FromSource<U::Item, U::Return>>,
     stop: &Arc<AtomicBool>,
     batch: usize,
 ) where
