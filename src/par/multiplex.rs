@@ -158,6 +158,7 @@ where
                                 this.state = State::Ended;
                             }
                         }
+                        Some((_, Message::Panicked(_))) => unreachable!("raised by recv"),
                         None => this.state = State::Ended,
                     }
                 }

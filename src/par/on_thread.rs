@@ -15,6 +15,8 @@ pub struct OnThread<T, Out> {
     filling: Vec<T>,
     batch: usize,
     thread: Option<JoinHandle<Out>>,
+    /// The sink's value, once its thread has been joined before `close`.
+    out: Option<Out>,
     /// Set by the thread once its sink has ended.
     done: Arc<AtomicBool>,
 }
@@ -111,19 +113,22 @@ where
         filling: Vec::with_capacity(batch),
         batch,
         thread: Some(thread),
+        out: None,
         done,
     }
 }
 
 impl<T, Out> OnThread<T, Out> {
-    /// Joins the thread: its sink's value, or its panic raised again here.
-    fn join(&mut self) -> Option<Out> {
+    /// Joins the thread, keeping its sink's value; its panic is raised again here.
+    fn join(&mut self) {
         self.tx = None;
-        let thread = self.thread.take()?;
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
         match thread.join() {
-            Ok(out) => Some(out),
+            Ok(out) => self.out = Some(out),
             Err(panic) if !std::thread::panicking() => std::panic::resume_unwind(panic),
-            Err(_) => None,
+            Err(_) => {}
         }
     }
 }
@@ -157,8 +162,10 @@ impl<T, Out> Sink<T> for OnThread<T, Out> {
         {
             let _ = tx.send(std::mem::take(&mut self.filling));
         }
-        self.join()
-            .expect("`on_thread`'s thread was joined already, and only after raising its panic")
+        self.join();
+        self.out
+            .take()
+            .expect("a joined thread that did not panic left its sink's value")
     }
 
     fn close_boxed(self: Box<Self>) -> Out {

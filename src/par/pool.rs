@@ -86,6 +86,8 @@ struct Flight<O> {
     rx: Receiver<Done<O>>,
     /// Batches sent to workers so far.
     sent: u64,
+    /// Batches on workers whose result has not come back.
+    outstanding: usize,
     /// Batches passed on so far (in order: the next one's sequence number).
     passed: u64,
     /// Results that came back ahead of an earlier batch.
@@ -115,6 +117,7 @@ impl<O: Send + 'static> Flight<O> {
             tx,
             rx,
             sent: 0,
+            outstanding: 0,
             passed: 0,
             early: BTreeMap::new(),
             current: Vec::new().into_iter(),
@@ -132,6 +135,7 @@ impl<O: Send + 'static> Flight<O> {
     ) {
         let (job, tx, seq) = (Arc::clone(job), self.tx.clone(), self.sent);
         self.sent += 1;
+        self.outstanding += 1;
         let work = move || {
             // Caught here and raised again in the consumer: rayon would abort the process.
             let result = std::panic::catch_unwind(AssertUnwindSafe(|| job(batch)));
@@ -155,6 +159,9 @@ impl<O: Send + 'static> Flight<O> {
             if self.in_flight() == 0 {
                 return false;
             }
+            if self.outstanding == 0 {
+                return false;
+            }
             let done = if wait {
                 // `self.tx` keeps the channel open: a receive always ends with a batch.
                 self.rx.recv().expect("a sender is held")
@@ -164,6 +171,7 @@ impl<O: Send + 'static> Flight<O> {
                     Err(_) => return false,
                 }
             };
+            self.outstanding -= 1;
             match done {
                 (seq, Ok(outputs)) => {
                     self.early.insert(seq, outputs);
@@ -186,12 +194,11 @@ impl<O> Drop for Flight<O> {
     /// Waits for the batches still on workers, so none of the stage's work runs after it;
     /// a panic among them is raised here unless this thread is panicking already.
     fn drop(&mut self) {
-        let mut waiting = self.sent - self.passed - self.early.len() as u64;
-        while waiting > 0 {
+        while self.outstanding > 0 {
             let Ok((_, result)) = self.rx.recv() else {
                 return;
             };
-            waiting -= 1;
+            self.outstanding -= 1;
             if let Err(panic) = result
                 && !std::thread::panicking()
             {

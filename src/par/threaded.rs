@@ -24,6 +24,9 @@ pub const DEFAULT_BATCH: usize = 256;
 pub(crate) enum Message<T, R> {
     Batch(Vec<T>),
     End(R),
+    /// The producer panicked: raised again in the consumer at once, though other producers
+    /// of the same channel go on.
+    Panicked(Box<dyn std::any::Any + Send>),
 }
 
 /// A message and the index of the source that sent it.
@@ -169,6 +172,15 @@ impl<T, R> Running<T, R> {
     pub(crate) fn recv(&mut self) -> Option<FromSource<T, R>> {
         let rx = self.rx.as_ref()?;
         match rx.recv() {
+            Ok((_, Message::Panicked(panic))) => {
+                // The other producers are stopped first; their panics, if any, come second.
+                self.cancelled.store(true, Ordering::Release);
+                self.rx = None;
+                for thread in self.threads.drain(..) {
+                    let _ = thread.join();
+                }
+                std::panic::resume_unwind(panic)
+            }
             Ok(message) => Some(message),
             Err(_) => {
                 self.join();
@@ -226,7 +238,14 @@ where
         let (tx, stop) = (tx.clone(), Arc::clone(&running.cancelled));
         let thread = std::thread::Builder::new()
             .name(format!("genpipe-producer-{index}"))
-            .spawn(move || produce(up, index, &tx, &stop, batch))
+            .spawn(move || {
+                let produced = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    produce(up, index, &tx, &stop, batch);
+                }));
+                if let Err(panic) = produced {
+                    let _ = tx.send((index, Message::Panicked(panic)));
+                }
+            })
             // Dropping `running` stops and joins the threads already started.
             .expect("the OS could not start a producer thread");
         running.threads.push(thread);
@@ -310,6 +329,7 @@ where
                         Some((_, Message::End(outcome))) => {
                             this.state = State::Ended(Some(outcome));
                         }
+                        Some((_, Message::Panicked(_))) => unreachable!("raised by recv"),
                         None => this.state = State::Ended(None),
                     }
                 }

@@ -1,0 +1,345 @@
+//! `genpipe::par`: every parallel stage gives what the sequential pipeline gives (nothing lost,
+//! duplicated or reordered where order is promised), errors and panics cross threads, and
+//! dropping the consumer stops the threads.
+
+mod common;
+
+use std::io::Write;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use common::{fails_after, proptest_config as config};
+use genpipe::par::{multiplex, on_thread, on_thread_batched, par_per_file};
+use genpipe::prelude::*;
+use proptest::prelude::*;
+
+/// Yields `0..n` (forever if `None`), setting `dropped` when dropped: a test sees that the
+/// producer's thread has let go of it.
+#[generator]
+fn counting(n: Option<u64>, dropped: Arc<AtomicBool>) -> Gen<u64> {
+    struct SetOnDrop(Arc<AtomicBool>);
+    impl Drop for SetOnDrop {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+    let _guard = SetOnDrop(dropped);
+    let mut i = 0;
+    while n.is_none_or(|n| i < n) {
+        yield_!(i);
+        i += 1;
+    }
+}
+
+#[generator]
+fn panics_after(n: u32) -> Gen<u32> {
+    for i in 0..n {
+        yield_!(i);
+    }
+    panic!("producer panicked after {n}");
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+proptest! {
+    #![proptest_config(config(48))]
+
+    #[test]
+    fn threaded_equals_the_sequential_pipeline(n in 0u32..3000, cap in 1usize..4, batch in 1usize..300) {
+        let got = pipe(0..n) | threaded(cap).batch(batch) | map(|x: u32| x * 3) | collect::<Vec<_>>();
+        prop_assert_eq!(got, (0..n).map(|x| x * 3).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn par_map_equals_the_sequential_pipeline(
+        n in 0u64..2000,
+        batch in 1usize..100,
+        window in 1usize..8,
+        workers in 1usize..4,
+        ordered: bool,
+    ) {
+        let stage = par_map(|x: u64| x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 7)
+            .batch(batch)
+            .window(window)
+            .workers(workers);
+        let stage = if ordered { stage } else { stage.unordered() };
+        let mut got = pipe(0..n) | stage | collect::<Vec<_>>();
+        let mut want: Vec<u64> = (0..n).map(|x| x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 7).collect();
+        if !ordered {
+            got.sort_unstable();
+            want.sort_unstable();
+        }
+        prop_assert_eq!(got, want);
+    }
+
+    #[test]
+    fn pushed_par_filter_map_equals_the_sequential_one(n in 0u32..2000, batch in 1usize..50, window in 1usize..6) {
+        // `stage | sink` is a sink: items are pushed, and close() waits for the last batches.
+        let keep = |x: u32| (x % 3 == 0).then_some(x / 3);
+        let sink = par_filter_map(keep).batch(batch).window(window) | collect::<Vec<_>>();
+        let (got, n_seen) = pipe(0..n) | broadcast((sink, count()));
+        prop_assert_eq!(n_seen, n as usize);
+        prop_assert_eq!(got, (0..n).filter_map(keep).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn multiplex_loses_and_reorders_nothing_within_a_source(
+        sizes in proptest::collection::vec(0u32..500, 0..5),
+        batch in 1usize..64,
+    ) {
+        let sources = sizes.iter().enumerate().map(|(k, &n)| (k, pipe(0..n)));
+        let got = multiplex(sources).batch(batch) | collect::<Vec<_>>();
+        for (k, &n) in sizes.iter().enumerate() {
+            let mine: Vec<u32> = got.iter().filter(|t| t.source == k).map(|t| t.item).collect();
+            prop_assert_eq!(mine, (0..n).collect::<Vec<_>>());
+        }
+        prop_assert_eq!(got.len(), sizes.iter().map(|&n| n as usize).sum::<usize>());
+    }
+
+    #[test]
+    fn on_thread_sees_every_item(n in 0u32..3000, cap in 1usize..4, batch in 1usize..300) {
+        let got = pipe(0..n) | on_thread_batched(cap, batch, collect::<Vec<_>>());
+        prop_assert_eq!(got, (0..n).collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn the_upstreams_error_crosses_the_thread() {
+    let got = fails_after(5) | threaded(2).batch(2) | collect::<Vec<_>>();
+    assert_eq!(got, Err("source failed after 5".to_string()));
+    let mut seen = Vec::new();
+    let got = fails_after(7)
+        | threaded(1)
+        | par_map(|x: u32| x + 1).batch(3)
+        | for_each(|x| seen.push(x));
+    assert_eq!(got, Err("source failed after 7".to_string()));
+    assert_eq!(
+        seen,
+        (1..=7).collect::<Vec<_>>(),
+        "the items before the error all arrive"
+    );
+}
+
+#[test]
+fn a_panic_on_the_producer_thread_is_raised_in_the_consumer() {
+    let caught = catch_unwind(|| panics_after(10) | threaded(2).batch(3) | count()).unwrap_err();
+    assert!(panic_message(caught).contains("producer panicked after 10"));
+    let sources = [(0, pipe(0..u32::MAX).boxed()), (1, panics_after(3).boxed())];
+    let caught = catch_unwind(AssertUnwindSafe(|| multiplex(sources) | count())).unwrap_err();
+    assert!(panic_message(caught).contains("producer panicked after 3"));
+}
+
+#[test]
+fn a_panic_on_a_worker_is_raised_in_the_consumer() {
+    let f = |x: u32| {
+        assert!(x != 500, "worker panicked at 500");
+        x
+    };
+    for ordered in [true, false] {
+        let stage = par_map(f).batch(10);
+        let stage = if ordered { stage } else { stage.unordered() };
+        let caught =
+            catch_unwind(AssertUnwindSafe(|| pipe(0..10_000) | stage | count())).unwrap_err();
+        assert!(panic_message(caught).contains("worker panicked at 500"));
+    }
+    let sink = on_thread(2, for_each(|x: u32| assert!(x < 100, "sink panicked")));
+    let caught = catch_unwind(AssertUnwindSafe(|| pipe(0..10_000) | sink)).unwrap_err();
+    assert!(panic_message(caught).contains("sink panicked"));
+}
+
+#[test]
+fn a_satisfied_take_stops_the_threads_upstream() {
+    let dropped = Arc::new(AtomicBool::new(false));
+    let first = counting(None, dropped.clone()) | threaded(2) | take(10) | collect::<Vec<_>>();
+    assert_eq!(first, (0..10).collect::<Vec<_>>());
+    // The pipeline has returned: the producer thread was joined, so its upstream is gone.
+    assert!(dropped.load(Ordering::SeqCst));
+
+    let dropped = Arc::new(AtomicBool::new(false));
+    let computed = Arc::new(AtomicUsize::new(0));
+    let c = computed.clone();
+    let first = counting(None, dropped.clone())
+        | par_map(move |x: u64| {
+            c.fetch_add(1, Ordering::SeqCst);
+            x * 2
+        })
+        .batch(16)
+        .window(4)
+        | take(5)
+        | collect::<Vec<_>>();
+    assert_eq!(first, [0, 2, 4, 6, 8]);
+    assert!(dropped.load(Ordering::SeqCst));
+    // At most a window of batches was computed, and none is still running.
+    let done = computed.load(Ordering::SeqCst);
+    assert!(done <= 16 * 5, "{done}");
+    std::thread::sleep(Duration::from_millis(20));
+    assert_eq!(computed.load(Ordering::SeqCst), done);
+
+    let (a, b) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let sources = [
+        (0, counting(None, a.clone())),
+        (1, counting(None, b.clone())),
+    ];
+    assert_eq!(multiplex(sources) | take(1000) | count(), 1000);
+    assert!(a.load(Ordering::SeqCst) && b.load(Ordering::SeqCst));
+}
+
+#[test]
+fn a_dropped_iterator_stops_the_producer() {
+    let dropped = Arc::new(AtomicBool::new(false));
+    let mut g = counting(None, dropped.clone()) | threaded(1).batch(4);
+    assert_eq!(g.next(), Some(0));
+    assert_eq!(g.next(), Some(1));
+    drop(g);
+    assert!(dropped.load(Ordering::SeqCst));
+}
+
+/// A follow behind `threaded` or in `multiplex`: each line arrives as it is written (though the
+/// batch is not full), and a satisfied `take` ends the follow within a poll.
+#[test]
+#[cfg_attr(miri, ignore = "sleeps and files")]
+fn followed_logs_cross_threads_line_by_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.log"), dir.path().join("b.log"));
+    std::fs::write(&a, "").unwrap();
+    std::fs::write(&b, "").unwrap();
+    let append = |path: &std::path::Path, text: &str| {
+        let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+    };
+    let poll = Duration::from_millis(10);
+    let tails = [
+        ("a", follow(&a).poll_interval(poll)),
+        ("b", follow(&b).poll_interval(poll)),
+    ];
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        multiplex(tails)
+            | take(2)
+            | for_each(|t: Tagged<&str, Line>| tx.send(format!("{}:{}", t.source, t.item)).unwrap())
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut got = Vec::new();
+    // A follow starts at the end of its file: keep appending until both lines arrive.
+    while got.len() < 2 {
+        assert!(Instant::now() < deadline, "lines never arrived: {got:?}");
+        if !got.iter().any(|l: &String| l.starts_with('a')) {
+            append(&a, "one\n");
+        }
+        if !got.iter().any(|l: &String| l.starts_with('b')) {
+            append(&b, "two\n");
+        }
+        while let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            got.push(line);
+        }
+    }
+    got.sort();
+    assert_eq!(got, ["a:one", "b:two"]);
+    let started = Instant::now();
+    let result = reader.join().unwrap();
+    assert!(result.is_ok(), "{result:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the follows were not stopped"
+    );
+
+    // The same through `threaded`, its batch of 256 far from full.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tail = follow(&a).poll_interval(poll);
+    let reader = std::thread::spawn(move || {
+        tail | threaded(2) | take(1) | for_each(|l: Line| tx.send(l.to_string()).unwrap())
+    });
+    let line = loop {
+        assert!(Instant::now() < deadline, "no line through threaded");
+        append(&a, "three\n");
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            break line;
+        }
+    };
+    assert_eq!(line, "three");
+    assert!(reader.join().unwrap().is_ok());
+}
+
+#[test]
+fn the_first_failing_source_ends_a_multiplex() {
+    let sources = [
+        (0, fails_after(3).boxed()),
+        (1, fails_after(1_000_000).boxed()),
+    ];
+    let got = multiplex(sources) | count();
+    assert!(got.is_err());
+    let sources = vec![(0, pipe(0..10)), (1, pipe(10..20))];
+    assert_eq!(
+        multiplex(sources) | map(|t: Tagged<i32, i32>| t.item) | sum(),
+        190
+    );
+    let none: Vec<(u8, Gen<genpipe::IterPull<std::ops::Range<u32>>>)> = Vec::new();
+    assert_eq!(multiplex(none) | count(), 0);
+}
+
+#[test]
+fn on_thread_in_a_broadcast_and_after_a_stage() {
+    let (n, evens, last) = pipe(0..1000u32)
+        | broadcast((
+            count(),
+            on_thread(2, filter(|x: &u32| x % 2 == 0) | count()),
+            on_thread(2, last()),
+        ));
+    assert_eq!((n, evens, last), (1000, 500, Some(999)));
+    // A sink on the thread that ends early: the producer is told to stop.
+    let mut sent = 0;
+    let first = pipe(0..u32::MAX)
+        | inspect(|_: &u32| sent += 1)
+        | on_thread_batched(1, 8, take(3) | collect::<Vec<_>>());
+    assert_eq!(first, [0, 1, 2]);
+    assert!(sent < 1000, "{sent} items sent after the sink had ended");
+}
+
+/// `par_per_file` yields what `per_file` yields, in the same order, errors included.
+#[test]
+#[cfg_attr(miri, ignore = "files")]
+fn par_per_file_equals_per_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for i in 0..40 {
+        let path = dir.path().join(format!("f{i:02}.log"));
+        let text: String = (0..i * 13)
+            .map(|j| format!("line {j} {}\n", if j % 3 == 0 { "404" } else { "200" }))
+            .collect();
+        std::fs::write(&path, text).unwrap();
+        paths.push(path);
+        if i % 10 == 0 {
+            paths.push(dir.path().join(format!("missing{i}")));
+        }
+    }
+    let show = |got: Vec<(std::path::PathBuf, genpipe::Result<usize>)>| -> Vec<String> {
+        got.into_iter()
+            .map(|(p, r)| format!("{} {:?}", p.display(), r.map_err(|e| e.to_string())))
+            .collect()
+    };
+    let sequential =
+        show(pipe(paths.clone()) | per_file(grep("404") | count()) | collect::<Vec<_>>());
+    let parallel =
+        show(pipe(paths.clone()) | par_per_file(grep("404") | count()) | collect::<Vec<_>>());
+    assert_eq!(parallel, sequential);
+    let found = find(dir.path(), "*.log").sorted() | par_per_file(count()) | collect::<Vec<_>>();
+    let names: Vec<_> = found
+        .iter()
+        .map(|(p, _)| p.file_name().unwrap().to_owned())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    assert_eq!(found.len(), 40);
+}
