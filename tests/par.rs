@@ -83,7 +83,7 @@ proptest! {
     #[test]
     fn pushed_par_filter_map_equals_the_sequential_one(n in 0u32..2000, batch in 1usize..50, window in 1usize..6) {
         // `stage | sink` is a sink: items are pushed, and close() waits for the last batches.
-        let keep = |x: u32| (x % 3 == 0).then_some(x / 3);
+        let keep = |x: u32| x.is_multiple_of(3).then_some(x / 3);
         let sink = par_filter_map(keep).batch(batch).window(window) | collect::<Vec<_>>();
         let (got, n_seen) = pipe(0..n) | broadcast((sink, count()));
         prop_assert_eq!(n_seen, n as usize);
@@ -293,7 +293,7 @@ fn on_thread_in_a_broadcast_and_after_a_stage() {
     let (n, evens, last) = pipe(0..1000u32)
         | broadcast((
             count(),
-            on_thread(2, filter(|x: &u32| x % 2 == 0) | count()),
+            on_thread(2, filter(|x: &u32| x.is_multiple_of(2)) | count()),
             on_thread(2, last()),
         ));
     assert_eq!((n, evens, last), (1000, 500, Some(999)));
