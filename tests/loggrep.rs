@@ -621,3 +621,52 @@ fn an_idle_follow_ends_when_its_reader_goes() {
     assert_eq!(first, "one 404\n");
     assert_eq!(exit_within_20s(&mut child).code(), Some(0));
 }
+
+/// `-j4` prints exactly what `-j1` prints (each file's block in input order), for counts,
+/// lines, listings and errors, and exits with the same status.
+#[test]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn parallel_search_prints_what_the_sequential_one_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..24 {
+        let text: String = (0..i * 37)
+            .map(|j| {
+                format!(
+                    "{i} line {j} {}\n",
+                    if j % 5 == 0 { "GET 404" } else { "GET 200" }
+                )
+            })
+            .collect();
+        let path = dir.path().join(format!("f{i:02}.log"));
+        if i % 4 == 0 {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(text.as_bytes()).unwrap();
+            std::fs::write(path.with_extension("log.gz"), gz.finish().unwrap()).unwrap();
+        } else {
+            std::fs::write(&path, text).unwrap();
+        }
+    }
+    std::fs::write(dir.path().join("binary.log"), b"404\0\0\n").unwrap();
+    let root = dir.path().to_str().unwrap();
+    let missing = dir.path().join("missing.log");
+    let missing = missing.to_str().unwrap();
+    for args in [
+        vec!["-c", "404", root],
+        vec!["-n", "404", root],
+        vec!["-l", "404", root],
+        vec!["-L", "f0 line", root],
+        vec!["-m", "2", "-C", "1", "404", root, missing],
+        vec!["-c", "404", missing, root],
+    ] {
+        let run = |j: &str| {
+            let mut all = vec![j];
+            all.extend(&args);
+            loggrep(&all, None)
+        };
+        let (one, four) = (run("-j1"), run("-j4"));
+        assert_eq!(stdout(&one), stdout(&four), "{args:?}");
+        assert_eq!(stderr(&one), stderr(&four), "{args:?}");
+        assert_eq!(one.status.code(), four.status.code(), "{args:?}");
+        assert!(!stdout(&one).is_empty() || args[0] == "-L", "{args:?}");
+    }
+}
