@@ -7,19 +7,29 @@
 #
 #   scripts/compare.sh                 # 500 MiB log under $CARGO_TARGET_DIR/compare/
 #   MB=100 RUNS=5 scripts/compare.sh
+#   JOBS=tree RUNS=5 scripts/compare.sh  # only the tree job (JOBS: any of grep bytes tree)
+#
+# The tree job: 200 generated logs of 2 MiB, half of them gzipped, counted with loggrep on
+# every core (-j2 here) against rg -c -z on as many threads and against loggrep -j1. Outputs
+# are compared sorted (ripgrep prints files in the order its threads finish them).
 #
 # Needs ripgrep (cargo install ripgrep) for the grep jobs; a missing tool is skipped with a note.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MB=${MB:-500}
 RUNS=${RUNS:-10}
+JOBS=${JOBS:-grep bytes tree}
+CORES=$(nproc)
 target=${CARGO_TARGET_DIR:-target}
 dir=$target/compare
 log=$dir/access-${MB}mb.log
 mkdir -p "$dir"
 cargo build --quiet --release --example loggrep --example make_log --example bytes_sum
 bin=$target/release/examples
-[ -f "$log" ] || "$bin/make_log" "$log" "$MB"
+want() { [[ " $JOBS " == *" $1 "* ]]; }
+if want grep || want bytes; then
+  [ -f "$log" ] || "$bin/make_log" "$log" "$MB"
+fi
 have_rg=1
 command -v rg >/dev/null || { have_rg=0; echo "note: ripgrep not installed (cargo install ripgrep): grep jobs skipped" >&2; }
 
@@ -62,7 +72,7 @@ PY
 }
 
 lg="$bin/loggrep"
-if [ $have_rg = 1 ]; then
+if want grep && [ $have_rg = 1 ]; then
   compare "count, literal \" 404 \"" \
     "rg -c" "rg -c '\" 404 ' $log" \
     "rg -c --no-mmap" "rg -c --no-mmap '\" 404 ' $log" \
@@ -80,6 +90,7 @@ if [ $have_rg = 1 ]; then
   done
 fi
 
+if want bytes; then
 compare "bytes sum" \
   "genpipe (lazy)" "$bin/bytes_sum $log" \
   "genpipe --eager" "$bin/bytes_sum --eager $log" \
@@ -88,3 +99,22 @@ compare "bytes sum" \
 for mode in "" --eager; do
   "$bin/bytes_sum" --stats $mode "$log" 2>&1 >/dev/null
 done
+fi
+
+if want tree; then
+  tree=$dir/tree
+  if [ ! -f "$tree/.complete" ]; then
+    rm -rf "$tree" && mkdir -p "$tree"
+    for i in $(seq -w 0 199); do
+      "$bin/make_log" "$tree/access-$i.log" 2 "$i" >/dev/null
+      if (( 10#$i % 2 == 1 )); then gzip -1 "$tree/access-$i.log"; fi
+    done
+    touch "$tree/.complete"
+  fi
+  if [ $have_rg = 1 ]; then
+    compare "tree: 200 logs of 2 MiB, half gzipped, count \" 404 \"" \
+      "loggrep -c -j$CORES" "$lg -c -j$CORES '\" 404 ' $tree | sort" \
+      "rg -c -z -j$CORES" "rg -c -z -j$CORES '\" 404 ' $tree | sort" \
+      "loggrep -c -j1" "$lg -c -j1 '\" 404 ' $tree | sort"
+  fi
+fi

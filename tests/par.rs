@@ -15,17 +15,20 @@ use genpipe::par::{multiplex, on_thread, on_thread_batched, par_per_file};
 use genpipe::prelude::*;
 use proptest::prelude::*;
 
-/// Yields `0..n` (forever if `None`), setting `dropped` when dropped: a test sees that the
-/// producer's thread has let go of it.
-#[generator]
-fn counting(n: Option<u64>, dropped: Arc<AtomicBool>) -> Gen<u64> {
-    struct SetOnDrop(Arc<AtomicBool>);
-    impl Drop for SetOnDrop {
-        fn drop(&mut self) {
-            self.0.store(true, Ordering::SeqCst);
-        }
+/// Sets its flag when dropped.
+struct SetOnDrop(Arc<AtomicBool>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
     }
-    let _guard = SetOnDrop(dropped);
+}
+
+/// Yields `0..n` (forever if `None`), setting `dropped` when dropped, started or not: a test
+/// sees that the producer's thread has let go of it.
+#[generator]
+fn counting(n: Option<u64>, dropped: SetOnDrop) -> Gen<u64> {
+    let _guard = dropped;
     let mut i = 0;
     while n.is_none_or(|n| i < n) {
         yield_!(i);
@@ -158,7 +161,8 @@ fn a_panic_on_a_worker_is_raised_in_the_consumer() {
 #[test]
 fn a_satisfied_take_stops_the_threads_upstream() {
     let dropped = Arc::new(AtomicBool::new(false));
-    let first = counting(None, dropped.clone()) | threaded(2) | take(10) | collect::<Vec<_>>();
+    let first =
+        counting(None, SetOnDrop(dropped.clone())) | threaded(2) | take(10) | collect::<Vec<_>>();
     assert_eq!(first, (0..10).collect::<Vec<_>>());
     // The pipeline has returned: the producer thread was joined, so its upstream is gone.
     assert!(dropped.load(Ordering::SeqCst));
@@ -166,7 +170,7 @@ fn a_satisfied_take_stops_the_threads_upstream() {
     let dropped = Arc::new(AtomicBool::new(false));
     let computed = Arc::new(AtomicUsize::new(0));
     let c = computed.clone();
-    let first = counting(None, dropped.clone())
+    let first = counting(None, SetOnDrop(dropped.clone()))
         | par_map(move |x: u64| {
             c.fetch_add(1, Ordering::SeqCst);
             x * 2
@@ -188,17 +192,18 @@ fn a_satisfied_take_stops_the_threads_upstream() {
         Arc::new(AtomicBool::new(false)),
     );
     let sources = [
-        (0, counting(None, a.clone())),
-        (1, counting(None, b.clone())),
+        (0, counting(None, SetOnDrop(a.clone()))),
+        (1, counting(None, SetOnDrop(b.clone()))),
     ];
     assert_eq!(multiplex(sources) | take(1000) | count(), 1000);
-    assert!(a.load(Ordering::SeqCst) && b.load(Ordering::SeqCst));
+    assert!(a.load(Ordering::SeqCst), "a");
+    assert!(b.load(Ordering::SeqCst), "b");
 }
 
 #[test]
 fn a_dropped_iterator_stops_the_producer() {
     let dropped = Arc::new(AtomicBool::new(false));
-    let mut g = counting(None, dropped.clone()) | threaded(1).batch(4);
+    let mut g = counting(None, SetOnDrop(dropped.clone())) | threaded(1).batch(4);
     assert_eq!(g.next(), Some(0));
     assert_eq!(g.next(), Some(1));
     drop(g);
@@ -342,4 +347,62 @@ fn par_per_file_equals_per_file() {
     sorted.sort();
     assert_eq!(names, sorted);
     assert_eq!(found.len(), 40);
+}
+
+/// Sharding a tree n ways and merging the shards' results equals one run over the tree:
+/// counts, sums, group counts, exact most-common, collected lists, a broadcast's tuple.
+#[test]
+#[cfg_attr(miri, ignore = "files")]
+fn shards_merged_equal_one_run() {
+    use genpipe::io::{field, find, lines};
+    use genpipe::par::Mergeable;
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..30 {
+        let sub = dir.path().join(format!("d{}", i % 4));
+        std::fs::create_dir_all(&sub).unwrap();
+        let text: String = (0..(i * 7) % 23)
+            .map(|j| format!("host{} {}\n", (i + j) % 5, j * i))
+            .collect();
+        std::fs::write(sub.join(format!("f{i}.log")), text).unwrap();
+    }
+    type Outcome = (
+        usize,
+        u64,
+        std::collections::HashMap<String, usize>,
+        genpipe::combinators::TopCounts<String>,
+        Vec<u64>,
+    );
+    let run = |walk: Gen<genpipe::io::Find>| -> Outcome {
+        let per_file = walk.sorted().map(lines) | cat();
+        let (n, total, hosts, top, mut all) = (per_file
+            | broadcast((
+                count(),
+                field(1) | parse::<u64>() | sum(),
+                field(0) | map(|f: Line| f.to_string()) | group_count(),
+                field(0) | map(|f: Line| f.to_string()) | most_common(2).keep_counts(),
+                field(1) | parse::<u64>() | collect::<Vec<_>>(),
+            )))
+        .unwrap();
+        all.as_mut().unwrap().sort_unstable();
+        (n, total.unwrap(), hosts, top, all.unwrap())
+    };
+    let whole = run(find(dir.path(), "*.log"));
+    assert!(whole.0 > 100, "{}", whole.0);
+    for n in [1u64, 2, 3, 7] {
+        let mut merged = (0..n)
+            .map(|i| run(find(dir.path(), "*.log").shard(i, n)))
+            .reduce(Mergeable::merge)
+            .unwrap();
+        merged.4.sort_unstable();
+        assert_eq!(merged, whole, "{n} shards");
+        assert_eq!(merged.3.clone().top(), whole.3.clone().top());
+        // Each file in exactly one shard.
+        let files: usize = (0..n)
+            .map(|i| find(dir.path(), "*.log").shard(i, n) | count())
+            .sum();
+        assert_eq!(files, 30);
+    }
+    // Errors merge too: the first one wins.
+    let a: Result<usize, &str> = Ok(2);
+    assert_eq!(a.merge(Err("bad")), Err("bad"));
 }

@@ -24,7 +24,8 @@ pub use merge::{Merge, merge_by, merge_by_key};
 pub use side::{Last, StoreLastOp, store_last, tap};
 pub use small::{ChunksOp, DedupOp, TakeUntilOp, WindowsOp, chunks, dedup, take_until, windows};
 pub use tally::{
-    CountMap, GroupCount, MostCommon, TopK, group_count, group_count_into, most_common, top_k,
+    CountMap, GroupCount, MostCommon, MostCommonCounts, TopCounts, TopK, group_count,
+    group_count_into, most_common, top_k,
 };
 pub use tee::{Tee, TeeBlocking, TeeLagged, TeeReader, tee};
 pub use tee_sync::BlockingReader;

@@ -112,18 +112,7 @@ impl<T: Eq + Hash + Ord> Sink<T> for MostCommon<T> {
     }
 
     fn close(self) -> Vec<(T, usize)> {
-        let by_rank = |a: &(T, usize), b: &(T, usize)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
-        let mut all: Vec<(T, usize)> = self.counts.into_iter().collect();
-        // Only the first k need sorting: select them, then sort those.
-        if self.k == 0 {
-            return Vec::new();
-        }
-        if self.k < all.len() {
-            all.select_nth_unstable_by(self.k - 1, by_rank);
-            all.truncate(self.k);
-        }
-        all.sort_unstable_by(by_rank);
-        all
+        top_of(self.counts, self.k)
     }
 
     fn close_boxed(self: Box<Self>) -> Vec<(T, usize)> {
@@ -132,6 +121,95 @@ impl<T: Eq + Hash + Ord> Sink<T> for MostCommon<T> {
 }
 
 crate::pipe::sink_pipe_rhs!([T,] MostCommon<T>);
+
+/// The `k` most frequent of `counts`: count descending, then item ascending.
+fn top_of<T: Ord>(counts: HashMap<T, usize>, k: usize) -> Vec<(T, usize)> {
+    let by_rank = |a: &(T, usize), b: &(T, usize)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
+    let mut all: Vec<(T, usize)> = counts.into_iter().collect();
+    // Only the first k need sorting: select them, then sort those.
+    if k == 0 {
+        return Vec::new();
+    }
+    if k < all.len() {
+        all.select_nth_unstable_by(k - 1, by_rank);
+        all.truncate(k);
+    }
+    all.sort_unstable_by(by_rank);
+    all
+}
+
+impl<T: Eq + Hash + Ord> MostCommon<T> {
+    /// The same sink, ending with every count kept ([`TopCounts`]) instead of the top `k`
+    /// alone: results of several runs (shards of a tree, workers) then merge exactly, and
+    /// [`TopCounts::top`] gives the top `k` of the whole.
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    /// use genpipe::par::Mergeable;
+    ///
+    /// let a = pipe(["x", "y", "y"]) | most_common(1).keep_counts();
+    /// let b = pipe(["x", "x", "z"]) | most_common(1).keep_counts();
+    /// // Alone, each shard's top is wrong for the whole: y, then x.
+    /// assert_eq!(a.merge(b).top(), [("x", 3)]);
+    /// ```
+    pub fn keep_counts(self) -> MostCommonCounts<T> {
+        MostCommonCounts(self)
+    }
+}
+
+/// The sink of [`MostCommon::keep_counts`].
+#[derive(Debug)]
+pub struct MostCommonCounts<T>(MostCommon<T>);
+
+impl<T: Eq + Hash + Ord> Sink<T> for MostCommonCounts<T> {
+    type Out = TopCounts<T>;
+
+    #[inline]
+    fn send(&mut self, item: T) -> Result<(), SendError<T>> {
+        self.0.send(item)
+    }
+
+    fn close(self) -> TopCounts<T> {
+        TopCounts {
+            counts: self.0.counts,
+            k: self.0.k,
+        }
+    }
+
+    fn close_boxed(self: Box<Self>) -> TopCounts<T> {
+        (*self).close()
+    }
+}
+
+crate::pipe::sink_pipe_rhs!([T,] MostCommonCounts<T>);
+
+/// Every count of a [`most_common`] run, and how many of the most frequent it asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopCounts<T: Eq + Hash> {
+    counts: HashMap<T, usize>,
+    k: usize,
+}
+
+impl<T: Eq + Hash + Ord> TopCounts<T> {
+    /// The `k` most frequent with their counts, as [`most_common`] returns them.
+    pub fn top(self) -> Vec<(T, usize)> {
+        top_of(self.counts, self.k)
+    }
+
+    /// Every item's count.
+    pub fn counts(&self) -> &HashMap<T, usize> {
+        &self.counts
+    }
+
+    /// Adds `other`'s counts to these (the larger `k` is kept).
+    pub(crate) fn add(&mut self, other: TopCounts<T>) {
+        for (item, n) in other.counts {
+            *self.counts.entry(item).or_insert(0) += n;
+        }
+        self.k = self.k.max(other.k);
+    }
+}
 
 /// The `k` most frequent items with their counts: count descending, then item ascending.
 ///

@@ -56,6 +56,8 @@ pub struct Find {
     skip_hidden: bool,
     failed: Option<Error>,
     ended: bool,
+    /// `.shard(i, n)`: only the files whose path hash is `i` modulo `n`.
+    shard: Option<(u64, u64)>,
 }
 
 impl std::fmt::Debug for Find {
@@ -128,11 +130,32 @@ impl Find {
                     }
                 }
             };
+            let keep = keep
+                && this.shard.is_none_or(|(i, n)| {
+                    let relative = entry
+                        .path()
+                        .strip_prefix(&this.root)
+                        .unwrap_or(entry.path());
+                    shard_of(relative) % n == i
+                });
             if keep {
                 return Some(entry.into_path());
             }
         }
     }
+}
+
+/// A hash of a path that every machine and every Rust version computes alike (FNV-1a over its
+/// bytes, `/` between components): std's hashers promise neither.
+fn shard_of(relative: &Path) -> u64 {
+    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    for (i, part) in relative.components().enumerate() {
+        let sep: &[u8] = if i == 0 { b"" } else { b"/" };
+        for &b in sep.iter().chain(part.as_os_str().as_encoded_bytes()) {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
@@ -236,6 +259,7 @@ pub fn try_find(root: impl AsRef<Path>, glob: &str) -> Result<Gen<Find>, globset
         skip_hidden: false,
         failed: None,
         ended: false,
+        shard: None,
     }))
 }
 
@@ -265,6 +289,37 @@ impl Gen<Find> {
     /// ```
     pub fn skip_hidden(self) -> Self {
         self.configure(|find| find.skip_hidden = true)
+    }
+
+    /// Only the files of shard `i` of `n`: a stable partition by a hash of each file's path
+    /// relative to the root, the same on every machine and every run, so `n` workers (or
+    /// machines) given `shard(0, n)` .. `shard(n - 1, n)` see each file exactly once. Merge their
+    /// results with [`Mergeable`](crate::par::Mergeable).
+    ///
+    /// # Panics
+    /// `n == 0` or `i >= n`.
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    /// use genpipe::io::find;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("genpipe-doc-shard-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// for i in 0..20 {
+    ///     std::fs::write(dir.join(format!("{i}.log")), "x\n")?;
+    /// }
+    /// let per_shard: Vec<usize> = (0..3).map(|i| find(&dir, "*.log").shard(i, 3) | count()).collect();
+    /// assert_eq!(per_shard.iter().sum::<usize>(), 20);
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn shard(self, i: u64, n: u64) -> Self {
+        assert!(
+            i < n,
+            "shard({i}, {n}): a shard's index is below the number of shards"
+        );
+        self.configure(|find| find.shard = Some((i, n)))
     }
 
     /// Ends the walk at the first entry it cannot read, with that error as the pipeline's

@@ -79,6 +79,12 @@ impl Line {
 
     /// This line narrowed to `len` bytes at `offset` within it: the handle moves, no reference
     /// count changes (a field stage makes no new handle per line).
+    /// Which read chunk this line lies in (its address): lines of one chunk share a counter,
+    /// which threads should not share while they make and drop them.
+    pub(crate) fn chunk_id(&self) -> usize {
+        Arc::as_ptr(&self.chunk) as usize
+    }
+
     pub(crate) fn narrow_to(mut self, offset: usize, len: usize) -> Line {
         debug_assert!(offset + len <= self.end - self.start);
         self.start += offset;

@@ -10,17 +10,22 @@
 //! - [`par_per_file`]: `per_file` with the files on several workers, results in input order.
 //! - [`multiplex`]: several sources on threads of their own, merged as their items arrive.
 //! - [`on_thread`]: a consumer on a thread of its own (a slow branch of a `broadcast`).
+//! - [`Mergeable`] with [`find(..).shard(i, n)`](crate::io::Find): one job split over workers or
+//!   machines and its results merged exactly, the unit a distributed engine schedules.
 //!
 //! Every stage here keeps the same promises: the upstream's outcome (its error) crosses last, a
 //! panic on any thread it started is raised again in the consumer, and dropping the consumer
 //! stops and joins the threads it started (a `follow` upstream within one poll).
 
+mod batching;
+mod mergeable;
 mod multiplex;
 mod on_thread;
 #[cfg(feature = "rayon")]
 mod pool;
 mod threaded;
 
+pub use mergeable::Mergeable;
 pub use multiplex::{Multiplex, multiplex};
 pub use on_thread::{OnThread, on_thread, on_thread_batched};
 #[cfg(feature = "rayon")]

@@ -5,7 +5,7 @@ use std::pin::Pin;
 
 use crate::combinators::Tagged;
 use crate::engine::Pull;
-use crate::par::threaded::{DEFAULT_BATCH, Message, Running, spawn_producers};
+use crate::par::threaded::{Message, Running, spawn_producers};
 use crate::pipe::Outcome;
 use crate::produce::Gen;
 
@@ -21,7 +21,7 @@ pub struct Multiplex<K, S: Pull> {
 enum State<S: Pull> {
     NotStarted {
         sources: Vec<Gen<S>>,
-        batch: usize,
+        batch: Option<usize>,
     },
     Running {
         running: Running<S::Item, S::Return>,
@@ -79,7 +79,7 @@ where
         keys,
         state: State::NotStarted {
             sources,
-            batch: DEFAULT_BATCH,
+            batch: None,
         },
         failed: None,
     })
@@ -92,7 +92,8 @@ where
     S::Item: Send + 'static,
     S::Return: Outcome + Send + 'static,
 {
-    /// Up to `n` items of a source per batch (default [`DEFAULT_BATCH`]).
+    /// Up to `n` items of a source per batch (default [`DEFAULT_BATCH`](crate::par::DEFAULT_BATCH), and for lines the lines
+    /// of one read chunk).
     ///
     /// # Panics
     /// `n == 0`.
@@ -112,7 +113,7 @@ where
         );
         self.configure(|m| {
             if let State::NotStarted { batch, .. } = &mut m.state {
-                *batch = n;
+                *batch = Some(n);
             }
         })
     }

@@ -14,6 +14,7 @@ use crate::consume::Sink;
 use crate::engine::Pull;
 use crate::error::Result;
 use crate::io::{Line, lines};
+use crate::par::batching::Batching;
 use crate::pipe::Stage;
 use crate::pipe::stages::{Flow, Op};
 
@@ -23,7 +24,8 @@ pub const DEFAULT_PAR_BATCH: usize = 64;
 /// How a parallel stage runs: set by the builder methods on its `Stage`.
 #[derive(Clone, Copy, Debug)]
 struct Config {
-    batch: usize,
+    /// `None`: the stage's default, and for lines a read chunk.
+    batch: Option<usize>,
     /// Batches in flight at most; `None`: four per worker.
     window: Option<usize>,
     ordered: bool,
@@ -53,6 +55,14 @@ pub struct ParOp<J, T, O> {
     flight: Option<Flight<O>>,
     /// Inputs not yet sent to a worker.
     filling: Vec<T>,
+    /// An input pulled that starts the next batch (a line of the next read chunk).
+    carry: Option<T>,
+    /// Where batches end; made at the first item.
+    batching: Option<Batching>,
+    /// The batch size when none was asked for (and the items are not lines).
+    default_batch: usize,
+    /// The upstream has ended.
+    drained: bool,
     _types: PhantomData<fn(T) -> O>,
 }
 
@@ -72,6 +82,10 @@ impl<J, T, O> Clone for ParOp<J, T, O> {
             config: self.config,
             flight: None,
             filling: Vec::new(),
+            carry: None,
+            batching: None,
+            default_batch: self.default_batch,
+            drained: false,
             _types: PhantomData,
         }
     }
@@ -219,11 +233,19 @@ where
         self.flight.get_or_insert_with(|| Flight::new(config))
     }
 
+    fn batching(&mut self) -> &mut Batching {
+        let (batch, default) = (self.config.batch, self.default_batch);
+        self.batching
+            .get_or_insert_with(|| Batching::new::<T>(batch, default))
+    }
+
     fn send_filling(&mut self) {
         if self.filling.is_empty() {
             return;
         }
-        let batch = std::mem::replace(&mut self.filling, Vec::with_capacity(self.config.batch));
+        // The next batch is made as large as this one: no regrowth, no waste.
+        let size = self.filling.len();
+        let batch = std::mem::replace(&mut self.filling, Vec::with_capacity(size));
         let job = Arc::clone(&self.job);
         self.flight().send(&job, batch);
     }
@@ -254,24 +276,35 @@ where
     type Out = O;
 
     fn pull<U: Pull<Item = T> + ?Sized>(&mut self, mut up: Pin<&mut U>) -> Option<O> {
-        let batch = self.config.batch;
         loop {
             if let Some(out) = self.flight().current.next() {
                 return Some(out);
             }
             // Keep the window full: the workers compute while this thread pulls.
-            while self.flight().in_flight() < self.flight().window {
-                while self.filling.len() < batch {
-                    match up.as_mut().pull() {
-                        Some(item) => self.filling.push(item),
-                        None => break,
+            while !self.drained && self.flight().in_flight() < self.flight().window {
+                loop {
+                    let len = self.filling.len();
+                    if self.batching().is_full(len) {
+                        break;
                     }
+                    let item = match self.carry.take() {
+                        Some(item) => item,
+                        None => match up.as_mut().pull() {
+                            Some(item) => item,
+                            None => {
+                                self.drained = true;
+                                break;
+                            }
+                        },
+                    };
+                    let len = self.filling.len();
+                    if self.batching().starts_new(&item, len) {
+                        self.carry = Some(item);
+                        break;
+                    }
+                    self.filling.push(item);
                 }
-                let short = self.filling.len() < batch;
                 self.send_filling();
-                if short {
-                    break;
-                }
             }
             if !self.flight().next_batch(true) {
                 return None;
@@ -280,8 +313,13 @@ where
     }
 
     fn push<K: Sink<O>>(&mut self, item: T, down: &mut K) -> Flow {
+        let len = self.filling.len();
+        if self.batching().starts_new(&item, len) {
+            self.send_filling();
+        }
         self.filling.push(item);
-        if self.filling.len() < self.config.batch {
+        let len = self.filling.len();
+        if !self.batching().is_full(len) {
             return Flow::Continue;
         }
         self.send_filling();
@@ -328,7 +366,7 @@ impl<J, T, O> Stage<ParOp<J, T, O>> {
     /// ```
     pub fn batch(self, n: usize) -> Self {
         assert!(n > 0, "batch(0): a batch holds at least one item");
-        self.configure(|c| c.batch = n)
+        self.configure(|c| c.batch = Some(n))
     }
 
     /// At most `n` batches on workers or waiting for an earlier one (default: four per
@@ -380,17 +418,21 @@ impl<J, T, O> Stage<ParOp<J, T, O>> {
     }
 }
 
-fn par_op<J, T, O>(job: J, batch: usize) -> Stage<ParOp<J, T, O>> {
+fn par_op<J, T, O>(job: J, default_batch: usize) -> Stage<ParOp<J, T, O>> {
     Stage::new(ParOp {
         job: Arc::new(job),
         config: Config {
-            batch,
+            batch: None,
             window: None,
             ordered: true,
             workers: None,
         },
         flight: None,
         filling: Vec::new(),
+        carry: None,
+        batching: None,
+        default_batch,
+        drained: false,
         _types: PhantomData,
     })
 }

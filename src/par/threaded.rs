@@ -11,6 +11,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 use crate::engine::Pull;
+use crate::par::batching::Batching;
 use crate::pipe::PipeRhs;
 use crate::produce::Gen;
 use crate::worker;
@@ -37,11 +38,13 @@ pub(crate) type FromSource<T, R> = (usize, Message<T, R>);
 #[derive(Clone, Copy, Debug)]
 pub struct ThreadedStage {
     cap: usize,
-    batch: usize,
+    /// `None`: [`DEFAULT_BATCH`] items, or a read chunk of lines.
+    batch: Option<usize>,
 }
 
 /// Runs everything left of it on its own OS thread: the items cross a channel in batches (a
-/// `Vec` of up to [`batch`](ThreadedStage::batch) items), at most `cap` batches in flight, so a
+/// `Vec` of up to [`batch`](ThreadedStage::batch) items; the lines of a line source travel a
+/// read chunk to a batch), at most `cap` batches in flight, so a
 /// fast producer waits for a slow consumer (back-pressure) and memory stays bounded. The
 /// upstream's outcome crosses last: a pipeline's `Result` is the same as without `threaded`.
 ///
@@ -80,15 +83,12 @@ pub fn threaded(cap: usize) -> ThreadedStage {
         cap > 0,
         "threaded(0): at least one batch must be able to be in flight"
     );
-    ThreadedStage {
-        cap,
-        batch: DEFAULT_BATCH,
-    }
+    ThreadedStage { cap, batch: None }
 }
 
 impl ThreadedStage {
-    /// Up to `n` items per batch (default [`DEFAULT_BATCH`]). 1 sends each item alone (lowest
-    /// latency, highest cost per item).
+    /// Up to `n` items per batch (default [`DEFAULT_BATCH`], and for lines the lines of one read
+    /// chunk). 1 sends each item alone (lowest latency, highest cost per item).
     ///
     /// # Panics
     /// `n == 0`.
@@ -104,7 +104,10 @@ impl ThreadedStage {
             n > 0,
             "threaded(..).batch(0): a batch holds at least one item"
         );
-        ThreadedStage { batch: n, ..self }
+        ThreadedStage {
+            batch: Some(n),
+            ..self
+        }
     }
 }
 
@@ -136,7 +139,7 @@ enum State<U: Pull> {
     NotStarted {
         up: U,
         cap: usize,
-        batch: usize,
+        batch: Option<usize>,
     },
     Running {
         running: Running<U::Item, U::Return>,
@@ -215,12 +218,12 @@ impl<T, R> Drop for Running<T, R> {
     }
 }
 
-/// Starts each of `ups` on a thread of its own, sending batches of up to `batch` items tagged
-/// with the source's index on one channel of `cap` batches.
+/// Starts each of `ups` on a thread of its own, sending batches (`batch` items at most, or
+/// [`Batching`]'s default) tagged with the source's index on one channel of `cap` batches.
 pub(crate) fn spawn_producers<U>(
     ups: Vec<U>,
     cap: usize,
-    batch: usize,
+    batch: Option<usize>,
 ) -> Running<U::Item, U::Return>
 where
     U: Pull + Send + 'static,
@@ -234,13 +237,14 @@ where
         threads: Vec::with_capacity(ups.len()),
         cancelled,
     };
+    let batching = Batching::new::<U::Item>(batch, DEFAULT_BATCH);
     for (index, up) in ups.into_iter().enumerate() {
         let (tx, stop) = (tx.clone(), Arc::clone(&running.cancelled));
         let thread = std::thread::Builder::new()
             .name(format!("genpipe-producer-{index}"))
             .spawn(move || {
                 let produced = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    produce(up, index, &tx, &stop, batch);
+                    produce(up, index, &tx, &stop, batching);
                 }));
                 if let Err(panic) = produced {
                     let _ = tx.send((index, Message::Panicked(panic)));
@@ -260,13 +264,13 @@ fn produce<U>(
     index: usize,
     tx: &SyncSender<FromSource<U::Item, U::Return>>,
     stop: &Arc<AtomicBool>,
-    batch: usize,
+    mut batching: Batching,
 ) where
     U: Pull,
     U::Item: Send + 'static,
     U::Return: Send + 'static,
 {
-    let pending: Rc<RefCell<Vec<U::Item>>> = Rc::new(RefCell::new(Vec::with_capacity(batch)));
+    let pending: Rc<RefCell<Vec<U::Item>>> = Rc::new(RefCell::new(Vec::new()));
     let flush = {
         let (pending, tx, stop) = (Rc::clone(&pending), tx.clone(), Arc::clone(stop));
         Box::new(move || {
@@ -277,6 +281,12 @@ fn produce<U>(
         })
     };
     let _registered = worker::enter(Arc::clone(stop), flush);
+    // The next batch is made as large as the last one was: no regrowth, no waste.
+    let send = |pending: &RefCell<Vec<U::Item>>| {
+        let size = pending.borrow().len();
+        let items = std::mem::replace(&mut *pending.borrow_mut(), Vec::with_capacity(size));
+        tx.send((index, Message::Batch(items))).is_ok()
+    };
     let mut up = pin!(up);
     loop {
         if stop.load(Ordering::Acquire) {
@@ -285,16 +295,17 @@ fn produce<U>(
         let Some(item) = up.as_mut().pull() else {
             break;
         };
+        let len = pending.borrow().len();
+        if batching.starts_new(&item, len) && !send(&pending) {
+            return;
+        }
         let full = {
             let mut pending = pending.borrow_mut();
             pending.push(item);
-            pending.len() >= batch
+            batching.is_full(pending.len())
         };
-        if full {
-            let items = std::mem::replace(&mut *pending.borrow_mut(), Vec::with_capacity(batch));
-            if tx.send((index, Message::Batch(items))).is_err() {
-                return;
-            }
+        if full && !send(&pending) {
+            return;
         }
     }
     let items = std::mem::take(&mut *pending.borrow_mut());

@@ -1,0 +1,137 @@
+//! Threads at stage boundaries, measured: what a handoff through `threaded` costs per batch
+//! size, what `par_map` brings to a CPU-heavy stage with 1 and 2 workers (ordered and not),
+//! and where more workers than cores stops paying.
+//!
+//! `cargo bench --bench parallel`; the CPU-heavy log is `GENPIPE_PAR_MIB` MiB (default 16).
+//! - `handoff`: `pipe(0..1M) | map | sum` (each item through `black_box`) on one thread, and with `threaded(8).batch(n)` before
+//!   `map`, n = 1, 16, 256, 1024, 4096; and a line source counted, with and without `threaded`
+//!   (a read chunk of lines to a batch);
+//! - `cpu heavy`: per line of a generated access log, regex captures (host, method, path) and a
+//!   SipHash of host and path: `map` on one thread, `par_map` with 1 and 2 workers, ordered and
+//!   `unordered`;
+//! - `workers`: the same `par_map` with 1, 2, 4, 8 and 32 workers on this machine's cores.
+
+use std::hash::Hasher;
+use std::hint::black_box;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use genpipe::io::{Line, lines_from};
+use genpipe::prelude::*;
+use genpipe::synth::{AccessFormat, write_access_log};
+
+const N: u64 = 1_000_000;
+
+fn log_bytes(mib: u64) -> Vec<u8> {
+    let mut buf = Vec::new();
+    write_access_log(&mut buf, mib << 20, 2010, AccessFormat::Common).expect("in memory");
+    buf
+}
+
+static REQUEST: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
+    regex::bytes::Regex::new(r#"^(\S+) \S+ \S+ \[[^\]]+\] "(\S+) (\S+)"#).expect("valid")
+});
+
+/// The CPU-heavy stage: captures, then a hash of two of the fields.
+fn heavy(line: Line) -> u64 {
+    let Some(caps) = REQUEST.captures(line.as_bytes()) else {
+        return 0;
+    };
+    let mut h = std::hash::DefaultHasher::new();
+    h.write(&caps[1]);
+    h.write(&caps[3]);
+    h.finish() & 0xff
+}
+
+fn handoff(c: &mut Criterion) {
+    let mut group = c.benchmark_group("handoff");
+    group.throughput(Throughput::Elements(N));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(4));
+    let want: u64 = (0..N).map(|x| x.wrapping_mul(3)).sum();
+    group.bench_function("sequential", |b| {
+        b.iter(|| {
+            let got = pipe(0..N) | map(|x: u64| black_box(x).wrapping_mul(3)) | sum();
+            assert_eq!(got, want);
+        });
+    });
+    for batch in [1usize, 16, 256, 1024, 4096] {
+        // One item a handoff costs microseconds: a tenth of the items keeps the run short.
+        let n = if batch == 1 { N / 10 } else { N };
+        let want: u64 = (0..n).map(|x| x.wrapping_mul(3)).sum();
+        group.throughput(Throughput::Elements(n));
+        group.bench_function(BenchmarkId::new("threaded", batch), |b| {
+            b.iter(|| {
+                let got = pipe(0..n)
+                    | threaded(8).batch(batch)
+                    | map(|x: u64| black_box(x).wrapping_mul(3))
+                    | sum();
+                assert_eq!(got, want);
+            });
+        });
+    }
+    group.finish();
+
+    let log = log_bytes(16);
+    let mut group = c.benchmark_group("handoff lines");
+    group.throughput(Throughput::Bytes(log.len() as u64));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(4));
+    let lines = (lines_from(&log[..]) | count()).unwrap();
+    group.bench_function("sequential", |b| {
+        b.iter(|| assert_eq!((lines_from(&log[..]) | count()).unwrap(), lines));
+    });
+    let owned: &'static [u8] = Box::leak(log.clone().into_boxed_slice());
+    group.bench_function("threaded", |b| {
+        b.iter(|| assert_eq!((lines_from(owned) | threaded(8) | count()).unwrap(), lines));
+    });
+    group.finish();
+}
+
+fn cpu_heavy(c: &mut Criterion) {
+    let mib = std::env::var("GENPIPE_PAR_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(16);
+    let log: &'static [u8] = Box::leak(log_bytes(mib).into_boxed_slice());
+    let want = (lines_from(log) | map(heavy) | sum()).unwrap();
+    let mut group = c.benchmark_group("cpu heavy");
+    group.throughput(Throughput::Bytes(log.len() as u64));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(8));
+    group.bench_function("sequential map", |b| {
+        b.iter(|| assert_eq!((lines_from(log) | map(heavy) | sum()).unwrap(), want));
+    });
+    for (name, workers, ordered) in [
+        ("par_map 1 worker", 1, true),
+        ("par_map 2 workers", 2, true),
+        ("par_map 2 workers unordered", 2, false),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let stage = par_map(heavy).workers(workers);
+                let stage = if ordered { stage } else { stage.unordered() };
+                assert_eq!((lines_from(log) | stage | sum()).unwrap(), want);
+            });
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("workers");
+    group.throughput(Throughput::Bytes(log.len() as u64));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(8));
+    for workers in [1usize, 2, 4, 8, 32] {
+        group.bench_function(BenchmarkId::from_parameter(workers), |b| {
+            b.iter(|| {
+                let got = (lines_from(log) | par_map(heavy).workers(workers) | sum()).unwrap();
+                assert_eq!(got, want);
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, handoff, cpu_heavy);
+criterion_main!(benches);
