@@ -195,6 +195,12 @@ impl<O: Send + 'static> Flight<O> {
         }
     }
 
+    /// Keeps the outputs of a batch computed on this thread, as the next batch in order.
+    fn keep(&mut self, outputs: Vec<O>) {
+        self.early.insert(self.sent, outputs);
+        self.sent += 1;
+    }
+
     fn take_ready(&mut self) -> Option<Vec<O>> {
         if self.ordered {
             self.early.remove(&self.passed)
@@ -231,6 +237,33 @@ where
     fn flight(&mut self) -> &mut Flight<O> {
         let config = self.config;
         self.flight.get_or_insert_with(|| Flight::new(config))
+    }
+
+    /// Pulls inputs into `filling` until a batch is full, starts a new read chunk, or the
+    /// upstream ends.
+    fn fill<U: Pull<Item = T> + ?Sized>(&mut self, mut up: Pin<&mut U>) {
+        loop {
+            let len = self.filling.len();
+            if self.batching().is_full(len) {
+                return;
+            }
+            let item = match self.carry.take() {
+                Some(item) => item,
+                None => match up.as_mut().pull() {
+                    Some(item) => item,
+                    None => {
+                        self.drained = true;
+                        return;
+                    }
+                },
+            };
+            let len = self.filling.len();
+            if self.batching().starts_new(&item, len) {
+                self.carry = Some(item);
+                return;
+            }
+            self.filling.push(item);
+        }
     }
 
     fn batching(&mut self) -> &mut Batching {
@@ -282,32 +315,27 @@ where
             }
             // Keep the window full: the workers compute while this thread pulls.
             while !self.drained && self.flight().in_flight() < self.flight().window {
-                loop {
-                    let len = self.filling.len();
-                    if self.batching().is_full(len) {
-                        break;
-                    }
-                    let item = match self.carry.take() {
-                        Some(item) => item,
-                        None => match up.as_mut().pull() {
-                            Some(item) => item,
-                            None => {
-                                self.drained = true;
-                                break;
-                            }
-                        },
-                    };
-                    let len = self.filling.len();
-                    if self.batching().starts_new(&item, len) {
-                        self.carry = Some(item);
-                        break;
-                    }
-                    self.filling.push(item);
-                }
+                self.fill(up.as_mut());
                 self.send_filling();
             }
-            if !self.flight().next_batch(true) {
-                return None;
+            // Nothing ready: rather than sleep until it is, this thread computes a batch too
+            // (up to a second window's worth), as a rayon caller helps with its own `join`.
+            while !self.flight().next_batch(false) {
+                let drained = self.drained;
+                let flight = self.flight();
+                if drained || flight.in_flight() >= 2 * flight.window {
+                    if !self.flight().next_batch(true) {
+                        return None;
+                    }
+                    break;
+                }
+                self.fill(up.as_mut());
+                if self.filling.is_empty() {
+                    continue;
+                }
+                let batch = std::mem::take(&mut self.filling);
+                let outputs = (self.job)(batch);
+                self.flight().keep(outputs);
             }
         }
     }
@@ -370,7 +398,8 @@ impl<J, T, O> Stage<ParOp<J, T, O>> {
     }
 
     /// At most `n` batches on workers or waiting for an earlier one (default: four per
-    /// worker): what bounds memory, and how far ahead of the slowest batch the others may run.
+    /// worker), and as many again computed by the calling thread while it waits: what bounds
+    /// memory, and how far ahead of the slowest batch the others may run.
     ///
     /// # Panics
     /// `n == 0`.
@@ -443,6 +472,9 @@ fn par_op<J, T, O>(job: J, default_batch: usize) -> Stage<ParOp<J, T, O>> {
 /// batches in flight while this thread pulls the next ones; outputs come in input order unless
 /// [`unordered`](Stage::unordered).
 ///
+/// - While the next batch in order is not ready, the calling thread computes a batch itself
+///   rather than sleep (as a rayon caller helps with its own `join`): `n` workers keep `n + 1`
+///   threads busy, so `.workers(cores - 1)` matches the cores exactly.
 /// - A panic in `f` is raised again in the consumer.
 /// - Dropping the stage waits for the batches still on workers (at most a window), so none of
 ///   its work runs after it.
