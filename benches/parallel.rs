@@ -9,7 +9,9 @@
 //! - `cpu heavy`: per line of a generated access log, regex captures (host, method, path) and a
 //!   SipHash of host and path: `map` on one thread, `par_map` with 1 and 2 workers, ordered and
 //!   `unordered`; and the machine's ceiling, the log cut in two halves on two threads;
-//! - `workers`: the same `par_map` with 1, 2, 4, 8 and 32 workers on this machine's cores.
+//! - `workers`: the same `par_map` with 1, 2, 4, 8 and 32 workers on this machine's cores;
+//! - `gzip overlap`: a 16 MiB log gzipped, grepped with a cheap and a costly regex, on one
+//!   thread and with `threaded` between the decompressing source and the grep.
 
 use std::hash::Hasher;
 use std::hint::black_box;
@@ -17,7 +19,7 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use genpipe::io::{Line, lines_from};
+use genpipe::io::{Line, grep_re, lines_from};
 use genpipe::prelude::*;
 use genpipe::synth::{AccessFormat, write_access_log};
 
@@ -163,5 +165,34 @@ fn cpu_heavy(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, handoff, cpu_heavy);
+/// Decompression beside the search: one large `.gz` read and grepped on one thread, and with
+/// `threaded` between the decompressing source and `grep` (the search then runs beside the
+/// inflating).
+fn gzip_overlap(c: &mut Criterion) {
+    let log = log_bytes(16);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &log).unwrap();
+    let gz: &'static [u8] = Box::leak(gz.finish().unwrap().into_boxed_slice());
+    let source = || lines_from(flate2::read::MultiGzDecoder::new(gz));
+    let want = (source() | grep_re(r"(?i)get /ply-\S*\.gz") | count()).unwrap();
+    let mut group = c.benchmark_group("gzip overlap");
+    group.throughput(Throughput::Bytes(log.len() as u64));
+    group.sample_size(10);
+    for pattern in [r"\s404\s", r"(?i)get /ply-\S*\.gz"] {
+        let n = (source() | grep_re(pattern) | count()).unwrap();
+        group.bench_function(BenchmarkId::new("one thread", pattern), |b| {
+            b.iter(|| assert_eq!((source() | grep_re(pattern) | count()).unwrap(), n));
+        });
+        group.bench_function(BenchmarkId::new("threaded", pattern), |b| {
+            b.iter(|| {
+                let got = (source() | threaded(4) | grep_re(pattern) | count()).unwrap();
+                assert_eq!(got, n);
+            });
+        });
+    }
+    assert!(want > 0);
+    group.finish();
+}
+
+criterion_group!(benches, handoff, cpu_heavy, gzip_overlap);
 criterion_main!(benches);

@@ -55,7 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let parallel = find(&root, &glob).sorted() | par_per_file_with(query) | collect::<Vec<_>>();
     let every_core = started.elapsed();
 
-    let show = |results: &[(PathBuf, genpipe::Result<Vec<(String, usize)>>)]| -> Vec<String> {
+    let show = |results: &[genpipe::par::FileResult<Vec<(String, usize)>>]| -> Vec<String> {
         results
             .iter()
             .map(|(path, top)| match top {
