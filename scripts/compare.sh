@@ -36,7 +36,7 @@ command -v rg >/dev/null || { have_rg=0; echo "note: ripgrep not installed (carg
 # compare JOB NAME CMD [NAME CMD ...]: checks that every command prints the same, then times
 # them interleaved and prints medians (wall and CPU) as ratios to the first.
 compare() {
-  python3 - "$RUNS" "$MB" "$@" <<'PY'
+  python3 - "$RUNS" "${SIZE:-$MB MiB log}" "$@" <<'PY'
 import resource, statistics, subprocess, sys, time
 runs, mb, job = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 names, cmds = sys.argv[4::2], sys.argv[5::2]
@@ -63,7 +63,7 @@ for r in range(runs + 1):
         wall[names[i]].append(t)
         cpu[names[i]].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
 base_w, base_c = statistics.median(wall[names[0]]), statistics.median(cpu[names[0]])
-print(f"{job}: {mb} MiB log, {runs} interleaved runs, medians, ratios to {names[0]}")
+print(f"{job}: {mb}, {runs} interleaved runs, medians, ratios to {names[0]}")
 print(f"  {'command':<30} {'wall ms':>9} {'x':>6} {'cpu ms':>9} {'x':>6}")
 for n in names:
     w, c = statistics.median(wall[n]), statistics.median(cpu[n])
@@ -112,7 +112,7 @@ if want tree; then
     touch "$tree/.complete"
   fi
   if [ $have_rg = 1 ]; then
-    compare "tree: 200 logs of 2 MiB, half gzipped, count \" 404 \"" \
+    SIZE="400 MiB in 200 files" compare "tree: 200 logs of 2 MiB, half gzipped, count \" 404 \"" \
       "loggrep -c -j$CORES" "$lg -c -j$CORES '\" 404 ' $tree | sort" \
       "rg -c -z -j$CORES" "rg -c -z -j$CORES '\" 404 ' $tree | sort" \
       "loggrep -c -j1" "$lg -c -j1 '\" 404 ' $tree | sort"

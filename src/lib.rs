@@ -161,6 +161,8 @@
 //! # Crate features
 //! - `synth`: the module `genpipe::synth`, seeded synthetic Apache logs of any size (the tests,
 //!   examples and benchmarks use it; nothing depends on files outside the repository).
+//! - `rayon` (default): [`par::par_map`], [`par::par_filter_map`] and [`par::par_per_file`] on
+//!   rayon's pool. The rest of [`par`] (`threaded`, `multiplex`, `on_thread`) needs only std.
 //! - `zstd`, `xz`: `.zst` and `.xz` line sources (by suffix, and by magic bytes in
 //!   [`lines_from_auto`](io::lines_from_auto)), with the pure-Rust decoders `ruzstd` and
 //!   `lzma-rust2`. Without them such input ends its source with an error naming the feature.
