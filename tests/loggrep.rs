@@ -27,6 +27,15 @@ fn loggrep(args: &[&str], stdin: Option<&[u8]>) -> Output {
 }
 
 /// The built example, for tests that drive the process themselves (pipes, signals).
+/// `loggrep --follow 404 log`, its output piped to the test.
+fn follow_404(log: &std::path::Path) -> std::process::Child {
+    Command::new(loggrep_exe())
+        .args(["--follow", "404", log.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 fn loggrep_exe() -> std::path::PathBuf {
     let build = Command::new(env!("CARGO"))
         .args(["build", "--quiet", "--example", "loggrep"])
@@ -141,35 +150,10 @@ fn greps_like_grep() {
 #[cfg_attr(miri, ignore = "runs cargo")]
 fn follow_prints_matching_lines_as_they_are_written() {
     use std::io::{BufRead, BufReader};
-    let built = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--quiet",
-            "--example",
-            "loggrep",
-            "--message-format=json",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    let exe = String::from_utf8_lossy(&built.stdout)
-        .lines()
-        .filter(|l| l.contains("\"executable\":\"") && l.contains("loggrep"))
-        .find_map(|l| {
-            l.split("\"executable\":\"")
-                .nth(1)
-                .and_then(|s| s.split('"').next())
-                .map(String::from)
-        })
-        .expect("cargo reports the example's path");
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("growing.log");
     std::fs::write(&log, "old 404 line\n").unwrap();
-    let mut child = Command::new(&exe)
-        .args(["--follow", "404", log.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = follow_404(&log);
     // Lines arrive on a channel, so a loggrep that never prints fails the test instead of
     // hanging it.
     let (tx, rx) = std::sync::mpsc::channel();
@@ -590,15 +574,10 @@ fn exit_within_20s(child: &mut std::process::Child) -> std::process::ExitStatus 
 #[cfg_attr(miri, ignore = "runs cargo")]
 fn an_idle_follow_ends_when_its_reader_goes() {
     use std::io::{BufRead, BufReader};
-    let exe = loggrep_exe();
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("growing.log");
     std::fs::write(&log, "").unwrap();
-    let mut child = Command::new(&exe)
-        .args(["--follow", "404", log.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = follow_404(&log);
     let (tx, rx) = std::sync::mpsc::channel();
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let reader = std::thread::spawn(move || {
