@@ -188,6 +188,8 @@ pub mod mem;
 pub mod memo;
 pub mod par;
 pub mod prelude;
+#[cfg(unix)]
+pub mod sched;
 #[cfg(feature = "synth")]
 pub mod synth;
 
@@ -301,6 +303,16 @@ macro_rules! yield_ {
 macro_rules! recv {
     ($($t:tt)*) => {
         compile_error!("recv!(..) can only be used directly inside a #[coro] fn body")
+    };
+}
+
+/// Makes a system call in a `#[task]` body and evaluates to its reply (see [`sched`]).
+///
+/// Outside a `#[task]` body it is a compile error.
+#[macro_export]
+macro_rules! syscall {
+    ($($t:tt)*) => {
+        compile_error!("syscall!(..) can only be used directly inside a #[task] fn body")
     };
 }
 

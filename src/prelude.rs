@@ -12,6 +12,8 @@ pub use crate::{
     Stage, pipe,
 };
 pub use crate::{coro, generator, memoize, recv, yield_, yield_from};
+#[cfg(unix)]
+pub use crate::{sched::task, syscall};
 
 pub use crate::combinators::{
     Tagged, broadcast, chain, chunks, dedup, group_count, group_count_into, interleave,

@@ -35,6 +35,8 @@ pub(crate) fn declared(sig: &Signature, family: &str, max_types: usize) -> syn::
         if family == "Gen" {
             "a #[generator] fn must return `Gen<T>`, `Gen<T, R>` or `Gen<'a, T>`; \
              a recursive one `BoxGen<'a, T>` or `LocalBoxGen<'a, T>`"
+        } else if family == "Task" {
+            "a #[task] fn must return `Task<R>`: R is what the task ends with"
         } else {
             "a #[coro] fn must return `Coro<In, Out>` or `Coro<In, Out, Reply>` \
              (or `BoxCoro<'a, In, Out>` / `LocalBoxCoro<'a, In, Out>`)"

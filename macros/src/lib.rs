@@ -8,6 +8,7 @@ mod coro;
 mod generator;
 mod memoize;
 mod rewrite;
+mod task;
 #[cfg(test)]
 mod tests;
 
@@ -29,4 +30,11 @@ pub fn coro(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn memoize(args: TokenStream, item: TokenStream) -> TokenStream {
     memoize::expand(args.into(), item.into()).into()
+}
+
+/// Turns a function that says `syscall!(call)` into a task for the scheduler. See
+/// `genpipe::sched`.
+#[proc_macro_attribute]
+pub fn task(args: TokenStream, item: TokenStream) -> TokenStream {
+    task::expand(args.into(), item.into()).into()
 }

@@ -15,14 +15,17 @@ use syn::{Expr, ExprMacro, Macro, Stmt};
 pub(crate) enum Kind {
     Generator,
     Coro,
+    /// A `#[task]`: a coroutine whose receives are `syscall!`s.
+    Task,
 }
 
-/// The three macros a body may use.
+/// The macros a body may use.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Ours {
     Yield,
     YieldFrom,
     Recv,
+    Syscall,
 }
 
 impl Ours {
@@ -32,6 +35,7 @@ impl Ours {
             "yield_" => Ours::Yield,
             "yield_from" => Ours::YieldFrom,
             "recv" => Ours::Recv,
+            "syscall" => Ours::Syscall,
             _ => return None,
         })
     }
@@ -41,6 +45,7 @@ impl Ours {
             Ours::Yield => "yield_!",
             Ours::YieldFrom => "yield_from!",
             Ours::Recv => "recv!",
+            Ours::Syscall => "syscall!",
         }
     }
 }
@@ -164,6 +169,39 @@ impl Rewriter {
                     "recv!() belongs in a #[coro]; a generator only yields"
                 };
                 self.error(mac, hint);
+                None
+            }
+            (Ours::Syscall, Kind::Task) => {
+                if args.is_empty() {
+                    self.error(mac, "syscall! takes the call to make: `syscall!(GetTid)`");
+                    return None;
+                }
+                let args = self.rewrite_tokens(args);
+                let (request, decode) = (
+                    Ident::new("__genpipe_request", Span::mixed_site()),
+                    Ident::new("__genpipe_decode", Span::mixed_site()),
+                );
+                Some(quote_spanned!(span=> {
+                    let (#request, #decode) = ::genpipe::sched::SystemCall::into_request(#args);
+                    #decode(#co.recv(#request).await)
+                }))
+            }
+            (Ours::Syscall, Kind::Generator | Kind::Coro) => {
+                self.error(
+                    mac,
+                    "syscall! belongs in a #[task] fn, which the scheduler (`genpipe::sched`) runs",
+                );
+                None
+            }
+            (Ours::Yield | Ours::YieldFrom | Ours::Recv, Kind::Task) => {
+                self.error(
+                    mac,
+                    format!(
+                        "{} does not belong in a #[task]: a task suspends with `syscall!(Yield)` \
+                         or another system call",
+                        which.name()
+                    ),
+                );
                 None
             }
             (Ours::Yield | Ours::YieldFrom, Kind::Coro) => {

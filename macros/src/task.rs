@@ -1,0 +1,104 @@
+//! `#[task]`: a function that says `syscall!(call)` becomes a task for `genpipe::sched`.
+//!
+//! A task is a `#[coro]` turned around: each `syscall!` answers the scheduler's last resume
+//! with a request and receives the reply, so the scheduler drives it with `ask(reply)`. Its
+//! first receive waits for the scheduler to start it: making a task runs none of its body.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::ItemFn;
+use syn::visit_mut::VisitMut;
+
+use crate::args::{self, Erasure};
+use crate::generator::combine;
+use crate::rewrite::{Kind, Rewriter, co_ident, inline_body};
+
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut func: ItemFn = match syn::parse2(item.clone()) {
+        Ok(f) => f,
+        Err(e) => {
+            let e = syn::Error::new(e.span(), "#[task] applies to a `fn`").to_compile_error();
+            return quote!(#e #item);
+        }
+    };
+    if !args.is_empty() {
+        let e = syn::Error::new_spanned(&args, "#[task] takes no options").to_compile_error();
+        return quote!(#e #item);
+    }
+    match expand_fn(&mut func) {
+        Ok(tokens) => tokens,
+        Err(e) => {
+            let e = e.to_compile_error();
+            let mut func = func;
+            func.attrs.retain(|a| !a.path().is_ident("task"));
+            func.sig.asyncness = None;
+            func.sig.output = syn::ReturnType::Default;
+            *func.block = syn::parse_quote!({});
+            quote!(#e #[allow(unused_variables, dead_code)] #func)
+        }
+    }
+}
+
+fn expand_fn(func: &mut ItemFn) -> syn::Result<TokenStream> {
+    let declared = args::declared(&func.sig, "Task", 1)?;
+    if declared.erasure != Erasure::Opaque || declared.lifetime.is_some() {
+        return Err(syn::Error::new_spanned(
+            &declared.written,
+            "a #[task] fn returns `Task<R>` (tasks are boxed already, and own what they use)",
+        ));
+    }
+    let mut errors = Vec::new();
+    if let Err(e) = args::check_plain_fn(&func.sig, "a #[task] fn") {
+        errors.push(e);
+        func.sig.asyncness = None;
+        func.sig.constness = None;
+    }
+    let mut rewriter = Rewriter::new(Kind::Task, None);
+    rewriter.visit_block_mut(&mut func.block);
+    errors.extend(rewriter.errors);
+    let body_errors = combine(errors).map(|e| {
+        *func.block = syn::parse_quote!({ ::core::unreachable!() });
+        e.to_compile_error()
+    });
+    let quiet = body_errors
+        .as_ref()
+        .map(|_| quote!(#[allow(unused_variables, unused_mut, unreachable_code)]));
+
+    let out = &declared.types[0];
+    // The type as written, so it resolves (and counts as used) where the user imported it.
+    let written = &declared.written;
+    let co = co_ident();
+    let body = &func.block;
+    let inline_body = inline_body();
+    let ItemFn {
+        attrs, vis, sig, ..
+    } = &*func;
+    let (unsafety, abi, ident, generics, inputs, where_clause) = (
+        &sig.unsafety,
+        &sig.abi,
+        &sig.ident,
+        &sig.generics,
+        &sig.inputs,
+        &sig.generics.where_clause,
+    );
+    Ok(quote! {
+        #body_errors
+        #(#attrs)*
+        #quiet
+        #vis #unsafety #abi fn #ident #generics (#inputs) -> #written #where_clause {
+            ::genpipe::sched::Task::__from_body(
+                ::core::stringify!(#ident),
+                ::genpipe::__private::coro::<::genpipe::sched::Reply, #out, ::genpipe::sched::Request, _, _>(
+                    move |#co: ::genpipe::__private::Co<::genpipe::sched::Request, ::genpipe::sched::Reply>| {
+                        #inline_body async move {
+                            // Started by the scheduler, not by being made.
+                            let _ = #co.next().await;
+                            #body
+                        }
+                    }
+                )
+                .boxed_local(),
+            )
+        }
+    })
+}
