@@ -201,3 +201,21 @@ fn memoized_shared_with_several_arguments_and_ttl() {
         }
     ));
 }
+
+fn task(item: TokenStream) -> String {
+    pretty(crate::task::expand(TokenStream::new(), item))
+}
+
+#[test]
+fn task_with_system_calls() {
+    insta::assert_snapshot!(task(quote! {
+        fn worker(n: u32) -> Task<u32> {
+            let me = syscall!(GetTid);
+            for _ in 0..n {
+                syscall!(Yield);
+            }
+            assert_eq!(syscall!(Wait(me)).is_err(), true);
+            me.0 as u32
+        }
+    }));
+}
