@@ -287,3 +287,73 @@ fn question_marks_and_generators_as_tasks() {
     let work = ended.iter().find(|o| o.name() == "work").unwrap();
     assert_eq!((work.value::<u32>(), work.resumes()), (Some(&6), 5));
 }
+
+#[task]
+fn echo(stream: genpipe::sched::net::TcpStream) -> Task<std::io::Result<u64>> {
+    let mut buf = [0u8; 4096];
+    let mut echoed = 0;
+    loop {
+        let n = syscall!(stream.read(&mut buf))?;
+        if n == 0 {
+            return Ok(echoed);
+        }
+        syscall!(stream.write_all(&buf[..n]))?;
+        echoed += n as u64;
+    }
+}
+
+#[task]
+fn echo_server(
+    listener: genpipe::sched::net::TcpListener,
+    clients: u64,
+) -> Task<std::io::Result<()>> {
+    for _ in 0..clients {
+        let (stream, _) = syscall!(listener.accept())?;
+        syscall!(Spawn(echo(stream)));
+    }
+    Ok(())
+}
+
+/// One thread serves K clients at once (loopback, bounded count and time): each sends M
+/// messages and checks every echo; a client that closes ends its task cleanly.
+#[test]
+fn an_echo_server_on_one_thread_serves_many_clients_at_once() {
+    const K: usize = 32;
+    const M: usize = 20;
+    let listener = genpipe::sched::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let clients: Vec<_> = (0..K)
+        .map(|k| {
+            std::thread::spawn(move || {
+                let mut c = std::net::TcpStream::connect(addr).unwrap();
+                c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                for m in 0..M {
+                    let msg = format!("client {k} message {m}\n");
+                    c.write_all(msg.as_bytes()).unwrap();
+                    let mut back = vec![0u8; msg.len()];
+                    c.read_exact(&mut back).unwrap();
+                    assert_eq!(back, msg.as_bytes());
+                }
+                // Closed by the peer: the server's read sees the end.
+            })
+        })
+        .collect();
+    let mut s = Scheduler::new();
+    s.spawn(echo_server(listener, K as u64));
+    let started = Instant::now();
+    let ended = s.run();
+    assert!(started.elapsed() < Duration::from_secs(30));
+    for client in clients {
+        client.join().unwrap();
+    }
+    assert_eq!(ended.len(), K + 1);
+    let echoed: u64 = ended
+        .iter()
+        .filter_map(|o| o.value::<std::io::Result<u64>>())
+        .map(|r| *r.as_ref().unwrap())
+        .sum();
+    let want: usize = (0..K)
+        .flat_map(|k| (0..M).map(move |m| format!("client {k} message {m}\n").len()))
+        .sum();
+    assert_eq!(echoed, want as u64);
+}

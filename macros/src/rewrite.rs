@@ -177,13 +177,23 @@ impl Rewriter {
                     return None;
                 }
                 let args = self.rewrite_tokens(args);
-                let (request, decode) = (
-                    Ident::new("__genpipe_request", Span::mixed_site()),
-                    Ident::new("__genpipe_decode", Span::mixed_site()),
+                let (call, reply) = (
+                    Ident::new("__genpipe_call", Span::mixed_site()),
+                    Ident::new("__genpipe_reply", Span::mixed_site()),
                 );
+                // A call may ask more than once (I/O that would block waits for readiness and
+                // tries again); simple calls ask once.
                 Some(quote_spanned!(span=> {
-                    let (#request, #decode) = ::genpipe::sched::SystemCall::into_request(#args);
-                    #decode(#co.recv(#request).await)
+                    let mut #call = ::genpipe::sched::SystemCall::start(#args);
+                    let mut #reply = ::core::option::Option::None;
+                    loop {
+                        match ::genpipe::sched::CallState::step(&mut #call, #reply.take()) {
+                            ::genpipe::sched::Progress::Done(value) => break value,
+                            ::genpipe::sched::Progress::Ask(request) => {
+                                #reply = #co.recv(request).await;
+                            }
+                        }
+                    }
                 }))
             }
             (Ours::Syscall, Kind::Generator | Kind::Coro) => {

@@ -95,52 +95,91 @@ pub(crate) enum Answer {
     Value(Box<dyn Any + Send>),
 }
 
-/// How a call's reply is read back: from the scheduler's reply to the call's own type.
+/// What a system call does next: ask the scheduler (and be resumed with its reply), or end
+/// with the call's value.
 #[doc(hidden)]
-pub type Decode<T> = fn(Option<Reply>) -> T;
+#[derive(Debug)]
+pub enum Progress<T> {
+    Ask(Request),
+    Done(T),
+}
 
-/// A request a task can make with `syscall!`, and how its reply reads.
+/// A request a task can make with `syscall!`, and what its reply reads as.
 ///
 /// Implemented by [`GetTid`], [`Yield`], [`Spawn`], [`Kill`], [`Wait`], [`Sleep`],
-/// [`ReadWait`], [`WriteWait`] and [`Blocking`]; the scheduler understands no others.
+/// [`ReadWait`], [`WriteWait`], [`Blocking`], and the I/O of [`net`](crate::sched::net)
+/// (`stream.read(&mut buf)`, `listener.accept()`, ...); the scheduler understands no others.
 pub trait SystemCall: sealed::Sealed {
     /// What `syscall!(call)` evaluates to.
     type Reply;
     #[doc(hidden)]
-    fn into_request(self) -> (Request, Decode<Self::Reply>);
+    type State: CallState<Reply = Self::Reply>;
+    #[doc(hidden)]
+    fn start(self) -> Self::State;
 }
 
-mod sealed {
+/// A system call under way: `syscall!` steps it, first with no reply, then with each reply to
+/// what it asked, until it is done. I/O calls try the operation first and ask to wait for
+/// readiness only when it would block, as often as it does.
+#[doc(hidden)]
+pub trait CallState {
+    type Reply;
+    fn step(&mut self, reply: Option<Reply>) -> Progress<Self::Reply>;
+}
+
+pub(crate) mod sealed {
     pub trait Sealed {}
 }
 
-fn answer(reply: Option<Reply>) -> Answer {
-    match reply {
-        Some(Reply(answer)) => answer,
-        None => unreachable!("genpipe: the scheduler drops a task; it never closes one"),
+/// A call made once: asked, then decoded from its reply.
+#[doc(hidden)]
+pub struct Once<T> {
+    call: Option<Call>,
+    decode: fn(Answer) -> T,
+}
+
+impl<T> CallState for Once<T> {
+    type Reply = T;
+    fn step(&mut self, reply: Option<Reply>) -> Progress<T> {
+        match (reply, self.call.take()) {
+            (None, Some(call)) => Progress::Ask(Request(call)),
+            (Some(Reply(answer)), None) => Progress::Done((self.decode)(answer)),
+            _ => unreachable!("genpipe: a system call stepped out of turn"),
+        }
     }
 }
 
-fn unit(reply: Option<Reply>) {
-    let _ = answer(reply);
+impl<T> fmt::Debug for Once<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Once(..)")
+    }
 }
 
-fn checked(reply: Option<Reply>) -> Result<(), SchedError> {
-    match answer(reply) {
+fn once<T>(call: Call, decode: fn(Answer) -> T) -> Once<T> {
+    Once {
+        call: Some(call),
+        decode,
+    }
+}
+
+fn unit(_: Answer) {}
+
+fn checked(answer: Answer) -> Result<(), SchedError> {
+    match answer {
         Answer::Checked(result) => result,
         _ => unreachable!("genpipe: a checked call answered with another reply"),
     }
 }
 
-fn tid(reply: Option<Reply>) -> Tid {
-    match answer(reply) {
+fn tid(answer: Answer) -> Tid {
+    match answer {
         Answer::Tid(tid) => tid,
         _ => unreachable!("genpipe: a call for a task id answered with another reply"),
     }
 }
 
-fn value<T: 'static>(reply: Option<Reply>) -> T {
-    match answer(reply) {
+fn value<T: 'static>(answer: Answer) -> T {
+    match answer {
         Answer::Value(value) => *value
             .downcast::<T>()
             .expect("genpipe: a Blocking call's value has the closure's type"),
@@ -154,9 +193,10 @@ macro_rules! simple_call {
         impl sealed::Sealed for $name {}
         impl SystemCall for $name {
             type Reply = $reply;
-            fn into_request(self) -> (Request, Decode<$reply>) {
+            type State = Once<$reply>;
+            fn start(self) -> Once<$reply> {
                 let $this = self;
-                (Request($call), $decode)
+                once($call, $decode)
             }
         }
     };
@@ -216,24 +256,27 @@ simple_call!(Sleep -> (), unit, |this| Call::Sleep(this.0));
 impl<R: 'static> sealed::Sealed for Spawn<R> {}
 impl<R: 'static> SystemCall for Spawn<R> {
     type Reply = Tid;
-    fn into_request(self) -> (Request, Decode<Tid>) {
-        (Request(Call::Spawn(self.0.erase())), tid)
+    type State = Once<Tid>;
+    fn start(self) -> Once<Tid> {
+        once(Call::Spawn(self.0.erase()), tid)
     }
 }
 
 impl<F: AsFd> sealed::Sealed for ReadWait<'_, F> {}
 impl<F: AsFd> SystemCall for ReadWait<'_, F> {
     type Reply = ();
-    fn into_request(self) -> (Request, Decode<()>) {
-        (Request(Call::ReadWait(self.0.as_fd().as_raw_fd())), unit)
+    type State = Once<()>;
+    fn start(self) -> Once<()> {
+        once(Call::ReadWait(self.0.as_fd().as_raw_fd()), unit)
     }
 }
 
 impl<F: AsFd> sealed::Sealed for WriteWait<'_, F> {}
 impl<F: AsFd> SystemCall for WriteWait<'_, F> {
     type Reply = ();
-    fn into_request(self) -> (Request, Decode<()>) {
-        (Request(Call::WriteWait(self.0.as_fd().as_raw_fd())), unit)
+    type State = Once<()>;
+    fn start(self) -> Once<()> {
+        once(Call::WriteWait(self.0.as_fd().as_raw_fd()), unit)
     }
 }
 
@@ -249,10 +292,11 @@ where
     T: Send + 'static,
 {
     type Reply = T;
-    fn into_request(self) -> (Request, Decode<T>) {
+    type State = Once<T>;
+    fn start(self) -> Once<T> {
         let f = self.0;
         let erased: Box<dyn FnOnce() -> Box<dyn Any + Send> + Send> =
             Box::new(move || Box::new(f()) as Box<dyn Any + Send>);
-        (Request(Call::Blocking(erased)), value::<T>)
+        once(Call::Blocking(erased), value::<T>)
     }
 }

@@ -49,12 +49,13 @@
 //! ```
 
 mod calls;
+pub mod net;
 mod scheduler;
 mod task;
 
 pub use calls::{
-    Blocking, Decode, GetTid, Kill, ReadWait, Reply, Request, SchedError, Sleep, Spawn, SystemCall,
-    Tid, Wait, WriteWait, Yield,
+    Blocking, CallState, GetTid, Kill, Once, Progress, ReadWait, Reply, Request, SchedError, Sleep,
+    Spawn, SystemCall, Tid, Wait, WriteWait, Yield,
 };
 pub use scheduler::{Outcome, Scheduler, TraceEvent};
 pub use task::Task;
