@@ -64,3 +64,39 @@ fn memcompare_prints_a_table_and_writes_a_chart() {
     let svg = std::fs::read_to_string(&chart).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("eager") && svg.contains("lazy"));
 }
+
+#[test]
+#[cfg(unix)]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn pyos_takes_turns_kills_and_waits() {
+    let out = run_example("pyos", &["--trace"]);
+    assert!(
+        out.starts_with("I'm foo 1, turn 0\nI'm bar 2, turn 0\nI'm foo 1, turn 1\n"),
+        "{out}"
+    );
+    assert!(out.contains("boss kills 4: Ok(())\n"), "{out}");
+    assert!(out.contains("boss done waiting: Ok(())\n"), "{out}");
+    assert!(
+        out.contains("task 4 forever killed at step 18 after 4 resumes\n"),
+        "{out}"
+    );
+    assert!(out.contains("step  18  task 3  Kill(4)\n"), "{out}");
+}
+
+#[test]
+#[cfg(unix)]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn scan_tasks_finish_in_the_order_of_their_matches() {
+    let out = run_example("scan_tasks", &[]);
+    let names: Vec<&str> = out.lines().map(|l| &l[13..37]).collect();
+    assert_eq!(
+        names,
+        [
+            "POSTs in 5k lines       ",
+            "404s in 20k lines       ",
+            "GETs in 2k lines        ",
+            "ply pages in 20k lines  "
+        ],
+        "{out}"
+    );
+}
