@@ -8,7 +8,10 @@
 //!   the kernel until the other wakes it: two context switches a round trip);
 //! - `thread spinning`: the same over two atomics, both sides spinning (no sleep, no system
 //!   call: the cost of moving a cache line between cores);
-//! - `process pipe`: a child process (`cat`) echoing a byte over a pair of pipes.
+//! - `process pipe`: a child process (`cat`) echoing a byte over a pair of pipes;
+//! - `sched yield`: a task's `syscall!(Yield)` through the scheduler's ready queue and back
+//!   (two tasks taking turns, per switch);
+//! - `sched get_tid`: a `syscall!(GetTid)` round trip.
 
 use std::hint::black_box;
 use std::io::{Read, Write};
@@ -18,6 +21,23 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use genpipe::prelude::*;
+use genpipe::sched::{GetTid, Scheduler, Task, Yield};
+
+#[task]
+fn yields(n: u64) -> Task<()> {
+    for _ in 0..n {
+        syscall!(Yield);
+    }
+}
+
+#[task]
+fn asks_tid(n: u64) -> Task<u64> {
+    let mut sum = 0;
+    for _ in 0..n {
+        sum += syscall!(GetTid).0;
+    }
+    sum
+}
 
 #[coro]
 fn echo() -> Coro<u64, (), u64> {
@@ -117,6 +137,26 @@ fn switch(c: &mut Criterion) {
             drop(to);
             child.wait().unwrap();
             took
+        });
+    });
+    group.bench_function("sched yield", |b| {
+        b.iter_custom(|rounds| {
+            let mut s = Scheduler::new();
+            // Two tasks taking turns: `rounds` switches in all.
+            s.spawn(yields(rounds / 2 + 1));
+            s.spawn(yields(rounds / 2 + 1));
+            let started = Instant::now();
+            black_box(s.run());
+            started.elapsed()
+        });
+    });
+    group.bench_function("sched get_tid", |b| {
+        b.iter_custom(|rounds| {
+            let mut s = Scheduler::new();
+            s.spawn(asks_tid(rounds));
+            let started = Instant::now();
+            black_box(s.run());
+            started.elapsed()
         });
     });
     group.finish();
