@@ -11,7 +11,8 @@
 //! - `process pipe`: a child process (`cat`) echoing a byte over a pair of pipes;
 //! - `sched yield`: a task's `syscall!(Yield)` through the scheduler's ready queue and back
 //!   (two tasks taking turns, per switch);
-//! - `sched get_tid`: a `syscall!(GetTid)` round trip.
+//! - `sched get_tid`: a `syscall!(GetTid)` round trip;
+//! - `greenlet pull`: one item pulled from a greenlet (a stack switch there and back).
 
 use std::hint::black_box;
 use std::io::{Read, Write};
@@ -67,6 +68,15 @@ fn switch(c: &mut Criterion) {
 
     let mut gen_ = naturals();
     group.bench_function("gen pull", |b| b.iter(|| gen_.next()));
+
+    let mut stackful = genpipe::greenlet::greenlet(|y| {
+        let mut i = 0u64;
+        loop {
+            y.yield_(i);
+            i += 1;
+        }
+    });
+    group.bench_function("greenlet pull", |b| b.iter(|| stackful.next()));
 
     group.bench_function("thread blocking", |b| {
         b.iter_custom(|rounds| {

@@ -163,6 +163,7 @@
 //!   examples and benchmarks use it; nothing depends on files outside the repository).
 //! - `rayon` (default): [`par::par_map`], [`par::par_filter_map`] and [`par::par_per_file`] on
 //!   rayon's pool. The rest of [`par`] (`threaded`, `multiplex`, `on_thread`) needs only std.
+//! - `stackful`: [`greenlet`], generators that yield from any depth of calls (corosensei).
 //! - `zstd`, `xz`: `.zst` and `.xz` line sources (by suffix, and by magic bytes in
 //!   [`lines_from_auto`](io::lines_from_auto)), with the pure-Rust decoders `ruzstd` and
 //!   `lzma-rust2`. Without them such input ends its source with an error naming the feature.
@@ -183,6 +184,8 @@ mod produce;
 mod worker;
 
 pub mod combinators;
+#[cfg(feature = "stackful")]
+pub mod greenlet;
 pub mod io;
 pub mod mem;
 pub mod memo;
