@@ -10,15 +10,29 @@ use crate::generator::combine;
 use crate::rewrite::{Kind, Rewriter, co_ident, inline_body};
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand_attribute("coro", args, item, expand_fn)
+}
+
+/// The entry of an attribute that takes no options and rewrites a `fn` (`#[coro]`, `#[task]`):
+/// on an error in the body, the function is still emitted with its real signature and an empty
+/// body, so the error is the only one the user sees.
+pub(crate) fn expand_attribute(
+    name: &str,
+    args: TokenStream,
+    item: TokenStream,
+    expand_fn: fn(&mut ItemFn) -> syn::Result<TokenStream>,
+) -> TokenStream {
     let mut func: ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(e) => {
-            let e = syn::Error::new(e.span(), "#[coro] applies to a `fn`").to_compile_error();
+            let message = format!("#[{name}] applies to a `fn`");
+            let e = syn::Error::new(e.span(), message).to_compile_error();
             return quote!(#e #item);
         }
     };
     if !args.is_empty() {
-        let e = syn::Error::new_spanned(&args, "#[coro] takes no options").to_compile_error();
+        let message = format!("#[{name}] takes no options");
+        let e = syn::Error::new_spanned(&args, message).to_compile_error();
         return quote!(#e #item);
     }
     match expand_fn(&mut func) {
@@ -26,7 +40,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         Err(e) => {
             let e = e.to_compile_error();
             let mut func = func;
-            func.attrs.retain(|a| !a.path().is_ident("coro"));
+            func.attrs.retain(|a| !a.path().is_ident(name));
             func.sig.asyncness = None;
             func.sig.output = syn::ReturnType::Default;
             *func.block = syn::parse_quote!({});

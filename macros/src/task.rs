@@ -10,33 +10,12 @@ use syn::ItemFn;
 use syn::visit_mut::VisitMut;
 
 use crate::args::{self, Erasure};
+use crate::coro::expand_attribute;
 use crate::generator::combine;
 use crate::rewrite::{Kind, Rewriter, co_ident, inline_body};
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let mut func: ItemFn = match syn::parse2(item.clone()) {
-        Ok(f) => f,
-        Err(e) => {
-            let e = syn::Error::new(e.span(), "#[task] applies to a `fn`").to_compile_error();
-            return quote!(#e #item);
-        }
-    };
-    if !args.is_empty() {
-        let e = syn::Error::new_spanned(&args, "#[task] takes no options").to_compile_error();
-        return quote!(#e #item);
-    }
-    match expand_fn(&mut func) {
-        Ok(tokens) => tokens,
-        Err(e) => {
-            let e = e.to_compile_error();
-            let mut func = func;
-            func.attrs.retain(|a| !a.path().is_ident("task"));
-            func.sig.asyncness = None;
-            func.sig.output = syn::ReturnType::Default;
-            *func.block = syn::parse_quote!({});
-            quote!(#e #[allow(unused_variables, dead_code)] #func)
-        }
-    }
+    expand_attribute("task", args, item, expand_fn)
 }
 
 fn expand_fn(func: &mut ItemFn) -> syn::Result<TokenStream> {
