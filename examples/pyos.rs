@@ -56,7 +56,7 @@ fn boss() -> Task<()> {
 
 fn main() {
     let trace = std::env::args().any(|a| a == "--trace");
-    let mut scheduler = Scheduler::new().traced(trace);
+    let mut scheduler = Scheduler::new().trace(trace);
     scheduler.spawn(foo(3));
     scheduler.spawn(bar(2));
     scheduler.spawn(boss());
@@ -74,7 +74,7 @@ fn main() {
     }
     if trace {
         println!();
-        for e in scheduler.trace() {
+        for e in scheduler.trace_events() {
             println!("step {:>3}  task {}  {}", e.step, e.tid, e.what);
         }
     }

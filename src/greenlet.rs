@@ -6,7 +6,10 @@
 //! `&mut dyn FnMut`: none of those can be rewritten as one, and a greenlet runs them as they
 //! are. The price: a stack per greenlet (corosensei's default, 1 MiB of address space, of which
 //! only the pages touched are committed), and a switch that saves and restores registers (a few
-//! nanoseconds more than a `Gen` pull; `benches/switch.rs`).
+//! nanoseconds more than a `Gen` pull; `benches/switch.rs`). It builds where corosensei does:
+//! x86, x86_64, AArch64, ARM, RISC-V, LoongArch and PowerPC64 (Unix; x86 and x86_64 on Windows
+//! too), with `panic = "unwind"` (the default), which dropping a suspended greenlet needs to
+//! unwind its stack.
 
 use std::fmt;
 use std::pin::Pin;

@@ -22,17 +22,17 @@ fn yielder(times: u32) -> Task<u32> {
 
 #[test]
 fn a_thousand_tasks_are_resumed_first_in_first_out() {
-    let mut s = Scheduler::new().traced(true);
+    let mut s = Scheduler::new().trace(true);
     for _ in 0..1000 {
         s.spawn(yielder(3));
     }
     let ended = s.run();
     assert_eq!(ended.len(), 1000);
     // Round after round, every task in spawn order: no task starved, none resumed twice ahead.
-    let order: Vec<u64> = s.trace().iter().map(|e| e.tid.0).collect();
+    let order: Vec<u64> = s.trace_events().iter().map(|e| e.tid.0).collect();
     let want: Vec<u64> = (0..4).flat_map(|_| 1..=1000).collect();
     assert_eq!(order, want);
-    let steps: Vec<u64> = s.trace().iter().map(|e| e.step).collect();
+    let steps: Vec<u64> = s.trace_events().iter().map(|e| e.step).collect();
     assert_eq!(steps, (1..=4000).collect::<Vec<_>>());
     // They end in spawn order too, each after four resumes.
     assert!(

@@ -37,7 +37,7 @@
 //!     syscall!(Blocking(|| (1..=1000u64).sum::<u64>()))
 //! }
 //!
-//! let mut s = Scheduler::new().traced(true);
+//! let mut s = Scheduler::new().trace(true);
 //! s.spawn(ticker("a", 2));
 //! s.spawn(ticker("b", 1));
 //! s.spawn(crunch());
@@ -45,7 +45,7 @@
 //! let names: Vec<&str> = ended.iter().map(|o| o.name()).collect();
 //! assert_eq!(names, ["ticker", "ticker", "crunch"]);
 //! assert_eq!(ended[2].value::<u64>(), Some(&500_500));
-//! assert_eq!(s.trace()[0].what, "Yield");
+//! assert_eq!(s.trace_events()[0].what, "Yield");
 //! ```
 
 mod calls;

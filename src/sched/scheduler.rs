@@ -89,7 +89,7 @@ impl fmt::Debug for Outcome {
     }
 }
 
-/// One line of a [trace](Scheduler::trace): at `step`, task `tid` asked for `call` (or ended).
+/// One line of a [trace](Scheduler::trace_events): at `step`, task `tid` asked for `call` (or ended).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TraceEvent {
     /// The step, counted from 1.
@@ -249,14 +249,15 @@ impl Scheduler {
         }
     }
 
-    /// Records every step (`(step, tid, what it asked)`), read with [`Scheduler::trace`].
-    pub fn traced(mut self, on: bool) -> Self {
+    /// Records every step (`(step, tid, what it asked)`), read with
+    /// [`Scheduler::trace_events`].
+    pub fn trace(mut self, on: bool) -> Self {
         self.trace = on.then(Vec::new);
         self
     }
 
-    /// The steps recorded so far, if [`traced`](Scheduler::traced).
-    pub fn trace(&self) -> &[TraceEvent] {
+    /// The steps recorded so far, if [`trace`](Scheduler::trace) is on.
+    pub fn trace_events(&self) -> &[TraceEvent] {
         self.trace.as_deref().unwrap_or(&[])
     }
 
