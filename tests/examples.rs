@@ -100,3 +100,13 @@ fn scan_tasks_finish_in_the_order_of_their_matches() {
         "{out}"
     );
 }
+
+#[test]
+#[cfg(unix)]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn echo_bench_serves_both_ways() {
+    // Loopback only, 4 clients of 50 messages: bounded in count and time.
+    let out = run_example("echo_bench", &["4", "50"]);
+    assert!(out.contains("scheduler, one thread"), "{out}");
+    assert!(out.contains("a thread per connection"), "{out}");
+}
