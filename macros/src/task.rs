@@ -75,8 +75,7 @@ fn expand_fn(func: &mut ItemFn) -> syn::Result<TokenStream> {
                             #body
                         }
                     }
-                )
-                .boxed_local(),
+                ),
             )
         }
     })

@@ -4,7 +4,7 @@ use std::any::Any;
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::consume::LocalBoxCoro;
+use crate::consume::{Coro, Resume};
 use crate::engine::Pull;
 use crate::produce::Gen;
 use crate::sched::calls::{Call, Reply, Request};
@@ -69,11 +69,17 @@ pub(crate) trait Body {
     fn resume(&mut self, reply: Reply) -> Resumed;
 }
 
-struct CoroBody<R> {
-    coro: Option<LocalBoxCoro<'static, Reply, R, Request>>,
+/// The body's concrete coroutine, boxed once with the task: one dynamic call a switch (a
+/// `BoxCoro` inside would make two).
+struct CoroBody<P: Resume> {
+    coro: Option<Coro<P>>,
 }
 
-impl<R: 'static> Body for CoroBody<R> {
+impl<P> Body for CoroBody<P>
+where
+    P: Resume<In = Reply, Reply = Request>,
+    P::Out: 'static,
+{
     fn resume(&mut self, reply: Reply) -> Resumed {
         let coro = self
             .coro
@@ -110,7 +116,10 @@ where
 
 impl<R: 'static> Task<R> {
     #[doc(hidden)]
-    pub fn __from_body(name: &str, coro: LocalBoxCoro<'static, Reply, R, Request>) -> Self {
+    pub fn __from_body<P>(name: &str, coro: Coro<P>) -> Self
+    where
+        P: Resume<In = Reply, Out = R, Reply = Request> + 'static,
+    {
         Task {
             erased: ErasedTask {
                 name: name.to_string(),
