@@ -110,3 +110,73 @@ fn echo_bench_serves_both_ways() {
     assert!(out.contains("scheduler, one thread"), "{out}");
     assert!(out.contains("a thread per connection"), "{out}");
 }
+
+/// The echo server example, as a user runs it: K loopback clients of M messages each, checked;
+/// the server ends by itself after K connections.
+#[test]
+#[cfg(unix)]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn echo_server_serves_clients_and_ends() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    const K: usize = 8;
+    const M: usize = 10;
+    let built = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--example", "echo_server"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap();
+    assert!(built.success());
+    let exe = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+        .join("debug/examples/echo_server");
+    let mut server = Command::new(exe)
+        .args(["0", &K.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(server.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let addr: std::net::SocketAddr = first
+        .trim()
+        .strip_prefix("echo server on ")
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {first:?}"));
+    assert!(addr.ip().is_loopback());
+    let clients: Vec<_> = (0..K)
+        .map(|k| {
+            std::thread::spawn(move || {
+                let mut c = std::net::TcpStream::connect(addr).unwrap();
+                c.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+                    .unwrap();
+                for m in 0..M {
+                    let msg = format!("{k}:{m};");
+                    c.write_all(msg.as_bytes()).unwrap();
+                    let mut back = vec![0u8; msg.len()];
+                    c.read_exact(&mut back).unwrap();
+                    assert_eq!(back, msg.as_bytes());
+                }
+            })
+        })
+        .collect();
+    for c in clients {
+        c.join().unwrap();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            server.kill().unwrap();
+            panic!("the server did not end after {K} connections");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(status.success());
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest.lines().count(), K + 1, "{rest}");
+    assert!(rest.contains("server: 8"), "{rest}");
+}
