@@ -107,6 +107,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAlloc<A> {
 
 /// What [`measure`] saw on the calling thread.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MemReport {
     /// The most heap bytes in use at once during the call, above what was in use before it.
     pub peak_bytes: u64,

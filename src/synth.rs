@@ -201,6 +201,7 @@ pub fn error_log(seed: u64) -> Gen<String> {
 
 /// What [`write_access_log`] wrote.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Written {
     /// Lines written.
     pub lines: u64,

@@ -24,6 +24,7 @@ use crate::produce::Gen;
 /// it missed are gone, so it ends (one `Err`, then nothing).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("tee reader fell more than {bound} items behind the leader")]
+#[non_exhaustive]
 pub struct TeeLagged {
     /// The buffer's bound.
     pub bound: usize,

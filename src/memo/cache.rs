@@ -17,6 +17,7 @@ use lru::LruCache;
 /// `lookups = hits + misses` unless the function panicked (a lookup that found nothing, then no
 /// value to store). Per-thread caches (the default of `#[memoize]`) count per thread.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MemoStats {
     /// Calls that looked in the cache.
     pub lookups: u64,
