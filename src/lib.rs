@@ -169,6 +169,8 @@
 //!   `lzma-rust2`. Without them such input ends its source with an error naming the feature.
 
 #![deny(missing_docs)]
+// docs.rs (nightly): each feature-gated item says which feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_debug_implementations, unreachable_pub)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![doc(test(attr(deny(warnings))))]

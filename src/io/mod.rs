@@ -18,6 +18,20 @@ mod open;
 mod per_file;
 mod records;
 
+/// The `regex` crate `grep_re`, `captures` and `IntoRegex` take regexes from: build them
+/// with `genpipe::io::regex::bytes::Regex` and the versions always match.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::io::{lines_from, regex::bytes::Regex};
+///
+/// let re = Regex::new(r"\s404\s").unwrap();
+/// assert_eq!((lines_from(&b"a 404 x\nb 200 y\n"[..]) | grep_re(re) | count())?, 1);
+/// # Ok::<(), genpipe::Error>(())
+/// ```
+pub use regex;
+
 pub use captures::{Caps, CapturesOp, captures};
 pub use cat::{Cat, CatOp, CatSink, CatStep, OpenOp, cat, open};
 pub use fallible::{FallibleSink, PushStep};
