@@ -559,7 +559,7 @@ impl<S: Pull> FusedIterator for Pin<&mut Gen<S>> {}
 /// Brings any iterator into a pipeline: `pipe(v.iter().copied()) | count()`.
 ///
 /// After a std or itertools adapter, `|` is gone (it exists on genpipe's types only); `pipe`
-/// or [`.pipe()`](IntoGen::pipe) re-enters.
+/// or [`.into_gen()`](IntoGen::into_gen) re-enters.
 ///
 /// # Example
 /// ```
@@ -573,18 +573,21 @@ pub fn pipe<I: IntoIterator>(iter: I) -> Gen<IterPull<I::IntoIter>> {
     Gen::from_pull(IterPull::new(iter.into_iter()))
 }
 
-/// `.pipe()` on anything iterable: the method form of [`pipe`].
+/// `.into_gen()` on anything iterable: the method form of [`pipe`].
+///
+/// Not named `.pipe()`: `tap::Pipe` (and similar crates) give every type a `pipe` method, and
+/// two traits in scope with a method of one name make every call of it ambiguous (E0034).
 ///
 /// # Example
 /// ```
 /// use genpipe::prelude::*;
 ///
-/// let total = (1..=4).map(|x| x * 10).pipe() | sum();
+/// let total = (1..=4).map(|x| x * 10).into_gen() | sum();
 /// assert_eq!(total, 100);
 /// ```
 pub trait IntoGen: IntoIterator + Sized {
     /// Wraps `self` in a [`Gen`] so `|` applies.
-    fn pipe(self) -> Gen<IterPull<Self::IntoIter>> {
+    fn into_gen(self) -> Gen<IterPull<Self::IntoIter>> {
         pipe(self)
     }
 }

@@ -245,9 +245,9 @@ fn min_and_max_keep_std_tie_rules() {
 
 #[test]
 fn pipe_and_into_gen_reenter_after_std_adapters() {
-    let total = (1..=4).map(|x| x * 10).pipe() | sum();
+    let total = (1..=4).map(|x| x * 10).into_gen() | sum();
     assert_eq!(total, 100);
-    let chained = numbers(2).chain(numbers(1)).pipe() | evens() | count();
+    let chained = numbers(2).chain(numbers(1)).into_gen() | evens() | count();
     assert_eq!(chained, 1);
 }
 
@@ -334,4 +334,18 @@ fn ten_million_items_through_five_stages() {
         | enumerate()
         | count();
     assert_eq!(total as u64, n - n / 3);
+}
+
+/// A blanket `pipe` method like `tap::Pipe`'s, on every type: with the prelude in scope its
+/// calls stay unambiguous (genpipe's method form is `into_gen`, not `pipe`: E0034 otherwise).
+#[test]
+fn a_blanket_pipe_method_from_another_crate_does_not_collide() {
+    trait Pipe: Sized {
+        fn pipe<R>(self, f: impl FnOnce(Self) -> R) -> R {
+            f(self)
+        }
+    }
+    impl<T> Pipe for T {}
+    let doubled = vec![1, 2, 3].pipe(|v| v.into_iter().map(|x| x * 2).collect::<Vec<_>>());
+    assert_eq!(doubled.into_gen() | sum(), 12);
 }
