@@ -5,7 +5,8 @@
 //! `lines_mmap` is not here: it is an `unsafe fn`, imported by path where its contract is read.
 //!
 //! `genpipe::Error` and `genpipe::Result` are not here: a glob-imported `Result` would hide
-//! std's. `use std::cmp::{min, max}` shadows the sinks of the same name: write `sinks::min()`.
+//! std's. Neither are the `min` and `max` sinks: a `use std::cmp::{min, max}` would shadow them
+//! (or they its functions) without a word; write `sinks::min()` and `sinks::max()`.
 
 pub use crate::{
     BoxCoro, BoxGen, BoxSink, Coro, Gen, IntoGen, LocalBoxCoro, LocalBoxGen, Pull, SendError, Sink,
@@ -29,7 +30,7 @@ pub use crate::memo::{memo, memo_by, replay};
 pub use crate::par::{multiplex, on_thread, threaded};
 #[cfg(feature = "rayon")]
 pub use crate::par::{par_filter_map, par_map, par_per_file, par_per_file_with};
-pub use crate::sinks::{collect, count, fold, for_each, last, max, min, sum};
+pub use crate::sinks::{collect, count, fold, for_each, last, sum};
 pub use crate::stages::{
     enumerate, filter, filter_map, flat_map, inspect, map, skip, take, take_while,
 };

@@ -325,8 +325,8 @@ pub fn last<T>() -> Pick<T> {
     }
 }
 
-/// The smallest item (the first of equals), or `None`. `use std::cmp::min` shadows this one:
-/// then write `sinks::min()`.
+/// The smallest item (the first of equals), or `None`. Not in the prelude, where it and
+/// `std::cmp::min` would shadow each other silently: write `sinks::min()`.
 ///
 /// # Example
 /// ```
@@ -342,7 +342,8 @@ pub fn min<T: Ord>() -> Pick<T> {
     }
 }
 
-/// The largest item (the last of equals, as `Iterator::max`), or `None`.
+/// The largest item (the last of equals, as `Iterator::max`), or `None`. Not in the prelude,
+/// as [`min`]: write `sinks::max()`.
 ///
 /// # Example
 /// ```
