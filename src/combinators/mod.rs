@@ -16,6 +16,7 @@ mod small;
 mod tally;
 mod tee;
 mod tee_sync;
+mod tee_window;
 mod unique;
 
 pub use broadcast::{Broadcast, broadcast};

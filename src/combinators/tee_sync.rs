@@ -4,7 +4,7 @@ use std::fmt;
 use std::pin::Pin;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
-use super::tee::Window;
+use super::tee_window::Window;
 use crate::engine::Pull;
 use crate::produce::Gen;
 

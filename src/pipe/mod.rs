@@ -51,6 +51,7 @@ use crate::consume::Sink;
 use crate::engine::Pull;
 use crate::produce::Gen;
 
+mod methods;
 pub(crate) mod sinks;
 pub(crate) mod stage;
 pub(crate) mod stages;

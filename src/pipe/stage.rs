@@ -8,10 +8,6 @@ use crate::consume::{SendError, Sink};
 use crate::engine::{Detached, IterPull, Node, Pull, PushSlot, StageEnd, Step};
 use crate::produce::Gen;
 
-use super::stages::{
-    EnumerateOp, FilterMapOp, FilterOp, FlatMapOp, InspectOp, MapOp, SkipOp, TakeOp, TakeWhileOp,
-};
-
 /// A stage waiting for its upstream: `gen | stage` attaches it, `stage.over(iter)` applies it to
 /// an iterator, `stage | sink` makes a sink of it, `stage | stage` a longer stage.
 ///
@@ -100,82 +96,6 @@ impl<A> Stage<A> {
     }
 }
 
-macro_rules! closure_methods {
-    ($item:ty, $wrap:ident) => {
-        /// Applies `f` to every item (the method form of [`map`](crate::stages::map)).
-pub fn map<F, O>(self, f: F) -> $wrap!(MapOp<F, $item>)
-        where
-            F: FnMut($item) -> O,
-        {
-            self.then(MapOp::new(f))
-        }
-
-        /// Keeps the items for which `pred` is true.
-pub fn filter<P>(self, pred: P) -> $wrap!(FilterOp<P, $item>)
-        where
-            P: FnMut(&$item) -> bool,
-        {
-            self.then(FilterOp::new(pred))
-        }
-
-        /// Maps and keeps the `Some`s.
-pub fn filter_map<F, O>(self, f: F) -> $wrap!(FilterMapOp<F, $item>)
-        where
-            F: FnMut($item) -> Option<O>,
-        {
-            self.then(FilterMapOp::new(f))
-        }
-
-        /// Calls `f` on every item and passes it on.
-pub fn inspect<F>(self, f: F) -> $wrap!(InspectOp<F, $item>)
-        where
-            F: FnMut(&$item),
-        {
-            self.then(InspectOp::new(f))
-        }
-
-        /// The first `n` items; stops pulling after them.
-        pub fn take(self, n: usize) -> $wrap!(TakeOp<$item>) {
-            self.then(TakeOp::new(n))
-        }
-
-        /// Drops the first `n` items.
-        pub fn skip(self, n: usize) -> $wrap!(SkipOp<$item>) {
-            self.then(SkipOp::new(n))
-        }
-
-        /// Items while `pred` holds; stops at the first that fails it.
-pub fn take_while<P>(self, pred: P) -> $wrap!(TakeWhileOp<P, $item>)
-        where
-            P: FnMut(&$item) -> bool,
-        {
-            self.then(TakeWhileOp::new(pred))
-        }
-
-        /// Pairs every item with its index, from 0.
-        pub fn enumerate(self) -> $wrap!(EnumerateOp<$item>) {
-            self.then(EnumerateOp::new())
-        }
-
-        /// Maps every item to an iterable and yields its items.
-pub fn flat_map<F, I>(self, f: F) -> $wrap!(FlatMapOp<F, $item, I>)
-        where
-            F: FnMut($item) -> I,
-            I: IntoIterator,
-        {
-            self.then(FlatMapOp::new(f))
-        }
-    };
-}
-
-macro_rules! stage_of {
-    ($op:ty) => { Stage<Chain<A, $op>> };
-}
-macro_rules! gen_of {
-    ($op:ty) => { Gen<<$op as StageOp>::Pulled<Gen<S>>> };
-}
-
-/// Closure methods: the argument type is known here, so closures need no annotations.
 impl<A: StageOp> Stage<A> {
     /// Applies the stage to any iterable.
     pub fn over<I>(self, iter: I) -> Gen<A::Pulled<IterPull<I::IntoIter>>>
@@ -185,23 +105,20 @@ impl<A: StageOp> Stage<A> {
         Gen::from_pull(self.0.attach(IterPull::new(iter.into_iter())))
     }
 
-    fn then<B: StageOp<In = A::Out>>(self, next: B) -> Stage<Chain<A, B>> {
+    /// This stage, then `next`.
+    pub(crate) fn then<B: StageOp<In = A::Out>>(self, next: B) -> Stage<Chain<A, B>> {
         Stage(Chain {
             first: self.0,
             second: next,
         })
     }
-
-    closure_methods!(A::Out, stage_of);
 }
 
-/// Closure methods on producers; they shadow `Iterator`'s and return `Gen`, so `|` still applies.
 impl<S: Pull> Gen<S> {
-    fn then<B: StageOp<In = S::Item>>(self, next: B) -> Gen<B::Pulled<Gen<S>>> {
+    /// This producer, then the stage `next`.
+    pub(crate) fn then<B: StageOp<In = S::Item>>(self, next: B) -> Gen<B::Pulled<Gen<S>>> {
         Gen::from_pull(next.attach(self))
     }
-
-    closure_methods!(S::Item, gen_of);
 }
 
 /// `stage_a | stage_b`: a stage running `a` then `b`. See [`Stage`] for the example.
