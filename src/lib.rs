@@ -216,7 +216,7 @@ pub use produce::{BoxGen, FallibleReturn, Gen, IntoGen, LocalBoxGen, MapErr, Try
 
 /// Built-in stages: `gen | map(f)`, `gen | filter(p)`, ...
 pub mod stages {
-    pub use crate::pipe::stage::Chain;
+    pub use crate::pipe::stage::Composed;
     pub use crate::pipe::stage::PushedGen;
     pub use crate::pipe::stages::{
         Adapt, AdaptSink, EnumerateOp, FilterMapOp, FilterOp, FlatMapOp, InspectOp, MapOp, SkipOp,

@@ -2,7 +2,7 @@
 //! is known there, so closures need no annotations. Above both the stage machinery
 //! (`stage.rs`) and the built-in stages (`stages.rs`), so neither imports the other.
 
-use super::stage::{Chain, Stage, StageOp};
+use super::stage::{Composed, Stage, StageOp};
 use super::stages::{
     EnumerateOp, FilterMapOp, FilterOp, FlatMapOp, InspectOp, MapOp, SkipOp, TakeOp, TakeWhileOp,
 };
@@ -78,7 +78,7 @@ pub fn flat_map<F, I>(self, f: F) -> $wrap!(FlatMapOp<F, $item, I>)
 }
 
 macro_rules! stage_of {
-    ($op:ty) => { Stage<Chain<A, $op>> };
+    ($op:ty) => { Stage<Composed<A, $op>> };
 }
 macro_rules! gen_of {
     ($op:ty) => { Gen<<$op as StageOp>::Pulled<Gen<S>>> };

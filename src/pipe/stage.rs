@@ -106,8 +106,8 @@ impl<A: StageOp> Stage<A> {
     }
 
     /// This stage, then `next`.
-    pub(crate) fn then<B: StageOp<In = A::Out>>(self, next: B) -> Stage<Chain<A, B>> {
-        Stage(Chain {
+    pub(crate) fn then<B: StageOp<In = A::Out>>(self, next: B) -> Stage<Composed<A, B>> {
+        Stage(Composed {
             first: self.0,
             second: next,
         })
@@ -122,13 +122,16 @@ impl<S: Pull> Gen<S> {
 }
 
 /// `stage_a | stage_b`: a stage running `a` then `b`. See [`Stage`] for the example.
+///
+/// Not named `Chain`: that is [`chain`](crate::combinators::chain)'s sources one after
+/// another (`combinators::Chain`); a crate with two public `Chain`s makes users rename one.
 #[derive(Debug)]
-pub struct Chain<A, B> {
+pub struct Composed<A, B> {
     first: A,
     second: B,
 }
 
-impl<A: StageOp, B: StageOp<In = A::Out>> StageOp for Chain<A, B> {
+impl<A: StageOp, B: StageOp<In = A::Out>> StageOp for Composed<A, B> {
     type In = A::In;
     type Out = B::Out;
     type Pulled<U> = B::Pulled<A::Pulled<U>>;
@@ -157,7 +160,7 @@ where
 }
 
 impl<A: StageOp, B: StageOp<In = A::Out>> super::PipeRhs<Stage<A>> for Stage<B> {
-    type Output = Stage<Chain<A, B>>;
+    type Output = Stage<Composed<A, B>>;
 
     fn pipe_from(self, left: Stage<A>) -> Self::Output {
         left.then(self.0)
