@@ -1,4 +1,4 @@
-//! Watching a pipeline from the side: a `tap` stage prints each item as it passes, `store_last`
+//! Watching a pipeline from the side: an `inspect` stage prints each item as it passes, `store_last`
 //! keeps the latest one for later, and `take(N)` closes a `follow` after N lines (its file is
 //! released with the pipeline).
 //!
@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use genpipe::combinators::{store_last, tap};
+use genpipe::combinators::store_last;
 use genpipe::io::{follow, grep};
 use genpipe::prelude::*;
 use genpipe::synth::{self, AccessFormat};
@@ -54,11 +54,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     let (keep, last) = store_last::<Line>();
     let seen = (tail
-        | tap(|l: &Line| println!("trace: read {}", l.line_no()))
+        | inspect(|l: &Line| println!("trace: read {}", l.line_no()))
         | grep("\" 200 ")
         | keep
         | take(n)
-        | tap(|l: &Line| println!("trace: passed {}", l.line_no()))
+        | inspect(|l: &Line| println!("trace: passed {}", l.line_no()))
         | count())?;
     println!("closed after {seen} matching lines");
     if let Some(line) = last.get() {

@@ -12,7 +12,6 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use genpipe::combinators::tap;
 use genpipe::io::{cat, find, grep_re, last_field, open, parse, skip_value};
 use genpipe::prelude::*;
 use genpipe::synth::{AccessFormat, write_access_log};
@@ -50,7 +49,7 @@ fn run(root: &Path, glob: &str, pattern: &str) -> Result<(), Box<dyn std::error:
     let mut files = Vec::new();
     let logs = find(root, glob).sorted();
     let report = logs.report();
-    let lines = logs | tap(|p: &PathBuf| files.push(p.clone())) | open() | cat();
+    let lines = logs | inspect(|p: &PathBuf| files.push(p.clone())) | open() | cat();
     let (matching, bytes) = (lines
         | grep_re(pattern)
         | broadcast((

@@ -18,8 +18,8 @@ pub use crate::{sched::task, syscall};
 
 pub use crate::combinators::{
     Tagged, broadcast, chain, chunks, dedup, group_count, group_count_into, interleave,
-    interleave_tagged, merge_by, merge_by_key, most_common, store_last, take_until, tap, tee,
-    top_k, unique, windows,
+    interleave_tagged, merge_by, merge_by_key, most_common, store_last, take_until, tee, top_k,
+    unique, windows,
 };
 pub use crate::io::{
     AccessRecord, Field, Line, access_log, captures, cat, field, find, follow, grep, grep_re,

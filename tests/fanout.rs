@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use genpipe::combinators::{
-    group_count_into, merge_by, merge_by_key, store_last, tap, tee, top_k, unique,
+    group_count_into, merge_by, merge_by_key, store_last, tee, top_k, unique,
 };
 use genpipe::prelude::*;
 use proptest::prelude::*;
@@ -97,7 +97,7 @@ proptest! {
             }
             recent.push(*x);
         }
-        prop_assert_eq!(pipe(xs) | unique().bounded(n) | collect::<Vec<_>>(), naive);
+        prop_assert_eq!(pipe(xs) | unique().bound(n) | collect::<Vec<_>>(), naive);
     }
 
     #[test]
@@ -226,7 +226,7 @@ fn merge_by_takes_any_order_and_merges_empty_sources() {
 fn tap_and_store_last_watch_without_changing_the_stream() {
     let mut traced = Vec::new();
     let (keep, last) = store_last();
-    let total = pipe(1..=4u32) | tap(|x: &u32| traced.push(*x)) | keep | sum();
+    let total = pipe(1..=4u32) | inspect(|x: &u32| traced.push(*x)) | keep | sum();
     assert_eq!((total, traced, last.get()), (10, vec![1, 2, 3, 4], Some(4)));
     assert_eq!(last.take(), Some(4));
     assert_eq!(last.get(), None);

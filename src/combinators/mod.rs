@@ -1,6 +1,6 @@
 //! Fan-out and fan-in: one stream to several consumers ([`broadcast`], [`tee`]), several
 //! producers into one ([`chain`], [`interleave`], [`interleave_tagged`], [`merge_by`],
-//! [`merge_by_key`]); small stages ([`tap`], [`store_last`], [`chunks`], [`windows`], [`dedup`],
+//! [`merge_by_key`]); small stages ([`store_last`], [`chunks`], [`windows`], [`dedup`],
 //! [`unique`], [`take_until`]) and counting sinks ([`group_count`], [`group_count_into`],
 //! [`most_common`], [`top_k`]).
 //!
@@ -22,7 +22,7 @@ mod unique;
 pub use broadcast::{Broadcast, broadcast};
 pub use interleave::{Chain, Interleave, Tagged, chain, interleave, interleave_tagged};
 pub use merge::{Merge, merge_by, merge_by_key};
-pub use side::{Last, StoreLastOp, store_last, tap};
+pub use side::{Last, StoreLastOp, store_last};
 pub use small::{ChunksOp, DedupOp, TakeUntilOp, WindowsOp, chunks, dedup, take_until, windows};
 pub use tally::{
     CountMap, GroupCount, MostCommon, MostCommonCounts, TopCounts, TopK, group_count,

@@ -1,4 +1,5 @@
-//! Stages that watch a pipeline without changing it: `tap` and `store_last`.
+//! A stage that watches a pipeline without changing it: `store_last` (to trace items as they
+//! pass, `inspect`).
 
 use std::fmt;
 use std::pin::Pin;
@@ -8,24 +9,6 @@ use crate::consume::Sink;
 use crate::engine::Pull;
 use crate::pipe::Stage;
 use crate::pipe::stages::{Flow, Op, flow};
-use crate::stages::{InspectOp, inspect};
-
-/// Calls `f` on each item and passes it on: Beazley's trace stage, for printing or counting what
-/// flows past one point of a pipeline. (The same stage as [`inspect`], named for the job.)
-///
-/// # Example
-/// ```
-/// use genpipe::prelude::*;
-/// use genpipe::combinators::tap;
-///
-/// let mut trace = Vec::new();
-/// let total = pipe([1, 2, 3]) | tap(|x: &i32| trace.push(format!("saw {x}"))) | sum();
-/// assert_eq!(total, 6);
-/// assert_eq!(trace, ["saw 1", "saw 2", "saw 3"]);
-/// ```
-pub fn tap<F: FnMut(&T), T>(f: F) -> Stage<InspectOp<F, T>> {
-    inspect(f)
-}
 
 /// The most recent item that passed a [`store_last`] stage, readable while and after the
 /// pipeline runs, from any thread.

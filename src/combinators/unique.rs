@@ -84,11 +84,11 @@ impl<T: Clone + Eq + Hash> Stage<UniqueOp<T>> {
     /// use genpipe::combinators::unique;
     ///
     /// // With room for 2: the repeated 1 refreshes it, so 3 pushes 2 out, and 2 then pushes 1.
-    /// let got = pipe([1, 2, 1, 3, 2, 1]) | unique().bounded(2) | collect::<Vec<_>>();
+    /// let got = pipe([1, 2, 1, 3, 2, 1]) | unique().bound(2) | collect::<Vec<_>>();
     /// assert_eq!(got, [1, 2, 3, 2, 1]);
     /// ```
-    pub fn bounded(self, n: usize) -> Self {
-        let n = NonZeroUsize::new(n).expect("genpipe: unique().bounded(0)");
+    pub fn bound(self, n: usize) -> Self {
+        let n = NonZeroUsize::new(n).expect("genpipe: unique().bound(0)");
         Stage::new(UniqueOp {
             seen: Seen::Recent(LruCache::new(n)),
         })
@@ -96,7 +96,7 @@ impl<T: Clone + Eq + Hash> Stage<UniqueOp<T>> {
 }
 
 /// Each distinct item once, at its first appearance, in order (itertools' `unique`). Remembers
-/// every distinct item, so memory grows with their number; [`bounded`](Stage::bounded) caps it.
+/// every distinct item, so memory grows with their number; [`bound`](Stage::bound) caps it.
 ///
 /// # Example
 /// ```
