@@ -815,3 +815,19 @@ proptest! {
         prop_assert_eq!(fused, per_line);
     }
 }
+
+/// `Line`s are keys by their bytes: counted, ranked and sorted without an owned copy.
+#[test]
+fn lines_are_keys_by_their_bytes() {
+    use genpipe::io::field;
+    let log = &b"GET /a 200\nPOST /b 404\nGET /c 404\nGET /a 200\n"[..];
+    let top = (lines_from(log) | field(0) | most_common(2)).unwrap();
+    let top: Vec<(String, usize)> = top.into_iter().map(|(l, n)| (l.to_string(), n)).collect();
+    assert_eq!(top, [("GET".to_string(), 3), ("POST".to_string(), 1)]);
+    let counts = (lines_from(log) | field(2) | group_count()).unwrap();
+    assert_eq!(counts.len(), 2);
+    let mut paths = (lines_from(log) | field(1) | collect::<Vec<_>>()).unwrap();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths, ["/a", "/b", "/c"]);
+}

@@ -139,6 +139,42 @@ impl PartialEq for Line {
 
 impl Eq for Line {}
 
+/// By bytes, as `Eq`: a `Line` can be a key (`field(0) | most_common(5)`, `group_count()`).
+///
+/// A `Line` kept as a key keeps the whole read chunk it views alive (64 KiB by default): for
+/// many distinct keys held long, key by an owned copy (`map(|f: Line| f.to_string())`).
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::io::{field, lines_from};
+///
+/// let log = &b"GET /a\nPOST /b\nGET /c\n"[..];
+/// let top = (lines_from(log) | field(0) | most_common(1))?;
+/// assert_eq!(top[0].0, "GET");
+/// assert_eq!(top[0].1, 2);
+/// # Ok::<(), genpipe::Error>(())
+/// ```
+impl std::hash::Hash for Line {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
+    }
+}
+
+/// By bytes, as `Eq`.
+impl PartialOrd for Line {
+    fn partial_cmp(&self, other: &Line) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// By bytes, as `Eq`.
+impl Ord for Line {
+    fn cmp(&self, other: &Line) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
 impl PartialEq<str> for Line {
     fn eq(&self, other: &str) -> bool {
         self.as_bytes() == other.as_bytes()
@@ -350,6 +386,41 @@ impl PartialEq<&str> for Field {
 impl PartialEq<str> for &Field {
     fn eq(&self, other: &str) -> bool {
         self.0 == *other.as_bytes()
+    }
+}
+
+/// Fields compare with text and bytes both ways: `field == "WARN"`, `"WARN" == field`,
+/// `field == b"WARN"[..]`.
+///
+/// # Example
+/// ```
+/// use genpipe::io::lines_from;
+///
+/// let line = (lines_from(&b"12:00 WARN disk"[..]).next()).unwrap();
+/// let level = line.field(1).unwrap();
+/// assert!(level == "WARN" && "WARN" == level && *level == b"WARN"[..] && b"WARN"[..] == *level);
+/// ```
+impl PartialEq<Field> for str {
+    fn eq(&self, other: &Field) -> bool {
+        *self.as_bytes() == other.0
+    }
+}
+
+impl PartialEq<&Field> for str {
+    fn eq(&self, other: &&Field) -> bool {
+        *self.as_bytes() == other.0
+    }
+}
+
+impl PartialEq<[u8]> for Field {
+    fn eq(&self, other: &[u8]) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<Field> for [u8] {
+    fn eq(&self, other: &Field) -> bool {
+        *self == other.0
     }
 }
 
