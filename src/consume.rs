@@ -247,6 +247,7 @@ impl<F: Future, Reply, In> Resume for Node<PushSlot<In>, F, Reply, In> {
 /// s.send(40).unwrap();
 /// assert_eq!(s.close(), 42);
 /// ```
+#[must_use = "a coroutine does nothing until values are sent to it"]
 pub struct Coro<P: ?Sized> {
     body: Pin<Box<P>>,
 }

@@ -25,6 +25,7 @@ pub struct Broadcast<T>(T);
 /// assert_eq!((lines, missing, bytes?), (3, 1, 15));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[must_use = "a sink does nothing until a pipeline is piped into it (`gen | sink`)"]
 pub fn broadcast<T>(targets: T) -> Broadcast<T> {
     Broadcast(targets)
 }

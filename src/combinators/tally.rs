@@ -69,6 +69,7 @@ crate::pipe::sink_pipe_rhs!([M: CountMap,] GroupCount<M>);
 /// let by_len = pipe(["a", "bb", "c"]) | map(str::len) | group_count();
 /// assert_eq!((by_len[&1], by_len[&2]), (2, 1));
 /// ```
+#[must_use = "a sink does nothing until a pipeline is piped into it (`gen | sink`)"]
 pub fn group_count<T: Eq + Hash>() -> GroupCount<HashMap<T, usize>> {
     GroupCount(HashMap::new())
 }
@@ -84,6 +85,7 @@ pub fn group_count<T: Eq + Hash>() -> GroupCount<HashMap<T, usize>> {
 /// let counts = pipe(["b", "a", "b"]) | group_count_into::<BTreeMap<_, _>>();
 /// assert_eq!(counts.into_iter().collect::<Vec<_>>(), [("a", 1), ("b", 2)]);
 /// ```
+#[must_use = "a sink does nothing until a pipeline is piped into it (`gen | sink`)"]
 pub fn group_count_into<M: CountMap>() -> GroupCount<M> {
     GroupCount(M::default())
 }
@@ -221,6 +223,7 @@ impl<T: Eq + Hash + Ord> TopCounts<T> {
 /// let top = pipe(["b", "a", "b", "c", "a", "b"]) | most_common(2);
 /// assert_eq!(top, [("b", 3), ("a", 2)]);
 /// ```
+#[must_use = "a sink does nothing until a pipeline is piped into it (`gen | sink`)"]
 pub fn most_common<T: Eq + Hash + Ord>(k: usize) -> MostCommon<T> {
     MostCommon {
         counts: HashMap::new(),
@@ -317,6 +320,7 @@ crate::pipe::sink_pipe_rhs!([K, F, T,] TopK<K, F, T>);
 /// let longest = pipe(["ab", "abcd", "x", "wxyz", "abc"]) | top_k(2, |w: &&str| w.len());
 /// assert_eq!(longest, ["abcd", "wxyz"]);
 /// ```
+#[must_use = "a sink does nothing until a pipeline is piped into it (`gen | sink`)"]
 pub fn top_k<K: Ord, F: FnMut(&T) -> K, T>(k: usize, key: F) -> TopK<K, F, T> {
     TopK {
         kept: BinaryHeap::with_capacity(crate::combinators::prealloc(k)),

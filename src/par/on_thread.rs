@@ -52,6 +52,7 @@ impl<T, Out> fmt::Debug for OnThread<T, Out> {
 /// let (n, total) = pipe(1..=100u64) | broadcast((count(), on_thread(4, sum::<u64>())));
 /// assert_eq!((n, total), (100, 5050));
 /// ```
+#[must_use = "a sink does nothing until a pipeline is piped into it (`gen | sink`)"]
 pub fn on_thread<T, K>(cap: usize, sink: K) -> OnThread<T, K::Out>
 where
     T: Send + 'static,
@@ -73,6 +74,7 @@ where
 ///
 /// assert_eq!(pipe(0..10) | on_thread_batched(1, 1, count()), 10);
 /// ```
+#[must_use = "a sink does nothing until a pipeline is piped into it (`gen | sink`)"]
 pub fn on_thread_batched<T, K>(cap: usize, batch: usize, sink: K) -> OnThread<T, K::Out>
 where
     T: Send + 'static,

@@ -61,6 +61,7 @@ sink_pipe_rhs!([] Count);
 ///
 /// assert_eq!(pipe("a b c".split(' ')) | count(), 3);
 /// ```
+#[must_use = "a sink does nothing until a pipeline is piped into it (`gen | sink`)"]
 pub fn count() -> Count {
     Count::default()
 }
@@ -108,6 +109,7 @@ sink_pipe_rhs!([T,] Sum<T>);
 /// assert_eq!(pipe([1.5, 2.5]) | sum(), 4.0);
 /// assert_eq!(pipe(Vec::<u8>::new()) | sum(), 0);
 /// ```
+#[must_use = "a sink does nothing until a pipeline is piped into it (`gen | sink`)"]
 pub fn sum<T: Add<Output = T> + Default>() -> Sum<T> {
     Sum { total: None }
 }
@@ -147,6 +149,7 @@ sink_pipe_rhs!([C,] Collect<C>);
 /// let set = pipe([3, 1, 3]) | collect::<BTreeSet<_>>();
 /// assert_eq!(set.into_iter().collect::<Vec<_>>(), [1, 3]);
 /// ```
+#[must_use = "a sink does nothing until a pipeline is piped into it (`gen | sink`)"]
 pub fn collect<C: Default>() -> Collect<C> {
     Collect { into: C::default() }
 }
@@ -199,6 +202,7 @@ sink_pipe_rhs!([F, T,] ForEach<F, T>);
 /// pipe(["a", "b"]) | for_each(|s: &str| out.push_str(s));
 /// assert_eq!(out, "ab");
 /// ```
+#[must_use = "a sink does nothing until a pipeline is piped into it (`gen | sink`)"]
 pub fn for_each<F: FnMut(T), T>(f: F) -> ForEach<F, T> {
     ForEach {
         f,
@@ -265,6 +269,7 @@ sink_pipe_rhs!([B, F, T,] Fold<B, F, T>);
 /// let joined = pipe(["a", "b"]) | fold(String::new(), |acc: String, s: &str| acc + s);
 /// assert_eq!(joined, "ab");
 /// ```
+#[must_use = "a sink does nothing until a pipeline is piped into it (`gen | sink`)"]
 pub fn fold<B, F: FnMut(B, T) -> B, T>(init: B, f: F) -> Fold<B, F, T> {
     Fold {
         acc: Some(init),
@@ -318,6 +323,7 @@ sink_pipe_rhs!([T,] Pick<T>);
 ///
 /// assert_eq!(pipe(1..=3) | last(), Some(3));
 /// ```
+#[must_use = "a sink does nothing until a pipeline is piped into it (`gen | sink`)"]
 pub fn last<T>() -> Pick<T> {
     Pick {
         kept: None,
@@ -335,6 +341,7 @@ pub fn last<T>() -> Pick<T> {
 ///
 /// assert_eq!(pipe([3, 1, 2]) | sinks::min(), Some(1));
 /// ```
+#[must_use = "a sink does nothing until a pipeline is piped into it (`gen | sink`)"]
 pub fn min<T: Ord>() -> Pick<T> {
     Pick {
         kept: None,
@@ -352,6 +359,7 @@ pub fn min<T: Ord>() -> Pick<T> {
 ///
 /// assert_eq!(pipe([3, 1, 2]) | sinks::max(), Some(3));
 /// ```
+#[must_use = "a sink does nothing until a pipeline is piped into it (`gen | sink`)"]
 pub fn max<T: Ord>() -> Pick<T> {
     Pick {
         kept: None,
