@@ -49,17 +49,21 @@ pub(crate) fn expand_attribute(
     }
 }
 
-fn expand_fn(func: &mut ItemFn) -> syn::Result<TokenStream> {
-    let declared = args::declared(&func.sig, "Coro", 3)?;
-
-    // From here on an error still lets us emit the function with its real signature.
+/// Checks the signature of a `#[coro]` or `#[task]` fn and rewrites its body's macros: the
+/// errors found (the body then replaced by `unreachable!()`), and the `allow` that keeps them
+/// the only diagnostics.
+pub(crate) fn rewrite_body(
+    func: &mut ItemFn,
+    kind: Kind,
+    what: &str,
+) -> (Option<TokenStream>, Option<TokenStream>) {
     let mut errors = Vec::new();
-    if let Err(e) = args::check_plain_fn(&func.sig, "a #[coro] fn") {
+    if let Err(e) = args::check_plain_fn(&func.sig, what) {
         errors.push(e);
         func.sig.asyncness = None;
         func.sig.constness = None;
     }
-    let mut rewriter = Rewriter::new(Kind::Coro, None);
+    let mut rewriter = Rewriter::new(kind, None);
     rewriter.visit_block_mut(&mut func.block);
     errors.extend(rewriter.errors);
     let body_errors = combine(errors).map(|e| {
@@ -69,6 +73,14 @@ fn expand_fn(func: &mut ItemFn) -> syn::Result<TokenStream> {
     let quiet = body_errors
         .as_ref()
         .map(|_| quote!(#[allow(unused_variables, unused_mut, unreachable_code)]));
+    (body_errors, quiet)
+}
+
+fn expand_fn(func: &mut ItemFn) -> syn::Result<TokenStream> {
+    let declared = args::declared(&func.sig, "Coro", 3)?;
+
+    // From here on an error still lets us emit the function with its real signature.
+    let (body_errors, quiet) = rewrite_body(func, Kind::Coro, "a #[coro] fn");
 
     let unit: Type = syn::parse_quote!(());
     let input = &declared.types[0];

@@ -7,12 +7,10 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::ItemFn;
-use syn::visit_mut::VisitMut;
 
 use crate::args::{self, Erasure};
-use crate::coro::expand_attribute;
-use crate::generator::combine;
-use crate::rewrite::{Kind, Rewriter, co_ident, inline_body};
+use crate::coro::{expand_attribute, rewrite_body};
+use crate::rewrite::{Kind, co_ident, inline_body};
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     expand_attribute("task", args, item, expand_fn)
@@ -26,22 +24,7 @@ fn expand_fn(func: &mut ItemFn) -> syn::Result<TokenStream> {
             "a #[task] fn returns `Task<R>` (tasks are boxed already, and own what they use)",
         ));
     }
-    let mut errors = Vec::new();
-    if let Err(e) = args::check_plain_fn(&func.sig, "a #[task] fn") {
-        errors.push(e);
-        func.sig.asyncness = None;
-        func.sig.constness = None;
-    }
-    let mut rewriter = Rewriter::new(Kind::Task, None);
-    rewriter.visit_block_mut(&mut func.block);
-    errors.extend(rewriter.errors);
-    let body_errors = combine(errors).map(|e| {
-        *func.block = syn::parse_quote!({ ::core::unreachable!() });
-        e.to_compile_error()
-    });
-    let quiet = body_errors
-        .as_ref()
-        .map(|_| quote!(#[allow(unused_variables, unused_mut, unreachable_code)]));
+    let (body_errors, quiet) = rewrite_body(func, Kind::Task, "a #[task] fn");
 
     let out = &declared.types[0];
     // The type as written, so it resolves (and counts as used) where the user imported it.
