@@ -7,7 +7,8 @@
 //! ```
 //!
 //! Prints a table (size, peak heap, time) and writes an SVG chart of peak heap against size
-//! (default `target/memcompare.svg`). Inputs are generated once under `target/memcompare/`.
+//! (default `memcompare.svg` in the target directory). Inputs are generated once under the
+//! target directory's `memcompare/`; nothing is written into the package directory.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -32,8 +33,18 @@ struct Row {
     lazy_time: Duration,
 }
 
+/// The target directory this example was built into (`CARGO_TARGET_DIR` or the package's
+/// `target/`), from the executable's own path (`<target>/<profile>/examples/memcompare`): the
+/// package directory itself may be read-only (a registry checkout).
+fn target_dir() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.ancestors().nth(3).map(Path::to_path_buf))
+        .unwrap_or_else(std::env::temp_dir)
+}
+
 fn input(mib: u64) -> std::io::Result<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/memcompare");
+    let dir = target_dir().join("memcompare");
     std::fs::create_dir_all(&dir)?;
     let path = dir.join(format!("access-{mib}mb.log"));
     if !path.exists() {
@@ -44,7 +55,7 @@ fn input(mib: u64) -> std::io::Result<PathBuf> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut sizes: Vec<u64> = Vec::new();
-    let mut chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/memcompare.svg");
+    let mut chart = target_dir().join("memcompare.svg");
     for arg in std::env::args().skip(1) {
         match arg.parse() {
             Ok(mib) => sizes.push(mib),
