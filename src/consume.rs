@@ -11,6 +11,13 @@ use crate::engine::{Detached, Node, PushSlot, Step};
 ///
 /// `send` delivers one item; `close` ends the input and returns the result.
 ///
+/// # Implementing it
+/// A sink of your own implements `send` and `close`, and `is_done` if it can end before its
+/// input does (a pipeline then stops pulling). Put it after `|` as
+/// [`sink(my_sink)`](crate::sinks::sink); it goes into [`broadcast`](crate::combinators::broadcast),
+/// a [`BoxSink`] and [`Gen::try_run`](crate::Gen::try_run) as it is. There is nothing hidden
+/// to implement.
+///
 /// # Example
 /// ```
 /// use genpipe::prelude::*;
@@ -41,10 +48,27 @@ pub trait Sink<T> {
     fn close(self) -> Self::Out
     where
         Self: Sized;
+}
 
-    /// `close` for a boxed sink, so [`BoxSink`] is itself a `Sink`.
-    #[doc(hidden)]
+/// The object-safe face of [`Sink`], behind [`BoxSink`]: `close` takes `self` by value, which a
+/// `dyn Sink` cannot, so a box closes through `close_boxed`.
+///
+/// Implemented for every `Sink`; there is nothing to implement. Sealed.
+pub trait DynSink<T>: Sink<T> + dyn_sink::Sealed<T> {
+    /// `close` for a boxed sink.
     fn close_boxed(self: Box<Self>) -> Self::Out;
+}
+
+mod dyn_sink {
+    pub trait Sealed<T> {}
+    impl<T, K: super::Sink<T>> Sealed<T> for K {}
+}
+
+impl<T, K: Sink<T>> DynSink<T> for K {
+    #[inline]
+    fn close_boxed(self: Box<Self>) -> K::Out {
+        (*self).close()
+    }
 }
 
 /// A type-erased sink, for a dynamic set of consumers.
@@ -57,7 +81,7 @@ pub trait Sink<T> {
 /// let totals: Vec<u32> = sinks.into_iter().map(|s| pipe([1, 2, 3]) | s).collect();
 /// assert_eq!(totals, [6, 5]);
 /// ```
-pub type BoxSink<'a, T, Out> = Box<dyn Sink<T, Out = Out> + 'a>;
+pub type BoxSink<'a, T, Out> = Box<dyn DynSink<T, Out = Out> + 'a>;
 
 impl<T, Out> Sink<T> for BoxSink<'_, T, Out> {
     type Out = Out;
@@ -72,10 +96,6 @@ impl<T, Out> Sink<T> for BoxSink<'_, T, Out> {
 
     fn close(self) -> Out {
         self.close_boxed()
-    }
-
-    fn close_boxed(self: Box<Self>) -> Out {
-        (*self).close_boxed()
     }
 }
 
@@ -399,10 +419,6 @@ impl<P: Resume + ?Sized> Sink<P::In> for Coro<P> {
 
     fn close(self) -> P::Out {
         Coro::close(self)
-    }
-
-    fn close_boxed(self: Box<Self>) -> P::Out {
-        Coro::close(*self)
     }
 }
 

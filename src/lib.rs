@@ -228,8 +228,8 @@ pub mod stages {
 /// Built-in sinks: `gen | count()`, `gen | sum()`, ...
 pub mod sinks {
     pub use crate::pipe::sinks::{
-        Collect, Count, Fold, ForEach, Pick, Sum, collect, count, fold, for_each, last, max, min,
-        sum,
+        Collect, Count, Fold, ForEach, Pick, Sum, UserSink, collect, count, fold, for_each, last,
+        max, min, sink, sum,
     };
 }
 

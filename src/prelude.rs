@@ -30,7 +30,7 @@ pub use crate::memo::{memo, memo_by, replay};
 pub use crate::par::{multiplex, on_thread, threaded};
 #[cfg(feature = "rayon")]
 pub use crate::par::{par_filter_map, par_map, par_per_file, par_per_file_with};
-pub use crate::sinks::{collect, count, fold, for_each, last, sum};
+pub use crate::sinks::{collect, count, fold, for_each, last, sink, sum};
 pub use crate::stages::{
     enumerate, filter, filter_map, flat_map, inspect, map, skip, take, take_while,
 };

@@ -322,6 +322,67 @@ fn boxed_sinks_are_sinks() {
     assert_eq!(results, [10, 6]);
 }
 
+/// A user's sink: the first `n` items, ending (`is_done`) once it has them.
+struct FirstN {
+    n: usize,
+    got: Vec<u32>,
+}
+
+impl Sink<u32> for FirstN {
+    type Out = Vec<u32>;
+
+    fn send(&mut self, item: u32) -> Result<(), SendError<u32>> {
+        if self.got.len() == self.n {
+            return Err(SendError(item));
+        }
+        self.got.push(item);
+        Ok(())
+    }
+
+    fn is_done(&self) -> bool {
+        self.got.len() == self.n
+    }
+
+    fn close(self) -> Vec<u32> {
+        self.got
+    }
+}
+
+fn first(n: usize) -> FirstN {
+    FirstN { n, got: Vec::new() }
+}
+
+#[test]
+fn a_users_sink_goes_after_a_pipe_a_stage_and_into_broadcast_and_a_box() {
+    let pulled = Cell::new(0);
+    let counted = numbers(100).inspect(|_| pulled.set(pulled.get() + 1));
+    // Its `is_done` stops the upstream: nothing is computed past the third item.
+    assert_eq!(counted | sink(first(3)), [1, 2, 3]);
+    assert_eq!(pulled.get(), 3);
+
+    let first_evens = evens() | sink(first(2));
+    assert_eq!(numbers(10) | first_evens, [2, 4]);
+    assert_eq!(
+        numbers(10) | evens() | map(|x: u32| x * 10) | sink(first(1)),
+        [20]
+    );
+
+    let (n, head) = numbers(5) | broadcast((count(), first(2)));
+    assert_eq!((n, head), (5, vec![1, 2]));
+
+    let boxed: Vec<BoxSink<'_, u32, Vec<u32>>> =
+        vec![Box::new(first(1)), Box::new(evens() | sink(first(1)))];
+    let heads: Vec<Vec<u32>> = boxed.into_iter().map(|s| numbers(4) | s).collect();
+    assert_eq!(heads, [vec![1], vec![2]]);
+
+    // A fallible head: the sink's value comes back in the `Result`.
+    assert_eq!(
+        failing_after(2) | sink(first(5)),
+        Err("failed after 2".to_string())
+    );
+    assert_eq!(failing_after(2) | sink(first(1)), Ok(vec![0]));
+}
+
 #[test]
 #[cfg_attr(miri, ignore = "10 million items")]
 fn ten_million_items_through_five_stages() {

@@ -165,6 +165,28 @@ pub fn genpipe_send(n: u64) -> u64 {
     assert_send(source_s(n) | triple_s() | even_s()) | sum()
 }
 
+/// A sink of the user's own after `|` (`sink(..)`): what the built-in `sum()` costs.
+#[derive(Default)]
+pub struct UserTotal(u64);
+
+impl Sink<u64> for UserTotal {
+    type Out = u64;
+
+    #[inline]
+    fn send(&mut self, x: u64) -> Result<(), SendError<u64>> {
+        self.0 += x;
+        Ok(())
+    }
+
+    fn close(self) -> u64 {
+        self.0
+    }
+}
+
+pub fn genpipe_user_sink(n: u64) -> u64 {
+    source_s(n) | triple_s() | even_s() | sink(UserTotal::default())
+}
+
 pub fn genpipe_builtin(n: u64) -> u64 {
     source(n).map(|x| x * 3).filter(|x| x % 2 == 0) | sum()
 }
@@ -355,6 +377,7 @@ pub const CASES: &[Case] = &[
     ("chain3", "genpipe", genpipe_chain),
     ("chain3", "genpipe_send", genpipe_send),
     ("chain3", "genpipe_builtin", genpipe_builtin),
+    ("chain3", "genpipe_user_sink", genpipe_user_sink),
     ("chain3", "genawaiter_rc", genawaiter_rc),
     ("chain3", "genawaiter_sync", genawaiter_sync),
     ("chain3_memory", "hand_vec", hand_vec),

@@ -62,10 +62,6 @@ macro_rules! broadcast_tuple {
             fn close(self) -> Self::Out {
                 ($(self.0.$i.close(),)+)
             }
-
-            fn close_boxed(self: Box<Self>) -> Self::Out {
-                (*self).close()
-            }
         }
     };
 }
@@ -106,10 +102,6 @@ impl<'a, Item: Clone, Out> Sink<Item> for Broadcast<Vec<BoxSink<'a, Item, Out>>>
 
     fn close(self) -> Vec<Out> {
         self.0.into_iter().map(|t| t.close()).collect()
-    }
-
-    fn close_boxed(self: Box<Self>) -> Vec<Out> {
-        (*self).close()
     }
 }
 

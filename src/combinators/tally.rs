@@ -50,10 +50,6 @@ impl<M: CountMap> Sink<M::Key> for GroupCount<M> {
     fn close(self) -> M {
         self.0
     }
-
-    fn close_boxed(self: Box<Self>) -> M {
-        self.0
-    }
 }
 
 crate::pipe::sink_pipe_rhs!([M: CountMap,] GroupCount<M>);
@@ -116,10 +112,6 @@ impl<T: Eq + Hash + Ord> Sink<T> for MostCommon<T> {
     fn close(self) -> Vec<(T, usize)> {
         top_of(self.counts, self.k)
     }
-
-    fn close_boxed(self: Box<Self>) -> Vec<(T, usize)> {
-        (*self).close()
-    }
 }
 
 crate::pipe::sink_pipe_rhs!([T,] MostCommon<T>);
@@ -177,10 +169,6 @@ impl<T: Eq + Hash + Ord> Sink<T> for MostCommonCounts<T> {
             counts: self.0.counts,
             k: self.0.k,
         }
-    }
-
-    fn close_boxed(self: Box<Self>) -> TopCounts<T> {
-        (*self).close()
     }
 }
 
@@ -300,10 +288,6 @@ impl<K: Ord, F: FnMut(&T) -> K, T> Sink<T> for TopK<K, F, T> {
         // Ascending `Reverse` order is descending rank.
         let ranked = self.kept.into_sorted_vec();
         ranked.into_iter().map(|Reverse(r)| r.item).collect()
-    }
-
-    fn close_boxed(self: Box<Self>) -> Vec<T> {
-        (*self).close()
     }
 }
 

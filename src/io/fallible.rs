@@ -65,8 +65,4 @@ impl<In, P: PushStep<In>, K: Sink<P::Out>> Sink<In> for FallibleSink<P, K> {
         let out = self.down.close();
         sink_outcome(self.error, out)
     }
-
-    fn close_boxed(self: Box<Self>) -> Result<K::Out> {
-        (*self).close()
-    }
 }

@@ -169,10 +169,6 @@ impl<T, Out> Sink<T> for OnThread<T, Out> {
             .take()
             .expect("a joined thread that did not panic left its sink's value")
     }
-
-    fn close_boxed(self: Box<Self>) -> Out {
-        (*self).close()
-    }
 }
 
 impl<T, Out> Drop for OnThread<T, Out> {

@@ -10,6 +10,8 @@
 //! | `Stage` | `Stage` | a `Stage` |
 //! | `Stage` | sink | a sink |
 //!
+//! A sink of your own (any [`Sink`] impl) goes after `|` as [`sink(my_sink)`](crate::sinks::sink).
+//!
 //! Why one trait and not a stage impl beside a sink impl: two `BitOr` impls on one left type
 //! overlap (E0119), because any type might implement both traits.
 //!

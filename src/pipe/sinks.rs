@@ -21,10 +21,6 @@ macro_rules! sink_close {
         fn close(self) -> $out {
             self.finish()
         }
-
-        fn close_boxed(self: Box<Self>) -> $out {
-            self.finish()
-        }
     };
 }
 
@@ -365,4 +361,76 @@ pub fn max<T: Ord>() -> Pick<T> {
         kept: None,
         keep_new: |kept, new| new >= kept,
     }
+}
+
+/// A sink of the user's own, made pipeable by [`sink`]: `gen | sink(my_sink)`.
+///
+/// Forwards `send`, `is_done` and `close` to the wrapped sink, each inlined: it costs nothing
+/// beside the sink itself.
+#[derive(Clone, Debug, Default)]
+#[must_use = "a sink does nothing until a pipeline is piped into it (`gen | sink`)"]
+pub struct UserSink<K>(pub K);
+
+impl<T, K: Sink<T>> Sink<T> for UserSink<K> {
+    type Out = K::Out;
+
+    #[inline(always)]
+    fn send(&mut self, item: T) -> Result<(), SendError<T>> {
+        self.0.send(item)
+    }
+
+    #[inline(always)]
+    fn is_done(&self) -> bool {
+        self.0.is_done()
+    }
+
+    #[inline(always)]
+    fn close(self) -> K::Out {
+        self.0.close()
+    }
+}
+sink_pipe_rhs!([K,] UserSink<K>);
+
+/// Puts a sink of the user's own after `|`: any type that implements [`Sink`] (`send` and
+/// `close`; `is_done` if it can end early).
+///
+/// Why a wrapper: `|` is one trait, [`PipeRhs`](crate::PipeRhs), implemented by both stages and
+/// sinks, and a blanket impl for every `Sink` would overlap the one for [`Stage`](crate::Stage)
+/// (another crate could implement `Sink` for a `Stage`). The built-in sinks need no wrapper. A
+/// user sink needs none inside [`broadcast`](crate::combinators::broadcast), nor with
+/// [`Gen::try_run`](crate::Gen::try_run), nor with [`Sink::send`] by hand.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+///
+/// /// Keeps the longest item seen.
+/// #[derive(Default)]
+/// struct Longest(String);
+///
+/// impl<'a> Sink<&'a str> for Longest {
+///     type Out = String;
+///
+///     fn send(&mut self, item: &'a str) -> Result<(), SendError<&'a str>> {
+///         if item.len() > self.0.len() {
+///             self.0 = item.to_owned();
+///         }
+///         Ok(())
+///     }
+///
+///     fn close(self) -> String {
+///         self.0
+///     }
+/// }
+///
+/// let words = "a genpipe pipeline of words";
+/// assert_eq!(pipe(words.split(' ')) | sink(Longest::default()), "pipeline");
+/// // After a stage, and beside a built-in sink in a broadcast:
+/// let long = filter(|w: &&str| w.len() > 2) | sink(Longest::default());
+/// assert_eq!(pipe(words.split(' ')) | long, "pipeline");
+/// let (n, longest) = pipe(words.split(' ')) | broadcast((count(), Longest::default()));
+/// assert_eq!((n, longest.as_str()), (5, "pipeline"));
+/// ```
+pub fn sink<K>(sink: K) -> UserSink<K> {
+    UserSink(sink)
 }

@@ -261,10 +261,6 @@ where
         let body = self.node.as_mut().take_body_return();
         StageEnd::wrap(body, self.down.close())
     }
-
-    fn close_boxed(self: Box<Self>) -> Self::Out {
-        (*self).close()
-    }
 }
 
 /// A stage piped into a sink: `filter(..) | count()`. It is a sink itself, so it can go
@@ -297,10 +293,6 @@ impl<T, P: Sink<T>> Sink<T> for StageSink<P> {
     }
 
     fn close(self) -> P::Out {
-        self.0.close()
-    }
-
-    fn close_boxed(self: Box<Self>) -> P::Out {
         self.0.close()
     }
 }

@@ -136,10 +136,6 @@ impl<O: Op, K: Sink<O::Out>> Sink<O::In> for AdaptSink<O, K> {
         }
         self.down.close()
     }
-
-    fn close_boxed(self: Box<Self>) -> K::Out {
-        (*self).close()
-    }
 }
 
 impl<O: Op> StageOp for O {
