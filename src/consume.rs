@@ -4,7 +4,7 @@ use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
 
-use crate::engine::{Detached, Node, PushSlot, Step};
+use crate::engine::{GeneratorOp, Node, PushSlot, Step};
 
 /// Something items are pushed into: a coroutine, a built-in sink (`count()`, `sum()`, ...), or a
 /// stage piped into a sink (`filter(..) | count()`).
@@ -147,7 +147,9 @@ impl<T: fmt::Debug> std::error::Error for SendError<T> {}
 
 /// The pinned body behind a [`Coro`]: what `send`, `ask` and `close` drive.
 ///
-/// Users name it only through the `Coro<In, Out, Reply>` shorthand of `#[coro]` or [`BoxCoro`].
+/// Users name it only through the `Coro<In, Out, Reply>` shorthand of `#[coro]` or [`BoxCoro`],
+/// and in bounds. Sealed: a coroutine is a `#[coro]` function; a consumer of one's own is a
+/// [`Sink`] impl.
 ///
 /// # Example
 /// ```
@@ -173,7 +175,7 @@ impl<T: fmt::Debug> std::error::Error for SendError<T> {}
 /// feed(&mut c, &["a", "abc", "ab"]);
 /// assert_eq!(c.close(), 3);
 /// ```
-pub trait Resume {
+pub trait Resume: crate::sealed::Resume {
     /// What `send` takes.
     type In;
     /// What `close` returns: the body's value.
@@ -199,6 +201,7 @@ pub trait Resume {
     fn is_done(&self) -> bool;
 }
 
+impl<F: Future, Reply, In> crate::sealed::Resume for Node<PushSlot<In>, F, Reply, In> {}
 impl<F: Future, Reply, In> Resume for Node<PushSlot<In>, F, Reply, In> {
     type In = In;
     type Out = F::Output;
@@ -429,7 +432,7 @@ pub(crate) fn new_coro<F, Reply, In>(
 where
     F: Future,
 {
-    let mut body = Box::pin(Detached::new(make).attach(PushSlot::default()));
+    let mut body = Box::pin(GeneratorOp::new(make).attach(PushSlot::default()));
     // Priming: run the code before the first `recv!()`. A reply left there answers nothing.
     while let Step::Yielded(_) = body.as_mut().resume() {}
     Coro { body }

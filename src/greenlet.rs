@@ -56,6 +56,7 @@ impl<T, R> fmt::Debug for Greenlet<T, R> {
 // points into.
 impl<T, R> Unpin for Greenlet<T, R> {}
 
+impl<T, R> crate::sealed::Pull for Greenlet<T, R> {}
 impl<T, R> Pull for Greenlet<T, R> {
     type Item = T;
     type Return = R;

@@ -120,7 +120,7 @@
 //! `while let Some(x) = input.__genpipe_next().await`, where `input` has been rebound to the
 //! stage's upstream handle (so a user binding that shadows it fails to compile instead of being
 //! read as the upstream). A stage's real return type is
-//! `Stage<__private::Detached<impl Future<Output = ()>, T, In>>`; a coroutine's is
+//! `Stage<stages::GeneratorOp<impl Future<Output = ()>, T, In>>`; a coroutine's is
 //! `Coro<impl Resume<In = In, Out = Out, Reply = Reply>>`. The body block is
 //! `#[inline(always)]`, which rustc applies to its `poll`: a pipeline is fast only when every
 //! body's `poll` is inlined where the pipeline is driven, and with a mere hint LLVM outlines a
@@ -133,7 +133,7 @@
 //! # Design notes
 //! Where this crate departs from the sketch in `DESIGN.md`, and why:
 //! - A stage's opaque type is its body future, not the whole stage
-//!   (`Stage<Detached<impl Future, ..>>` rather than `Stage<impl StageOp>`): auto traits leak
+//!   (`Stage<GeneratorOp<impl Future, ..>>` rather than `Stage<impl StageOp>`): auto traits leak
 //!   through an opaque type but not through a projection of one, so `Send` was lost for every
 //!   pipeline containing a stage.
 //! - In push mode (coroutines, stages used as sinks) the driver hands each sent value to the
@@ -183,6 +183,7 @@ mod engine;
 mod error;
 mod pipe;
 mod produce;
+mod sealed;
 mod worker;
 
 pub mod combinators;
@@ -216,6 +217,7 @@ pub use produce::{BoxGen, FallibleReturn, Gen, IntoGen, LocalBoxGen, MapErr, Try
 
 /// Built-in stages: `gen | map(f)`, `gen | filter(p)`, ...
 pub mod stages {
+    pub use crate::engine::GeneratorOp;
     pub use crate::pipe::stage::Composed;
     pub use crate::pipe::stage::PushedGen;
     pub use crate::pipe::stages::{

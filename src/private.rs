@@ -19,19 +19,19 @@ where
     Make: FnOnce(Co<Y, ()>) -> F,
     F: Future<Output = R>,
 {
-    Gen::from_pull(Detached::new(make).attach(NoInput::default()))
+    Gen::from_pull(GeneratorOp::new(make).attach(NoInput::default()))
 }
 
 /// A stage generator waiting for its upstream; its body returns `R`, `()` or a `Result` (a
 /// fallible stage), checked here so a wrong `R` is an error at the stage's definition.
 #[inline]
-pub fn stage<Y, In, R, Make, F>(make: Make) -> Stage<Detached<F, Y, In>>
+pub fn stage<Y, In, R, Make, F>(make: Make) -> Stage<GeneratorOp<F, Y, In>>
 where
     Make: FnOnce(Co<Y, In>) -> F,
     F: Future<Output = R>,
     R: crate::engine::StageEnd<()>,
 {
-    Stage::new(Detached::new(make))
+    Stage::new(GeneratorOp::new(make))
 }
 
 /// A coroutine, run to its first `recv!()`.
@@ -121,7 +121,8 @@ impl<I: IntoIterator<Item = Y>, Y, In> DelegateIter<Y, In> for &mut Probe<I> {
     }
 }
 
-pub use crate::engine::{Detached, Next, NoInput, Node, PushSlot, Recv, Yield};
+use crate::engine::GeneratorOp;
+pub use crate::engine::{Next, NoInput, Node, PushSlot, Recv, Yield};
 
 /// A stage body's view of its upstream: the parameter name is rebound to this, so a user's
 /// shadowing binding of the same name fails to compile instead of being read as the upstream.

@@ -402,6 +402,7 @@ fn finish_pinned<P: Pull + ?Sized>(mut stage: Pin<&mut P>) -> P::Return {
     }
 }
 
+impl<S: Pull> crate::sealed::Pull for Gen<S> {}
 impl<S: Pull> Pull for Gen<S> {
     type Item = S::Item;
     type Return = S::Return;
@@ -727,6 +728,7 @@ impl<U, F> MapErr<U, F> {
     }
 }
 
+impl<U, F> crate::sealed::Pull for MapErr<U, F> {}
 impl<U, F, E, E2> Pull for MapErr<U, F>
 where
     U: Pull<Return = Result<(), E>>,

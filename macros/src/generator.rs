@@ -123,7 +123,7 @@ fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
             // A stage's body returns `()` or, for a fallible stage, a `Result` whose error joins
             // the pipeline's (`StageEnd`, checked by `__private::stage`).
             let output = quote! {
-                ::genpipe::Stage<::genpipe::__private::Detached<
+                ::genpipe::Stage<::genpipe::stages::GeneratorOp<
                     impl ::core::future::Future<Output = #ret> #bound, #item, #input
                 >>
             };

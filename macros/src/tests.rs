@@ -2,7 +2,7 @@
 //! `cargo insta review` (or `INSTA_UPDATE=always cargo test -p genpipe-macros` and read the diff).
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{ToTokens, quote};
 
 fn pretty(tokens: TokenStream) -> String {
     match syn::parse2::<syn::File>(tokens.clone()) {
@@ -218,4 +218,43 @@ fn task_with_system_calls() {
             me.0 as u32
         }
     }));
+}
+
+/// What a downstream crate's rustdoc shows of a generator: its signature. It must name only
+/// public, documented paths, never `__private`.
+#[test]
+fn generator_signatures_name_no_private_path() {
+    let items = [
+        quote! { pub fn src(n: u32) -> Gen<u32> { yield_!(n); } },
+        quote! { pub fn stage(input: impl Iterator<Item = u32>) -> Gen<u32> { for x in input { yield_!(x); } } },
+        quote! { pub fn fallible(input: impl Iterator<Item = u32>) -> Gen<u32, genpipe::Result<()>> { for x in input { yield_!(x); } Ok(()) } },
+        quote! { pub fn boxed<'a>(n: u32) -> BoxGen<'a, u32> { yield_!(n); } },
+    ];
+    for item in items {
+        let file: syn::File =
+            syn::parse2(crate::generator::expand(TokenStream::new(), item)).unwrap();
+        for it in file.items {
+            if let syn::Item::Fn(f) = it {
+                let sig = f.sig.to_token_stream().to_string();
+                assert!(!sig.contains("__private"), "a private path in {sig}");
+            }
+        }
+    }
+    for item in [
+        quote! { pub fn c() -> Coro<u32, u32> { while recv!().is_some() {} 0 } },
+        quote! { pub fn t(n: u32) -> Task<u32> { n } },
+    ] {
+        let expanded = if item.to_string().contains("Task") {
+            crate::task::expand(TokenStream::new(), item)
+        } else {
+            crate::coro::expand(TokenStream::new(), item)
+        };
+        let file: syn::File = syn::parse2(expanded).unwrap();
+        for it in file.items {
+            if let syn::Item::Fn(f) = it {
+                let sig = f.sig.to_token_stream().to_string();
+                assert!(!sig.contains("__private"), "a private path in {sig}");
+            }
+        }
+    }
 }

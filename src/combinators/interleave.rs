@@ -48,6 +48,7 @@ pub(super) fn failure<R: Outcome>(ret: Option<R>) -> Option<R> {
     ret.filter(Outcome::is_failure)
 }
 
+impl<S: Pull, K> crate::sealed::Pull for Interleave<S, K> {}
 impl<S, K> Pull for Interleave<S, K>
 where
     S: Pull,
@@ -149,6 +150,7 @@ impl<S: Pull> fmt::Debug for Chain<S> {
 
 impl<S: Pull> Unpin for Chain<S> {}
 
+impl<S: Pull> crate::sealed::Pull for Chain<S> {}
 impl<S> Pull for Chain<S>
 where
     S: Pull,

@@ -45,6 +45,7 @@ where
     }
 }
 
+impl<S: Pull, F> crate::sealed::Pull for Merge<S, F> {}
 impl<S, F> Pull for Merge<S, F>
 where
     S: Pull,

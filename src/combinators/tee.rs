@@ -126,6 +126,7 @@ impl<S: Pull> fmt::Debug for TeeReader<S> {
 
 impl<S: Pull> Unpin for TeeReader<S> {}
 
+impl<S: Pull> crate::sealed::Pull for TeeReader<S> {}
 impl<S> Pull for TeeReader<S>
 where
     S: Pull,

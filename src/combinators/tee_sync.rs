@@ -63,6 +63,7 @@ impl<S: Pull> Drop for PullGuard<'_, S> {
     }
 }
 
+impl<S: Pull> crate::sealed::Pull for BlockingReader<S> {}
 impl<S> Pull for BlockingReader<S>
 where
     S: Pull,

@@ -60,26 +60,50 @@ impl<U: core::fmt::Debug, F: Future, Y, In> core::fmt::Debug for Node<U, F, Y, I
     }
 }
 
-/// A body future not yet attached to its upstream (a stage built before `|` gives it one).
-pub struct Detached<F, Y, In> {
+/// What a `#[generator]` stage's [`Stage`](crate::Stage) holds: its body future `F` (the opaque
+/// part, yielding `Y` from inputs `In`), not yet attached to an upstream.
+///
+/// It appears in a stage's signature, `Stage<GeneratorOp<impl Future<Output = ()>, Y, In>>`,
+/// so that `Send` and `Sync` of the body show through (an auto trait leaks through an opaque
+/// type, not through a projection of one). Made only by the macro; a [`StageOp`](crate::StageOp).
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::stages::GeneratorOp;
+///
+/// #[generator]
+/// fn doubled(input: impl Iterator<Item = u32>) -> Gen<u32> {
+///     for x in input {
+///         yield_!(x * 2);
+///     }
+/// }
+///
+/// // The type can be written in a signature of one's own, e.g. a stage returned from a helper.
+/// fn twice() -> Stage<GeneratorOp<impl Future<Output = ()>, u32, u32>> {
+///     doubled()
+/// }
+/// assert_eq!(pipe([1, 2]) | twice() | collect::<Vec<_>>(), [2, 4]);
+/// ```
+pub struct GeneratorOp<F, Y, In> {
     body: F,
     id: u64,
     _types: PhantomData<fn(In) -> Y>,
 }
 
-impl<F, Y, In> core::fmt::Debug for Detached<F, Y, In> {
+impl<F, Y, In> core::fmt::Debug for GeneratorOp<F, Y, In> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Detached")
+        f.debug_struct("GeneratorOp")
             .field("id", &self.id)
             .finish_non_exhaustive()
     }
 }
 
-impl<F: Future, Y, In> Detached<F, Y, In> {
+impl<F: Future, Y, In> GeneratorOp<F, Y, In> {
     /// Makes the body with its own `Co`; nothing of the body runs yet.
     pub(crate) fn new(make: impl FnOnce(Co<Y, In>) -> F) -> Self {
         let id = next_id();
-        Detached {
+        GeneratorOp {
             body: make(Co::with_id(id)),
             id,
             _types: PhantomData,
@@ -273,6 +297,7 @@ fn foreign_await() -> ! {
 }
 
 /// A source: a body with no upstream; its return value is the generator's.
+impl<F: Future, Y> crate::sealed::Pull for Node<NoInput<()>, F, Y, ()> {}
 impl<F: Future, Y> Pull for Node<NoInput<()>, F, Y, ()> {
     type Item = Y;
     type Return = F::Output;
@@ -295,6 +320,7 @@ impl<F: Future, Y> Pull for Node<NoInput<()>, F, Y, ()> {
 
 /// A stage: its upstream's return value passes through (a body returning `()`), or is merged
 /// with the body's own error (a fallible stage, see [`StageEnd`]).
+impl<U: Pull, F: Future, Y> crate::sealed::Pull for Node<U, F, Y, U::Item> {}
 impl<U: Pull, F: Future, Y> Pull for Node<U, F, Y, U::Item>
 where
     F::Output: StageEnd<U::Return>,

@@ -58,7 +58,7 @@ pub(crate) mod pull;
 pub(crate) mod waker;
 
 pub use co::{Co, Next, Recv, Yield};
-pub use drive::{Detached, Node};
+pub use drive::{GeneratorOp, Node};
 pub use end::StageEnd;
 pub(crate) use frame::Step;
 pub use pull::{IterPull, NoInput, Pull, PushSlot};

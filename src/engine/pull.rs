@@ -9,6 +9,10 @@ use core::pin::Pin;
 /// (a `#[generator]` body). Every stage owns its upstream by value, so a whole pipeline is one
 /// `Pull` value that its driver pins once.
 ///
+/// Sealed: use it in bounds (`Gen<impl Pull<Item = T>>`), not in impls. A producer of your own
+/// is an `Iterator` piped in ([`pipe(iter)`](crate::pipe)) or a `#[generator]`; the hidden
+/// fast paths below are the crate's to change.
+///
 /// # Example
 /// ```
 /// use genpipe::prelude::*;
@@ -27,7 +31,7 @@ use core::pin::Pin;
 /// assert_eq!(stage.as_mut().pull(), None);
 /// assert_eq!(stage.as_mut().take_return(), Some("done"));
 /// ```
-pub trait Pull {
+pub trait Pull: crate::sealed::Pull {
     /// What the producer yields.
     type Item;
     /// What its body returns when it ends (`()` for most; `Result<(), E>` for fallible ones).
@@ -106,6 +110,7 @@ pub trait Pull {
     }
 }
 
+impl<P: Pull + ?Sized> crate::sealed::Pull for Pin<Box<P>> {}
 impl<P: Pull + ?Sized> Pull for Pin<Box<P>> {
     type Item = P::Item;
     type Return = P::Return;
@@ -163,6 +168,7 @@ impl<I> IterPull<I> {
 // An iterator is used by `&mut`, never pinned.
 impl<I> Unpin for IterPull<I> {}
 
+impl<I: Iterator> crate::sealed::Pull for IterPull<I> {}
 impl<I: Iterator> Pull for IterPull<I> {
     type Item = I::Item;
     type Return = ();

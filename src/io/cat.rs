@@ -88,6 +88,7 @@ pub fn cat<R>() -> Stage<CatOp<R>> {
     Stage::new(CatOp(PhantomData))
 }
 
+impl<R: std::io::Read> crate::sealed::StageOp for CatOp<R> {}
 impl<R: std::io::Read> StageOp for CatOp<R> {
     type In = Gen<Lines<R>>;
     type Out = Line;
@@ -157,6 +158,7 @@ where
     }
 }
 
+impl<U, R> crate::sealed::Pull for Cat<U, R> {}
 impl<U, R> Pull for Cat<U, R>
 where
     U: Pull<Item = Gen<Lines<R>>>,

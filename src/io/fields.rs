@@ -237,6 +237,7 @@ impl<T> fmt::Debug for ParseOp<T> {
     }
 }
 
+impl<T: FromStr<Err: Into<BoxError>>> crate::sealed::StageOp for ParseOp<T> {}
 impl<T: FromStr<Err: Into<BoxError>>> StageOp for ParseOp<T> {
     type In = Line;
     type Out = T;
@@ -294,6 +295,7 @@ impl<U, T> fmt::Debug for Parsed<U, T> {
     }
 }
 
+impl<U, T> crate::sealed::Pull for Parsed<U, T> {}
 impl<U, T> Pull for Parsed<U, T>
 where
     U: Pull<Item = Line>,

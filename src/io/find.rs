@@ -163,6 +163,7 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 }
 
 /// The default walk never fails: unreadable entries go to the report.
+impl crate::sealed::Pull for Find {}
 impl Pull for Find {
     type Item = PathBuf;
     type Return = ();
@@ -181,6 +182,7 @@ impl Pull for Find {
 #[derive(Debug)]
 pub struct StrictFind(Find);
 
+impl crate::sealed::Pull for StrictFind {}
 impl Pull for StrictFind {
     type Item = PathBuf;
     type Return = crate::error::Result<()>;

@@ -457,6 +457,7 @@ impl<R> Drop for Lines<R> {
 // `Gen<Lines<R>>` can be pulled through `Pin::new` (as `cat` does).
 impl<R> Unpin for Lines<R> {}
 
+impl<R: Read> crate::sealed::Pull for Lines<R> {}
 impl<R: Read> Pull for Lines<R> {
     type Item = Line;
     type Return = Result<()>;

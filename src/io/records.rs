@@ -284,6 +284,7 @@ fn bad_line(line: &Line) -> Error {
     }
 }
 
+impl crate::sealed::StageOp for AccessLogOp {}
 impl StageOp for AccessLogOp {
     type In = Line;
     type Out = AccessRecord;
@@ -311,6 +312,7 @@ pub struct AccessRecords<U> {
     error: Option<Error>,
 }
 
+impl<U> crate::sealed::Pull for AccessRecords<U> {}
 impl<U> Pull for AccessRecords<U>
 where
     U: Pull<Item = Line>,

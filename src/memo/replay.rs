@@ -91,6 +91,7 @@ impl<S: Pull> fmt::Debug for ReplayIter<S> {
 
 impl<S: Pull> Unpin for ReplayIter<S> {}
 
+impl<S: Pull> crate::sealed::Pull for ReplayIter<S> {}
 impl<S> Pull for ReplayIter<S>
 where
     S: Pull,

@@ -119,6 +119,7 @@ where
     }
 }
 
+impl<K, S: Pull> crate::sealed::Pull for Multiplex<K, S> {}
 impl<K, S> Pull for Multiplex<K, S>
 where
     K: Clone,

@@ -321,6 +321,7 @@ fn produce<U>(
     }
 }
 
+impl<U: Pull> crate::sealed::Pull for Threaded<U> {}
 impl<U> Pull for Threaded<U>
 where
     U: Pull + Send + 'static,

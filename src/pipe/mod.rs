@@ -62,13 +62,30 @@ pub use stage::{Stage, StageOp, StageSink};
 
 /// What `left | self` means. Implemented by stages and sinks; users rarely name it.
 ///
+/// Open: a type of your own may implement it to give `gen | value` (or `stage | value`) any
+/// meaning, with no hidden method. For a [`Sink`] of your own there is no need:
+/// [`sink(my_sink)`](crate::sinks::sink) puts it after `|`.
+///
 /// # Example
 /// ```
 /// use genpipe::prelude::*;
-/// use genpipe::PipeRhs;
+/// use genpipe::{PipeRhs, Pull};
 ///
 /// // `a | b` is `b.pipe_from(a)`.
 /// assert_eq!(count().pipe_from(pipe(["x", "y"])), 2);
+///
+/// /// `gen | Every(n)`: every n-th item, as a `Vec`.
+/// struct Every(usize);
+///
+/// impl<S: Pull> PipeRhs<Gen<S>> for Every {
+///     type Output = Vec<S::Item>;
+///
+///     fn pipe_from(self, left: Gen<S>) -> Vec<S::Item> {
+///         left.step_by(self.0).collect()
+///     }
+/// }
+///
+/// assert_eq!(pipe(0..10) | Every(3), [0, 3, 6, 9]);
 /// ```
 pub trait PipeRhs<L> {
     /// The result of `left | self`.

@@ -5,7 +5,7 @@ use core::future::Future;
 use core::pin::Pin;
 
 use crate::consume::{SendError, Sink};
-use crate::engine::{Detached, IterPull, Node, Pull, PushSlot, StageEnd, Step};
+use crate::engine::{GeneratorOp, IterPull, Node, Pull, PushSlot, StageEnd, Step};
 use crate::produce::Gen;
 
 /// A stage waiting for its upstream: `gen | stage` attaches it, `stage.over(iter)` applies it to
@@ -42,6 +42,8 @@ impl<A> fmt::Debug for Stage<A> {
 /// What a [`Stage`] holds: how it runs pulled (attached to an upstream) and pushed (as a sink).
 ///
 /// Implemented by the built-in stages, by `#[generator]` stages, and by `stage | stage`.
+/// Sealed: a stage of your own is a `#[generator]` whose last parameter is its upstream, or a
+/// closure stage (`map`, `filter_map`, `flat_map`, ...).
 ///
 /// # Example
 /// ```
@@ -58,7 +60,7 @@ impl<A> fmt::Debug for Stage<A> {
 /// }
 /// assert_eq!(twice(map(|x: u32| x * 2), vec![1, 2]), [2, 4]);
 /// ```
-pub trait StageOp {
+pub trait StageOp: crate::sealed::StageOp {
     /// What the stage takes from its upstream.
     type In;
     /// What it yields.
@@ -131,6 +133,7 @@ pub struct Composed<A, B> {
     second: B,
 }
 
+impl<A: StageOp, B: StageOp<In = A::Out>> crate::sealed::StageOp for Composed<A, B> {}
 impl<A: StageOp, B: StageOp<In = A::Out>> StageOp for Composed<A, B> {
     type In = A::In;
     type Out = B::Out;
@@ -168,7 +171,8 @@ impl<A: StageOp, B: StageOp<In = A::Out>> super::PipeRhs<Stage<A>> for Stage<B> 
 }
 
 /// A `#[generator]` stage: its body, built with its own `Co`, waiting for an upstream.
-impl<F: Future, Y, In> StageOp for Detached<F, Y, In> {
+impl<F: Future, Y, In> crate::sealed::StageOp for GeneratorOp<F, Y, In> {}
+impl<F: Future, Y, In> StageOp for GeneratorOp<F, Y, In> {
     type In = In;
     type Out = Y;
     type Pulled<U> = Node<U, F, Y, In>;
@@ -176,12 +180,12 @@ impl<F: Future, Y, In> StageOp for Detached<F, Y, In> {
 
     #[inline(always)]
     fn attach<U>(self, up: U) -> Node<U, F, Y, In> {
-        Detached::attach(self, up)
+        GeneratorOp::attach(self, up)
     }
 
     fn push_into<K>(self, down: K) -> PushedGen<F, Y, In, K> {
         PushedGen {
-            node: Box::pin(Detached::attach(self, PushSlot::default())),
+            node: Box::pin(GeneratorOp::attach(self, PushSlot::default())),
             down,
             ended: false,
         }

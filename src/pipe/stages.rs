@@ -71,6 +71,7 @@ pub struct Adapt<U, O> {
     op: O,
 }
 
+impl<U: Pull<Item = O::In>, O: Op> crate::sealed::Pull for Adapt<U, O> {}
 impl<U: Pull<Item = O::In>, O: Op> Pull for Adapt<U, O> {
     type Item = O::Out;
     type Return = U::Return;
@@ -138,6 +139,7 @@ impl<O: Op, K: Sink<O::Out>> Sink<O::In> for AdaptSink<O, K> {
     }
 }
 
+impl<O: Op> crate::sealed::StageOp for O {}
 impl<O: Op> StageOp for O {
     type In = O::In;
     type Out = O::Out;
