@@ -354,6 +354,44 @@ impl<P: Resume + ?Sized> Coro<P> {
     }
 }
 
+/// Sends every item, in order: `coro.extend(items)` is a `send` loop.
+///
+/// Stops pulling `items` as soon as the body has ended, so nothing is taken from the iterator
+/// that the coroutine cannot receive (`Extend` cannot hand values back; a loop of `send` can).
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+///
+/// #[coro]
+/// fn first_two() -> Coro<u32, Vec<u32>> {
+///     let mut got = Vec::new();
+///     while got.len() < 2 {
+///         match recv!() {
+///             Some(x) => got.push(x),
+///             None => break,
+///         }
+///     }
+///     got
+/// }
+///
+/// let mut c = first_two();
+/// let mut items = [1, 2, 3, 4].into_iter();
+/// c.extend(&mut items);
+/// assert_eq!(c.close(), [1, 2]);
+/// assert_eq!(items.next(), Some(3)); // not taken
+/// ```
+impl<P: Resume + ?Sized> Extend<P::In> for Coro<P> {
+    fn extend<I: IntoIterator<Item = P::In>>(&mut self, items: I) {
+        let mut items = items.into_iter();
+        while !self.is_done() {
+            let Some(item) = items.next() else { break };
+            // Not done before the send, so the body takes the value.
+            let _ = self.send(item);
+        }
+    }
+}
+
 impl<P: Resume> Coro<P> {
     /// Erases the body type: `BoxCoro<'a, In, Out, Reply>`, `Send`. No new allocation.
     ///

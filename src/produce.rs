@@ -426,6 +426,14 @@ impl<S: Pull> Pull for Gen<S> {
         }
     }
 
+    #[inline]
+    fn size_bounds(&self) -> (usize, Option<usize>) {
+        match &self.state {
+            State::Unpinned(s) => s.size_bounds(),
+            State::Pinned(b) => b.inner.size_bounds(),
+        }
+    }
+
     #[inline(always)]
     fn pull_fresh(self: Pin<&mut Self>) -> Option<S::Item> {
         // SAFETY: as in `pull`.
@@ -491,6 +499,11 @@ impl<S: Pull> Iterator for Gen<S> {
         }
     }
 
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        Pull::size_bounds(self)
+    }
+
     #[inline(always)]
     fn fold<B, F>(self, init: B, mut f: F) -> B
     where
@@ -552,6 +565,11 @@ impl<S: Pull> Iterator for Pin<&mut Gen<S>> {
     #[inline(always)]
     fn next(&mut self) -> Option<S::Item> {
         self.as_mut().pull()
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        Pull::size_bounds(&**self)
     }
 }
 

@@ -269,3 +269,37 @@ fn a_coroutine_that_ends_before_receiving_hands_everything_back() {
     assert_eq!(c.ask(2).unwrap_err().into_inner(), 2);
     assert_eq!(c.close(), "never received");
 }
+
+#[test]
+fn extend_sends_every_item_and_takes_none_after_the_end() {
+    #[coro]
+    fn upto(n: usize) -> Coro<u32, Vec<u32>> {
+        let mut got = Vec::new();
+        while got.len() < n {
+            match recv!() {
+                Some(x) => got.push(x),
+                None => break,
+            }
+        }
+        got
+    }
+    let mut all = upto(10);
+    all.extend(1..=3);
+    all.extend(vec![4, 5]);
+    assert_eq!(all.close(), [1, 2, 3, 4, 5]);
+
+    let mut two = upto(2);
+    let mut items = 1..=5;
+    two.extend(&mut items);
+    assert_eq!(items.next(), Some(3));
+    // Already ended: nothing more is pulled.
+    two.extend(&mut items);
+    assert_eq!(items.next(), Some(4));
+    assert_eq!(two.close(), [1, 2]);
+
+    // A coroutine that ends at once takes nothing.
+    let mut none = upto(0);
+    let mut items = 1..=2;
+    none.extend(&mut items);
+    assert_eq!(items.next(), Some(1));
+}

@@ -410,3 +410,67 @@ fn a_blanket_pipe_method_from_another_crate_does_not_collide() {
     let doubled = vec![1, 2, 3].pipe(|v| v.into_iter().map(|x| x * 2).collect::<Vec<_>>());
     assert_eq!(doubled.into_gen() | sum(), 12);
 }
+
+#[test]
+fn size_hint_is_forwarded_through_the_stages_that_know_it() {
+    assert_eq!(
+        (pipe(0..10) | map(|x: u32| x + 1)).size_hint(),
+        (10, Some(10))
+    );
+    assert_eq!(
+        pipe(0..10)
+            .map(|x| x + 1)
+            .enumerate()
+            .inspect(|_| ())
+            .size_hint(),
+        (10, Some(10))
+    );
+    assert_eq!(
+        (pipe(0..10) | filter(|x: &u32| *x > 3)).size_hint(),
+        (0, Some(10))
+    );
+    assert_eq!(
+        (pipe(0..10) | filter_map(|x: u32| Some(x))).size_hint(),
+        (0, Some(10))
+    );
+    assert_eq!((pipe(0..10) | take(3)).size_hint(), (3, Some(3)));
+    assert_eq!((pipe(0..2) | take(3)).size_hint(), (2, Some(2)));
+    assert_eq!((pipe(0..10) | skip(3)).size_hint(), (7, Some(7)));
+    assert_eq!(
+        (pipe(0..10) | take_while(|x: &u32| *x < 3)).size_hint(),
+        (0, Some(10))
+    );
+    assert_eq!(
+        pipe(0..10).filter(|_| true).take(4).size_hint(),
+        (0, Some(4))
+    );
+    // A generator body cannot know; neither can a stage after it.
+    assert_eq!(numbers(5).size_hint(), (0, None));
+    assert_eq!((numbers(5) | map(|x: u32| x)).size_hint(), (0, None));
+    assert_eq!((pipe(0..10) | evens()).size_hint(), (0, None));
+
+    // Still true once `next()` has moved the pipeline to the heap, and through `pin!`.
+    let mut g = pipe(0..10) | map(|x: u32| x * 2);
+    g.next();
+    assert_eq!(g.size_hint(), (9, Some(9)));
+    let mut pinned = std::pin::pin!(pipe(0..10) | map(|x: u32| x * 2));
+    pinned.next();
+    assert_eq!(pinned.size_hint(), (9, Some(9)));
+    let mut ended = pipe(0..1) | map(|x: u32| x);
+    assert_eq!((ended.next(), ended.next()), (Some(0), None));
+    assert_eq!(ended.size_hint(), (0, Some(0)));
+
+    // So `collect` allocates once, exactly (a doubling Vec would end at 1024).
+    let v: Vec<u64> = (pipe(0..1000u64) | map(|x: u64| x * 3)).collect();
+    assert_eq!((v.len(), v.capacity()), (1000, 1000));
+}
+
+#[test]
+fn sum_adds_borrowed_items_into_an_owned_total() {
+    let v = vec![1u64, 2, 3];
+    assert_eq!(pipe(&v) | sum(), 6);
+    assert_eq!(pipe(v.iter()) | filter(|x: &&u64| **x > 1) | sum(), 5);
+    let f = [0.5f64, 0.25];
+    assert_eq!(pipe(&f) | sum(), 0.75);
+    assert_eq!(pipe(&Vec::<u32>::new()) | sum(), 0);
+}

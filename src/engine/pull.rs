@@ -71,6 +71,15 @@ pub trait Pull: crate::sealed::Pull {
         self.pull()
     }
 
+    /// Bounds on the number of items left, as `Iterator::size_hint` (which `Gen` answers with
+    /// it, so `collect` preallocates). A source of known length says so; stages that keep or
+    /// bound the count forward it; a generator body does not know.
+    #[doc(hidden)]
+    #[inline]
+    fn size_bounds(&self) -> (usize, Option<usize>) {
+        (0, None)
+    }
+
     /// The next item whose bytes `matcher` matches (grep). Sources that hold their lines in a
     /// buffer override it to search the whole buffer and find line bounds only around hits;
     /// wrappers forward it; everything else filters item by item.
@@ -130,6 +139,11 @@ impl<P: Pull + ?Sized> Pull for Pin<Box<P>> {
     }
 
     #[inline]
+    fn size_bounds(&self) -> (usize, Option<usize>) {
+        (**self).size_bounds()
+    }
+
+    #[inline]
     fn pull_fresh(self: Pin<&mut Self>) -> Option<P::Item> {
         self.get_mut().as_mut().pull_fresh()
     }
@@ -186,6 +200,15 @@ impl<I: Iterator> Pull for IterPull<I> {
 
     fn take_return(self: Pin<&mut Self>) -> Option<()> {
         self.get_mut().ended.then_some(())
+    }
+
+    #[inline]
+    fn size_bounds(&self) -> (usize, Option<usize>) {
+        if self.ended {
+            (0, Some(0))
+        } else {
+            self.iter.size_hint()
+        }
     }
 }
 

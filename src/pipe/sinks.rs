@@ -94,9 +94,23 @@ impl<T: Add<Output = T> + Default> Sink<T> for Sum<T> {
 
     sink_close!(T);
 }
+
+/// Borrowed items (`pipe(&v) | sum()`), as std's `Sum<&T>`: each is added to the owned total.
+impl<'a, T: Add<&'a T, Output = T> + Default> Sink<&'a T> for Sum<T> {
+    type Out = T;
+
+    #[inline(always)]
+    fn send(&mut self, item: &'a T) -> Result<(), SendError<&'a T>> {
+        self.total = Some(self.total.take().unwrap_or_default() + item);
+        Ok(())
+    }
+
+    sink_close!(T);
+}
 sink_pipe_rhs!([T,] Sum<T>);
 
 /// Adds the items up (`T::default()` when there are none); overflow behaves as `+` does.
+/// Borrowed items add up to an owned total, as with std's `Iterator::sum`.
 ///
 /// # Example
 /// ```
@@ -104,6 +118,9 @@ sink_pipe_rhs!([T,] Sum<T>);
 ///
 /// assert_eq!(pipe([1.5, 2.5]) | sum(), 4.0);
 /// assert_eq!(pipe(Vec::<u8>::new()) | sum(), 0);
+/// let sizes = vec![10u64, 20, 30];
+/// assert_eq!(pipe(&sizes) | sum(), 60);
+/// assert_eq!(pipe(&sizes) | filter(|s: &&u64| **s > 10) | sum(), 50);
 /// ```
 #[must_use = "a sink does nothing until a pipeline is piped into it (`gen | sink`)"]
 pub fn sum<T: Add<Output = T> + Default>() -> Sum<T> {

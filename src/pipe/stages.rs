@@ -38,6 +38,12 @@ pub trait Op {
     fn pull<U: Pull<Item = Self::In> + ?Sized>(&mut self, up: Pin<&mut U>) -> Option<Self::Out>;
     /// Handles one pushed item, sending outputs to `down`.
     fn push<K: Sink<Self::Out>>(&mut self, item: Self::In, down: &mut K) -> Flow;
+    /// Bounds on the items left after this stage, given the upstream's (`Iterator::size_hint`).
+    #[inline]
+    fn size_bounds(&self, up: (usize, Option<usize>)) -> (usize, Option<usize>) {
+        let _ = up;
+        (0, None)
+    }
     /// Whether the stage takes no more items (then a pushed item is handed back).
     fn is_exhausted(&self) -> bool {
         false
@@ -88,6 +94,11 @@ impl<U: Pull<Item = O::In>, O: Op> Pull for Adapt<U, O> {
     fn take_return(self: Pin<&mut Self>) -> Option<U::Return> {
         // SAFETY: as in `pull`.
         unsafe { self.map_unchecked_mut(|this| &mut this.up) }.take_return()
+    }
+
+    #[inline]
+    fn size_bounds(&self) -> (usize, Option<usize>) {
+        self.op.size_bounds(self.up.size_bounds())
     }
 
     #[inline(always)]
@@ -198,6 +209,11 @@ impl<F: FnMut(In) -> O, In, O> Op for MapOp<F, In> {
     type In = In;
     type Out = O;
 
+    #[inline]
+    fn size_bounds(&self, up: (usize, Option<usize>)) -> (usize, Option<usize>) {
+        up
+    }
+
     #[inline(always)]
     fn pull<U: Pull<Item = In> + ?Sized>(&mut self, up: Pin<&mut U>) -> Option<O> {
         up.pull().map(&mut self.f)
@@ -233,6 +249,11 @@ fn_op!(
 impl<P: FnMut(&In) -> bool, In> Op for FilterOp<P, In> {
     type In = In;
     type Out = In;
+
+    #[inline]
+    fn size_bounds(&self, up: (usize, Option<usize>)) -> (usize, Option<usize>) {
+        (0, up.1)
+    }
 
     #[inline(always)]
     fn pull<U: Pull<Item = In> + ?Sized>(&mut self, mut up: Pin<&mut U>) -> Option<In> {
@@ -275,6 +296,11 @@ impl<F: FnMut(In) -> Option<O>, In, O> Op for FilterMapOp<F, In> {
     type In = In;
     type Out = O;
 
+    #[inline]
+    fn size_bounds(&self, up: (usize, Option<usize>)) -> (usize, Option<usize>) {
+        (0, up.1)
+    }
+
     #[inline(always)]
     fn pull<U: Pull<Item = In> + ?Sized>(&mut self, mut up: Pin<&mut U>) -> Option<O> {
         loop {
@@ -314,6 +340,11 @@ fn_op!(
 impl<F: FnMut(&In), In> Op for InspectOp<F, In> {
     type In = In;
     type Out = In;
+
+    #[inline]
+    fn size_bounds(&self, up: (usize, Option<usize>)) -> (usize, Option<usize>) {
+        up
+    }
 
     #[inline(always)]
     fn pull<U: Pull<Item = In> + ?Sized>(&mut self, up: Pin<&mut U>) -> Option<In> {
@@ -381,6 +412,11 @@ impl<P, In> fmt::Debug for TakeWhileOp<P, In> {
 impl<P: FnMut(&In) -> bool, In> Op for TakeWhileOp<P, In> {
     type In = In;
     type Out = In;
+
+    #[inline]
+    fn size_bounds(&self, up: (usize, Option<usize>)) -> (usize, Option<usize>) {
+        if self.ended { (0, Some(0)) } else { (0, up.1) }
+    }
 
     #[inline(always)]
     fn pull<U: Pull<Item = In> + ?Sized>(&mut self, up: Pin<&mut U>) -> Option<In> {
@@ -519,6 +555,14 @@ impl<In> Op for TakeOp<In> {
     type In = In;
     type Out = In;
 
+    #[inline]
+    fn size_bounds(&self, up: (usize, Option<usize>)) -> (usize, Option<usize>) {
+        (
+            up.0.min(self.left),
+            Some(up.1.map_or(self.left, |n| n.min(self.left))),
+        )
+    }
+
     #[inline(always)]
     fn pull<U: Pull<Item = In> + ?Sized>(&mut self, up: Pin<&mut U>) -> Option<In> {
         if self.left == 0 {
@@ -587,6 +631,14 @@ impl<In> fmt::Debug for SkipOp<In> {
 impl<In> Op for SkipOp<In> {
     type In = In;
     type Out = In;
+
+    #[inline]
+    fn size_bounds(&self, up: (usize, Option<usize>)) -> (usize, Option<usize>) {
+        (
+            up.0.saturating_sub(self.left),
+            up.1.map(|n| n.saturating_sub(self.left)),
+        )
+    }
 
     #[inline(always)]
     fn pull<U: Pull<Item = In> + ?Sized>(&mut self, mut up: Pin<&mut U>) -> Option<In> {
@@ -664,6 +716,11 @@ impl<In> EnumerateOp<In> {
 impl<In> Op for EnumerateOp<In> {
     type In = In;
     type Out = (usize, In);
+
+    #[inline]
+    fn size_bounds(&self, up: (usize, Option<usize>)) -> (usize, Option<usize>) {
+        up
+    }
 
     #[inline(always)]
     fn pull<U: Pull<Item = In> + ?Sized>(&mut self, up: Pin<&mut U>) -> Option<(usize, In)> {
