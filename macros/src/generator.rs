@@ -86,6 +86,9 @@ fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
         }
     }
     let mut rewriter = Rewriter::new(Kind::Generator, upstream.as_ref().map(|u| u.name.clone()));
+    if declared.erasure == Erasure::Opaque {
+        rewriter.forbid_unboxed_recursion(func.sig.ident.clone());
+    }
     rewriter.visit_block_mut(&mut func.block);
     errors.extend(rewriter.errors);
     let errors = combine(errors).map(|e| e.to_compile_error());
@@ -100,7 +103,11 @@ fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
         Some(ret) if !unit_stage => ret,
         _ => &unit,
     };
-    let body = &func.block;
+    // The body's statements in braces of the macro's own: the user's braces around a one-line
+    // body would be the tail of the async block, and rustc would warn they are unnecessary
+    // (`unused_braces`) about code the user wrote as any function is written.
+    let stmts = &func.block.stmts;
+    let body = quote!({ #(#stmts)* });
     let preamble = body_preamble();
     let inline_body = inline_body();
     let (output, call) = match &upstream {

@@ -5,7 +5,7 @@
 //! macros (`assert_eq!(recv!(), Some(1))`), a token-tree pass that does the same replacements.
 
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
-use quote::{quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, ExprMacro, Macro, Stmt};
@@ -84,6 +84,10 @@ pub(crate) struct Rewriter {
     upstream: Option<Ident>,
     /// Inside a closure or async block: our macros cannot suspend the body from there.
     nested: usize,
+    /// The generator's own name when its type is opaque (`-> Gen<..>`): a `yield_from!` of a
+    /// call to it would make the type contain itself (rustc's E0733 says "boxing" in async
+    /// terms; this says what to declare).
+    unboxed_self: Option<Ident>,
     pub(crate) errors: Vec<syn::Error>,
 }
 
@@ -94,7 +98,41 @@ impl Rewriter {
             co: co_ident(),
             upstream,
             nested: 0,
+            unboxed_self: None,
             errors: Vec::new(),
+        }
+    }
+
+    /// Reports `yield_from!(name(..))` and `for x in name(..)` in the body of `name`.
+    pub(crate) fn forbid_unboxed_recursion(&mut self, name: Ident) {
+        self.unboxed_self = Some(name);
+    }
+
+    /// Records an error if `expr` calls the generator itself while its type is opaque.
+    fn check_recursion(&mut self, expr: &Expr) {
+        let Some(name) = &self.unboxed_self else {
+            return;
+        };
+        let mut e = expr;
+        // `walk(child)`, `(walk(child))`, `walk(child).into_gen()`...
+        loop {
+            match e {
+                Expr::Paren(p) => e = &p.expr,
+                Expr::MethodCall(m) => e = &m.receiver,
+                Expr::Reference(r) => e = &r.expr,
+                _ => break,
+            }
+        }
+        if let Expr::Call(call) = e
+            && let Expr::Path(p) = &*call.func
+            && p.path.is_ident(name)
+        {
+            let message = format!(
+                "`{name}` yields from a call to itself, so its type would contain itself: declare \
+                 it `-> BoxGen<'a, T>` (or `LocalBoxGen<'a, T>` if it is not `Send`) instead of \
+                 `-> Gen<..>`; the body stays as it is"
+            );
+            self.error(call, message);
         }
     }
 
@@ -146,6 +184,9 @@ impl Rewriter {
                             #co.yield_(#item).await;
                         }
                     ));
+                }
+                if let Ok(operand) = syn::parse2::<Expr>(args.clone()) {
+                    self.check_recursion(&operand);
                 }
                 let args = self.rewrite_tokens(args);
                 // The traits are in scope from the body's preamble (`body_preamble`).
@@ -363,6 +404,16 @@ impl VisitMut for Rewriter {
                     #label while let ::core::option::Option::Some(#pat) = #up.__genpipe_next().await
                     #body
                 );
+            }
+            // `for x in walk(child) { yield_!(x) }`: the sub-generator lives across a yield.
+            Expr::ForLoop(fl)
+                if self.nested == 0
+                    && self.unboxed_self.is_some()
+                    && fl.body.to_token_stream().to_string().contains("yield_") =>
+            {
+                let iterated = (*fl.expr).clone();
+                self.check_recursion(&iterated);
+                visit_mut::visit_expr_mut(self, expr);
             }
             Expr::MethodCall(mc)
                 if self.is_upstream(&mc.receiver) && mc.method == "next" && mc.args.is_empty() =>

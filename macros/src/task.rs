@@ -30,7 +30,9 @@ fn expand_fn(func: &mut ItemFn) -> syn::Result<TokenStream> {
     // The type as written, so it resolves (and counts as used) where the user imported it.
     let written = &declared.written;
     let co = co_ident();
-    let body = &func.block;
+    // In braces of the macro's own, as a generator's (`unused_braces` on one-line bodies).
+    let stmts = &func.block.stmts;
+    let body = quote!({ #(#stmts)* });
     let inline_body = inline_body();
     let ItemFn {
         attrs, vis, sig, ..

@@ -237,7 +237,7 @@ impl<F: FnMut(In) -> O, In, O> Op for MapOp<F, In> {
 /// let lens = pipe(["a", "bcd"]) | map(str::len) | collect::<Vec<_>>();
 /// assert_eq!(lens, [1, 3]);
 /// ```
-pub fn map<F: FnMut(In) -> O, In, O>(f: F) -> Stage<MapOp<F, In>> {
+pub fn map<F: FnMut(Item) -> O, Item, O>(f: F) -> Stage<MapOp<F, Item>> {
     Stage::new(MapOp::new(f))
 }
 
@@ -283,7 +283,7 @@ impl<P: FnMut(&In) -> bool, In> Op for FilterOp<P, In> {
 ///
 /// assert_eq!(pipe(1..=6) | filter(|x: &i32| x % 3 == 0) | count(), 2);
 /// ```
-pub fn filter<P: FnMut(&In) -> bool, In>(pred: P) -> Stage<FilterOp<P, In>> {
+pub fn filter<P: FnMut(&Item) -> bool, Item>(pred: P) -> Stage<FilterOp<P, Item>> {
     Stage::new(FilterOp::new(pred))
 }
 
@@ -328,7 +328,7 @@ impl<F: FnMut(In) -> Option<O>, In, O> Op for FilterMapOp<F, In> {
 /// let nums = pipe(["1", "x", "3"]) | filter_map(|s: &str| s.parse::<u8>().ok()) | sum();
 /// assert_eq!(nums, 4);
 /// ```
-pub fn filter_map<F: FnMut(In) -> Option<O>, In, O>(f: F) -> Stage<FilterMapOp<F, In>> {
+pub fn filter_map<F: FnMut(Item) -> Option<O>, Item, O>(f: F) -> Stage<FilterMapOp<F, Item>> {
     Stage::new(FilterMapOp::new(f))
 }
 
@@ -370,7 +370,7 @@ impl<F: FnMut(&In), In> Op for InspectOp<F, In> {
 /// let total = pipe([1, 2]) | inspect(|x: &i32| seen.push(*x)) | sum();
 /// assert_eq!((total, seen), (3, vec![1, 2]));
 /// ```
-pub fn inspect<F: FnMut(&In), In>(f: F) -> Stage<InspectOp<F, In>> {
+pub fn inspect<F: FnMut(&Item), Item>(f: F) -> Stage<InspectOp<F, Item>> {
     Stage::new(InspectOp::new(f))
 }
 
@@ -456,7 +456,7 @@ impl<P: FnMut(&In) -> bool, In> Op for TakeWhileOp<P, In> {
 ///
 /// assert_eq!(pipe(1..) | take_while(|x: &u32| *x < 4) | sum(), 6);
 /// ```
-pub fn take_while<P: FnMut(&In) -> bool, In>(pred: P) -> Stage<TakeWhileOp<P, In>> {
+pub fn take_while<P: FnMut(&Item) -> bool, Item>(pred: P) -> Stage<TakeWhileOp<P, Item>> {
     Stage::new(TakeWhileOp::new(pred))
 }
 
@@ -517,7 +517,7 @@ impl<F: FnMut(In) -> I, In, I: IntoIterator> Op for FlatMapOp<F, In, I> {
 /// let chars = pipe(["ab", "c"]) | flat_map(|s: &str| s.chars().collect::<Vec<_>>()) | count();
 /// assert_eq!(chars, 3);
 /// ```
-pub fn flat_map<F: FnMut(In) -> I, In, I: IntoIterator>(f: F) -> Stage<FlatMapOp<F, In, I>> {
+pub fn flat_map<F: FnMut(Item) -> I, Item, I: IntoIterator>(f: F) -> Stage<FlatMapOp<F, Item, I>> {
     Stage::new(FlatMapOp::new(f))
 }
 
@@ -594,7 +594,7 @@ impl<In> Op for TakeOp<In> {
 ///
 /// assert_eq!(pipe(1..) | take(3) | collect::<Vec<u64>>(), [1, 2, 3]);
 /// ```
-pub fn take<In>(n: usize) -> Stage<TakeOp<In>> {
+pub fn take<Item>(n: usize) -> Stage<TakeOp<Item>> {
     Stage::new(TakeOp::new(n))
 }
 
@@ -668,7 +668,7 @@ impl<In> Op for SkipOp<In> {
 ///
 /// assert_eq!(pipe(1..=5) | skip(3) | sum(), 9);
 /// ```
-pub fn skip<In>(n: usize) -> Stage<SkipOp<In>> {
+pub fn skip<Item>(n: usize) -> Stage<SkipOp<Item>> {
     Stage::new(SkipOp::new(n))
 }
 
@@ -744,6 +744,6 @@ impl<In> Op for EnumerateOp<In> {
 /// let last = pipe(["a", "b"]) | enumerate() | last();
 /// assert_eq!(last, Some((1, "b")));
 /// ```
-pub fn enumerate<In>() -> Stage<EnumerateOp<In>> {
+pub fn enumerate<Item>() -> Stage<EnumerateOp<Item>> {
     Stage::new(EnumerateOp::new())
 }
