@@ -24,7 +24,7 @@ target=${CARGO_TARGET_DIR:-target}
 dir=$target/compare
 log=$dir/access-${MB}mb.log
 mkdir -p "$dir"
-cargo build --quiet --release --example loggrep --example make_log --example bytes_sum
+cargo build --quiet --release --features cli --bin loggrep --example make_log --example bytes_sum
 bin=$target/release/examples
 want() { [[ " $JOBS " == *" $1 "* ]]; }
 if want grep || want bytes; then
@@ -71,7 +71,7 @@ for n in names:
 PY
 }
 
-lg="$bin/loggrep"
+lg="$target/release/loggrep"
 if want grep && [ $have_rg = 1 ]; then
   compare "count, literal \" 404 \"" \
     "rg -c" "rg -c '\" 404 ' $log" \

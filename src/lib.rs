@@ -189,12 +189,14 @@ mod worker;
 pub mod combinators;
 #[cfg(feature = "stackful")]
 pub mod greenlet;
+#[cfg(feature = "io")]
 pub mod io;
 pub mod mem;
+#[cfg(feature = "memo")]
 pub mod memo;
 pub mod par;
 pub mod prelude;
-#[cfg(unix)]
+#[cfg(all(unix, feature = "sched"))]
 pub mod sched;
 #[cfg(feature = "synth")]
 pub mod synth;
@@ -241,6 +243,7 @@ pub use genpipe_macros::generator;
 /// Marks a function that says `recv!()` as a send-driven coroutine. See [`Coro`].
 pub use genpipe_macros::coro;
 
+#[cfg(feature = "memo")]
 /// Caches a function's results by its arguments (Python's `functools.lru_cache`).
 ///
 /// Keys are stored owned: an argument `&T` is kept as `T::Owned` (`fn lookup(host: &str)`

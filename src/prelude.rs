@@ -8,12 +8,14 @@
 //! std's. Neither are the `min` and `max` sinks: a `use std::cmp::{min, max}` would shadow them
 //! (or they its functions) without a word; write `sinks::min()` and `sinks::max()`.
 
+#[cfg(feature = "memo")]
+pub use crate::memoize;
 pub use crate::{
     BoxCoro, BoxGen, BoxSink, Coro, Gen, IntoGen, LocalBoxCoro, LocalBoxGen, Pull, SendError, Sink,
     Stage, pipe,
 };
-pub use crate::{coro, generator, memoize, recv, yield_, yield_from};
-#[cfg(unix)]
+pub use crate::{coro, generator, recv, yield_, yield_from};
+#[cfg(all(unix, feature = "sched"))]
 pub use crate::{sched::task, syscall};
 
 pub use crate::combinators::{
@@ -21,15 +23,20 @@ pub use crate::combinators::{
     interleave_tagged, merge_by, merge_by_key, most_common, store_last, take_until, tee, top_k,
     unique, windows,
 };
+#[cfg(feature = "io")]
 pub use crate::io::{
-    AccessRecord, Field, Line, access_log, captures, cat, field, find, follow, grep, grep_re,
-    last_field, lines, lines_from, open, parse, per_file, per_file_with, skip_value, stdin,
-    try_grep_re, try_parse,
+    AccessRecord, Field, Line, access_log, cat, field, find, follow, grep, last_field, lines,
+    lines_from, open, parse, per_file, per_file_with, skip_value, stdin, try_parse,
 };
+#[cfg(feature = "regex")]
+pub use crate::io::{captures, grep_re, try_grep_re};
+#[cfg(feature = "memo")]
 pub use crate::memo::{memo, memo_by, replay};
 pub use crate::par::{multiplex, on_thread, threaded};
 #[cfg(feature = "rayon")]
-pub use crate::par::{par_filter_map, par_map, par_per_file, par_per_file_with};
+pub use crate::par::{par_filter_map, par_map};
+#[cfg(all(feature = "rayon", feature = "io"))]
+pub use crate::par::{par_per_file, par_per_file_with};
 pub use crate::sinks::{collect, count, fold, for_each, last, sink, sum};
 pub use crate::stages::{
     enumerate, filter, filter_map, flat_map, inspect, map, skip, take, take_while,

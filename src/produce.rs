@@ -129,6 +129,7 @@ fn take_return_boxed<S: Pull>(stage: Pin<&mut S>) -> Option<S::Return> {
     stage.take_return()
 }
 
+#[cfg(feature = "io")]
 #[inline(never)]
 fn pull_matching_boxed<S: Pull>(stage: Pin<&mut S>, matcher: &crate::io::Matcher) -> Option<S::Item>
 where
@@ -137,6 +138,7 @@ where
     stage.pull_matching(matcher)
 }
 
+#[cfg(feature = "io")]
 #[inline(never)]
 fn pull_with_boxed<S: Pull, T, F>(stage: Pin<&mut S>, f: F) -> Option<T>
 where
@@ -331,6 +333,7 @@ impl<S: Pull> Gen<S> {
     }
 
     /// The stage itself, out of its wrapper (an `Unpin` stage can leave its box).
+    #[cfg_attr(not(feature = "io"), allow(dead_code))]
     pub(crate) fn into_stage(self) -> S
     where
         S: Unpin,
@@ -342,6 +345,7 @@ impl<S: Pull> Gen<S> {
     }
 
     /// Reads the stage's state (reports of sources, kept beside the walk).
+    #[cfg_attr(not(feature = "io"), allow(dead_code))]
     pub(crate) fn inspect_state<T>(&self, f: impl FnOnce(&S) -> T) -> T {
         match &self.state {
             State::Unpinned(s) => f(s),
@@ -445,6 +449,7 @@ impl<S: Pull> Pull for Gen<S> {
         }
     }
 
+    #[cfg(feature = "io")]
     #[inline]
     fn pull_matching(self: Pin<&mut Self>, matcher: &crate::io::Matcher) -> Option<S::Item>
     where
@@ -458,6 +463,7 @@ impl<S: Pull> Pull for Gen<S> {
         }
     }
 
+    #[cfg(feature = "io")]
     #[inline]
     fn pull_with<T, F>(self: Pin<&mut Self>, f: F) -> Option<T>
     where
@@ -770,6 +776,7 @@ where
         self.up.any_boxed()
     }
 
+    #[cfg(feature = "io")]
     #[inline]
     fn pull_matching(self: Pin<&mut Self>, matcher: &crate::io::Matcher) -> Option<U::Item>
     where
@@ -778,6 +785,7 @@ where
         self.up().pull_matching(matcher)
     }
 
+    #[cfg(feature = "io")]
     #[inline]
     fn pull_with<T, G>(self: Pin<&mut Self>, g: G) -> Option<T>
     where

@@ -6,7 +6,11 @@
 //! as it comes (not when a batch is full) and ends within one poll once its consumer is dropped.
 //! On any other thread both calls cost one thread-local read and do nothing.
 
+// `follow` (feature `io`) is the source that calls `idle`.
+#![cfg_attr(not(feature = "io"), allow(dead_code))]
+
 use std::cell::RefCell;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -1,4 +1,4 @@
-//! `examples/loggrep.rs` on generated logs: its output and exit codes, checked against a naive
+//! The `loggrep` command (`src/bin/loggrep.rs`) on generated logs: its output and exit codes, checked against a naive
 //! grep written here.
 
 use std::io::Write;
@@ -7,8 +7,7 @@ use std::process::{Command, Output, Stdio};
 use genpipe::synth::{AccessFormat, write_access_log_file};
 
 fn loggrep(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO"))
-        .args(["run", "--quiet", "--example", "loggrep", "--"])
+    let mut child = Command::new(loggrep_exe())
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdin(if stdin.is_some() {
@@ -26,7 +25,6 @@ fn loggrep(args: &[&str], stdin: Option<&[u8]>) -> Output {
     child.wait_with_output().unwrap()
 }
 
-/// The built example, for tests that drive the process themselves (pipes, signals).
 /// `loggrep --follow 404 log`, its output piped to the test.
 fn follow_404(log: &std::path::Path) -> std::process::Child {
     Command::new(loggrep_exe())
@@ -36,17 +34,9 @@ fn follow_404(log: &std::path::Path) -> std::process::Child {
         .unwrap()
 }
 
-fn loggrep_exe() -> std::path::PathBuf {
-    let build = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", "loggrep"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .unwrap();
-    assert!(build.success());
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
-        .join("debug/examples/loggrep")
+/// Cargo builds the binary for the integration tests (the `cli` feature is on in them).
+fn loggrep_exe() -> &'static str {
+    env!("CARGO_BIN_EXE_loggrep")
 }
 
 fn stdout(o: &Output) -> String {
@@ -64,7 +54,7 @@ fn naive(path: &std::path::Path, needle: &str) -> Vec<(usize, String)> {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "runs cargo")]
+#[cfg_attr(miri, ignore = "runs the loggrep process")]
 fn greps_like_grep() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("access-log");
@@ -147,7 +137,7 @@ fn greps_like_grep() {
 
 #[test]
 #[cfg(target_os = "linux")]
-#[cfg_attr(miri, ignore = "runs cargo")]
+#[cfg_attr(miri, ignore = "runs the loggrep process")]
 fn follow_prints_matching_lines_as_they_are_written() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
@@ -201,7 +191,7 @@ fn stderr(o: &Output) -> String {
 /// grep's and ripgrep's command line: combined short flags, `--flag=value`, `--`, repeatable
 /// `-e`, regexes by default and `-F` for fixed strings, `-h` exits 0, unknown flags exit 2.
 #[test]
-#[cfg_attr(miri, ignore = "runs cargo")]
+#[cfg_attr(miri, ignore = "runs the loggrep process")]
 fn the_command_line_reads_like_grep() {
     let input = b"GET a\nget b\nPOST c\n-x\n";
     let o = loggrep(&["-ci", "get"], Some(input));
@@ -232,7 +222,7 @@ fn the_command_line_reads_like_grep() {
 
 /// `-l`, `-L`, `-m`, `--glob=`, hidden entries, and a missing file among others.
 #[test]
-#[cfg_attr(miri, ignore = "runs cargo")]
+#[cfg_attr(miri, ignore = "runs the loggrep process")]
 fn files_limits_and_walks() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a.log"), dir.path().join("b.log"));
@@ -270,7 +260,7 @@ fn files_limits_and_walks() {
 
 /// Output is byte-exact; a closed pipe ends the run at once with 0; a failing writer with 2.
 #[test]
-#[cfg_attr(miri, ignore = "runs cargo")]
+#[cfg_attr(miri, ignore = "runs the loggrep process")]
 fn output_is_exact_and_a_closed_pipe_ends_the_run() {
     let o = loggrep(&["b"], Some(b"a\r\nb\r\nc\n"));
     assert_eq!(o.stdout, b"b\r\n", "a CRLF line keeps its CR");
@@ -285,7 +275,7 @@ fn output_is_exact_and_a_closed_pipe_ends_the_run() {
     }
     drop(f);
     let exe = loggrep_exe();
-    let mut child = Command::new(&exe)
+    let mut child = Command::new(exe)
         .args(["--stats", "GET", big.to_str().unwrap()])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -315,7 +305,7 @@ fn output_is_exact_and_a_closed_pipe_ends_the_run() {
             .write(true)
             .open("/dev/full")
             .unwrap();
-        let out = Command::new(&exe)
+        let out = Command::new(exe)
             .args(["GET", big.to_str().unwrap()])
             .stdout(full)
             .stderr(Stdio::piped())
@@ -329,15 +319,14 @@ fn output_is_exact_and_a_closed_pipe_ends_the_run() {
 /// Patterns and file names that are not UTF-8 work (no panic).
 #[cfg(unix)]
 #[test]
-#[cfg_attr(miri, ignore = "runs cargo")]
+#[cfg_attr(miri, ignore = "runs the loggrep process")]
 fn non_utf8_arguments_work() {
     use std::os::unix::ffi::OsStrExt;
     let dir = tempfile::tempdir().unwrap();
     let name = std::ffi::OsStr::from_bytes(b"caf\xe9.log");
     let path = dir.path().join(name);
     std::fs::write(&path, b"x\xffy\nplain\n").unwrap();
-    let o = Command::new(env!("CARGO"))
-        .args(["run", "--quiet", "--example", "loggrep", "--"])
+    let o = Command::new(loggrep_exe())
         .arg(std::ffi::OsStr::from_bytes(b"\xff"))
         .arg(&path)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -349,7 +338,7 @@ fn non_utf8_arguments_work() {
 
 /// Compressed standard input is told by its magic bytes: no `zcat` needed. gzip, bzip2, zstd, xz.
 #[test]
-#[cfg_attr(miri, ignore = "runs cargo")]
+#[cfg_attr(miri, ignore = "runs the loggrep process")]
 fn compressed_standard_input_is_detected() {
     let text = b"GET /a 404\nGET /b 200\nGET /c 404\n";
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -388,7 +377,7 @@ fn compressed_standard_input_is_detected() {
 /// Binary files (a NUL in the first block), as ripgrep treats them: named ones say "binary file
 /// matches" instead of printing lines; found ones are skipped; NUL-only input holds a few MiB.
 #[test]
-#[cfg_attr(miri, ignore = "runs cargo")]
+#[cfg_attr(miri, ignore = "runs the loggrep process")]
 fn binary_files_are_reported_or_skipped_and_bounded() {
     let dir = tempfile::tempdir().unwrap();
     let bin = dir.path().join("b.log");
@@ -429,7 +418,7 @@ fn binary_files_are_reported_or_skipped_and_bounded() {
 
 /// `--eager` reads the same lines as the lazy run: a final empty line is kept.
 #[test]
-#[cfg_attr(miri, ignore = "runs cargo")]
+#[cfg_attr(miri, ignore = "runs the loggrep process")]
 fn eager_keeps_a_final_empty_line() {
     let o = loggrep(&["--eager", "-c", "-v", "zzz"], Some(b"a\n\n"));
     assert_eq!(stdout(&o), "2\n");
@@ -440,7 +429,7 @@ fn eager_keeps_a_final_empty_line() {
 /// `-o` prints each match on its own line; `--color` highlights as grep does, only when asked
 /// (or on a terminal); a wrong `--color` value is an error.
 #[test]
-#[cfg_attr(miri, ignore = "runs cargo")]
+#[cfg_attr(miri, ignore = "runs the loggrep process")]
 fn only_matching_and_color() {
     let input = b"GET /a 404 x 404\nPOST /b 200\n";
     let o = loggrep(&["-o", "404"], Some(input));
@@ -467,7 +456,7 @@ fn only_matching_and_color() {
 /// number on context lines, `--` between groups that are not adjacent, `-m` counting only
 /// selected lines.
 #[test]
-#[cfg_attr(miri, ignore = "runs cargo")]
+#[cfg_attr(miri, ignore = "runs the loggrep process")]
 fn context_lines_like_grep() {
     let input: String = (1..=20).map(|i| format!("line {i}\n")).collect();
     let o = loggrep(&["-C1", "line (5|6|12)$"], Some(input.as_bytes()));
@@ -492,7 +481,7 @@ fn context_lines_like_grep() {
 /// `--follow` with several files follows all of them at once, each line tagged with its file,
 /// and ends with 0 once its reader has gone.
 #[test]
-#[cfg_attr(miri, ignore = "runs cargo")]
+#[cfg_attr(miri, ignore = "runs the loggrep process")]
 fn follow_several_files_at_once() {
     use std::io::{BufRead, BufReader};
     let exe = loggrep_exe();
@@ -500,7 +489,7 @@ fn follow_several_files_at_once() {
     let (a, b) = (dir.path().join("a.log"), dir.path().join("b.log"));
     std::fs::write(&a, "").unwrap();
     std::fs::write(&b, "").unwrap();
-    let mut child = Command::new(&exe)
+    let mut child = Command::new(exe)
         .args(["--follow", "404", a.to_str().unwrap(), b.to_str().unwrap()])
         .stdout(Stdio::piped())
         .spawn()
@@ -571,7 +560,7 @@ fn exit_within_20s(child: &mut std::process::Child) -> std::process::ExitStatus 
 /// line comes to find the pipe closed.
 #[test]
 #[cfg(target_os = "linux")]
-#[cfg_attr(miri, ignore = "runs cargo")]
+#[cfg_attr(miri, ignore = "runs the loggrep process")]
 fn an_idle_follow_ends_when_its_reader_goes() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
@@ -604,7 +593,7 @@ fn an_idle_follow_ends_when_its_reader_goes() {
 /// `-j4` prints exactly what `-j1` prints (each file's block in input order), for counts,
 /// lines, listings and errors, and exits with the same status.
 #[test]
-#[cfg_attr(miri, ignore = "runs cargo")]
+#[cfg_attr(miri, ignore = "runs the loggrep process")]
 fn parallel_search_prints_what_the_sequential_one_prints() {
     let dir = tempfile::tempdir().unwrap();
     for i in 0..24 {

@@ -21,13 +21,24 @@ use crate::produce::Gen;
 
 /// What a local tee reader yields once it fell more than the buffer's bound behind: the items
 /// it missed are gone, so it ends (one `Err`, then nothing).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("tee reader fell more than {bound} items behind the leader")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TeeLagged {
     /// The buffer's bound.
     pub bound: usize,
 }
+
+impl core::fmt::Display for TeeLagged {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "tee reader fell more than {} items behind the leader",
+            self.bound
+        )
+    }
+}
+
+impl std::error::Error for TeeLagged {}
 
 /// `tee(n)`'s settings; `source | tee(n)` makes the readers. See [`tee`].
 #[derive(Clone, Copy, Debug)]

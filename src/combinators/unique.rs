@@ -3,9 +3,11 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::hash::Hash;
+#[cfg(feature = "memo")]
 use std::num::NonZeroUsize;
 use std::pin::Pin;
 
+#[cfg(feature = "memo")]
 use lru::LruCache;
 
 use crate::consume::Sink;
@@ -16,6 +18,7 @@ use crate::pipe::stages::{Flow, Op, flow};
 /// What [`unique`] remembers.
 enum Seen<T> {
     All(HashSet<T>),
+    #[cfg(feature = "memo")]
     Recent(LruCache<T, ()>),
 }
 
@@ -28,6 +31,7 @@ impl<T: Hash + Eq> fmt::Debug for UniqueOp<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (kind, len) = match &self.seen {
             Seen::All(set) => ("all", set.len()),
+            #[cfg(feature = "memo")]
             Seen::Recent(lru) => ("recent", lru.len()),
         };
         f.debug_struct("UniqueOp")
@@ -44,6 +48,7 @@ impl<T: Clone + Eq + Hash> UniqueOp<T> {
         match &mut self.seen {
             Seen::All(set) => !set.contains(item) && set.insert(item.clone()),
             // `get` refreshes a repeat, so a steady repeat is never forgotten.
+            #[cfg(feature = "memo")]
             Seen::Recent(lru) => lru.get(item).is_none() && lru.put(item.clone(), ()).is_none(),
         }
     }
@@ -71,9 +76,11 @@ impl<T: Clone + Eq + Hash> Op for UniqueOp<T> {
     }
 }
 
+#[cfg(feature = "memo")]
 impl<T: Clone + Eq + Hash> Stage<UniqueOp<T>> {
     /// Remembers only the `n` most recently seen distinct items (least recently seen forgotten
-    /// first), so memory stays bounded; an item forgotten can pass again.
+    /// first), so memory stays bounded; an item forgotten can pass again. Needs the `memo`
+    /// feature (default; the `lru` crate).
     ///
     /// # Panics
     /// If `n` is 0.

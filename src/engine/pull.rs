@@ -80,6 +80,7 @@ pub trait Pull: crate::sealed::Pull {
         (0, None)
     }
 
+    #[cfg(feature = "io")]
     /// The next item whose bytes `matcher` matches (grep). Sources that hold their lines in a
     /// buffer override it to search the whole buffer and find line bounds only around hits;
     /// wrappers forward it; everything else filters item by item.
@@ -98,6 +99,7 @@ pub trait Pull: crate::sealed::Pull {
         }
     }
 
+    #[cfg(feature = "io")]
     /// The first `Some` that `f` makes of the next items, each seen borrowed (fused field and
     /// parse stages). Line sources override it to hand `f` their buffer's lines without making
     /// a `Line` handle for each; field stages forward it.
@@ -148,6 +150,7 @@ impl<P: Pull + ?Sized> Pull for Pin<Box<P>> {
         self.get_mut().as_mut().pull_fresh()
     }
 
+    #[cfg(feature = "io")]
     #[inline]
     fn pull_matching(self: Pin<&mut Self>, matcher: &crate::io::Matcher) -> Option<P::Item>
     where

@@ -10,6 +10,7 @@ use std::fmt;
 use std::pin::Pin;
 
 use memchr::memmem;
+#[cfg(feature = "regex")]
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::consume::Sink;
@@ -32,6 +33,7 @@ enum Kind {
     Literal(memmem::Finder<'static>),
     /// `line` decides; `buffer`, the same pattern in multi-line mode, finds candidates in a
     /// whole buffer (`None` when the pattern is not safe to search that way).
+    #[cfg(feature = "regex")]
     Regex {
         line: Regex,
         buffer: Option<Box<BufferRegexes>>,
@@ -42,6 +44,7 @@ enum Kind {
 /// a `$`: for lines whose `\r` is stripped, `$` would have to match before `\r\n`, which only
 /// the regex crate's CRLF mode does, and that mode also changes `.` (it stops matching `\r`).
 /// Such patterns are searched line by line over those sources.
+#[cfg(feature = "regex")]
 #[derive(Clone)]
 struct BufferRegexes {
     lf: Regex,
@@ -52,6 +55,7 @@ struct BufferRegexes {
 /// line bounds), so a match in a line is found there; every candidate is then confirmed on its
 /// line alone. `None` for patterns whose meaning that would change: `\A`, `\z`
 /// and inline flag groups (`(?-m)`, `(?s)`, ...).
+#[cfg(feature = "regex")]
 fn buffer_regex(pattern: &str, case_insensitive: bool) -> Option<Box<BufferRegexes>> {
     let bytes = pattern.as_bytes();
     let flag_group = bytes
@@ -76,6 +80,7 @@ pub(crate) enum BufferSearch<'a> {
     /// A literal without line-end bytes: a hit is always inside one line.
     Literal(&'a memmem::Finder<'static>),
     /// A regex: a hit is a candidate, confirmed on its line.
+    #[cfg(feature = "regex")]
     Regex { buffer: &'a Regex, line: &'a Regex },
 }
 
@@ -87,6 +92,7 @@ impl BufferSearch<'_> {
             BufferSearch::Literal(finder) => finder
                 .find(&bytes[pos..])
                 .map(|i| (pos + i, pos + i + finder.needle().len())),
+            #[cfg(feature = "regex")]
             BufferSearch::Regex { buffer, .. } => {
                 buffer.find_at(bytes, pos).map(|m| (m.start(), m.end()))
             }
@@ -99,9 +105,11 @@ impl BufferSearch<'_> {
     /// the line alone (`^`, `$` and `\b` see a line end where the line's own ends are), so only
     /// a candidate that crosses a line end, or ends in a stripped `\r`, needs a second look.
     #[inline]
+    #[cfg_attr(not(feature = "regex"), allow(unused_variables))]
     pub(crate) fn confirms(&self, line: &[u8]) -> bool {
         match self {
             BufferSearch::Literal(_) => true,
+            #[cfg(feature = "regex")]
             BufferSearch::Regex { line: re, .. } => re.is_match(line),
         }
     }
@@ -117,6 +125,7 @@ impl fmt::Debug for Matcher {
                     String::from_utf8_lossy(finder.needle())
                 )
             }
+            #[cfg(feature = "regex")]
             Kind::Regex { line, .. } => write!(f, "Matcher::Regex({:?})", line.as_str()),
         }
     }
@@ -128,6 +137,7 @@ impl Matcher {
     pub fn is_match(&self, haystack: &[u8]) -> bool {
         match &self.kind {
             Kind::Literal(finder) => finder.find(haystack).is_some(),
+            #[cfg(feature = "regex")]
             Kind::Regex { line, .. } => line.is_match(haystack),
         }
     }
@@ -136,11 +146,13 @@ impl Matcher {
     /// line-end bytes, or a regex with a buffer form (see `BufferRegexes` for `$`).
     /// `None` means "search line by line".
     #[inline]
+    #[cfg_attr(not(feature = "regex"), allow(unused_variables))]
     pub(crate) fn buffer_search(&self, keep_cr: bool) -> Option<BufferSearch<'_>> {
         match &self.kind {
             Kind::Literal(finder) if !finder.needle().iter().any(|&b| b == b'\n' || b == b'\r') => {
                 Some(BufferSearch::Literal(finder))
             }
+            #[cfg(feature = "regex")]
             Kind::Regex {
                 line,
                 buffer: Some(forms),
@@ -158,6 +170,8 @@ impl Matcher {
 pub struct GrepOp {
     matcher: Matcher,
     invert: bool,
+    /// The literal's bytes, for `ignore_case` (which makes a regex of them).
+    #[cfg_attr(not(feature = "regex"), allow(dead_code))]
     literal: Option<Vec<u8>>,
 }
 
@@ -212,6 +226,7 @@ pub fn grep(literal: impl AsRef<[u8]>) -> Stage<GrepOp> {
     })
 }
 
+#[cfg(feature = "regex")]
 /// Something `grep_re` accepts: a pattern to compile, or a prebuilt regex.
 pub trait IntoRegex {
     /// The compiled regex.
@@ -226,18 +241,21 @@ pub trait IntoRegex {
     const PREBUILT: bool = false;
 }
 
+#[cfg(feature = "regex")]
 impl IntoRegex for &str {
     fn into_regex(self) -> Result<Regex, regex::Error> {
         Regex::new(self)
     }
 }
 
+#[cfg(feature = "regex")]
 impl IntoRegex for &String {
     fn into_regex(self) -> Result<Regex, regex::Error> {
         Regex::new(self)
     }
 }
 
+#[cfg(feature = "regex")]
 impl IntoRegex for Regex {
     fn into_regex(self) -> Result<Regex, regex::Error> {
         Ok(self)
@@ -246,6 +264,7 @@ impl IntoRegex for Regex {
     const PREBUILT: bool = true;
 }
 
+#[cfg(feature = "regex")]
 /// Keeps the lines matching the regex `pattern` (`regex::bytes`, so invalid UTF-8 is fine).
 ///
 /// # Panics
@@ -268,6 +287,7 @@ pub fn grep_re(pattern: impl IntoRegex) -> Stage<GrepOp> {
     }
 }
 
+#[cfg(feature = "regex")]
 /// [`grep_re`] that returns an invalid pattern's error instead of panicking.
 ///
 /// # Errors
@@ -296,6 +316,7 @@ pub fn try_grep_re<P: IntoRegex>(pattern: P) -> Result<Stage<GrepOp>, regex::Err
     }))
 }
 
+#[cfg(feature = "regex")]
 /// A regex matching exactly the bytes of `literal`: UTF-8 text escaped (so case folding
 /// applies to it), any other byte as itself (`(?-u:\xHH)`), so a non-UTF-8 literal keeps its
 /// bytes.
@@ -310,9 +331,10 @@ fn literal_pattern(literal: &[u8]) -> String {
     pattern
 }
 
+#[cfg(feature = "regex")]
 impl Stage<GrepOp> {
     /// Matches regardless of case (Unicode simple case folding). A literal's bytes that are not
-    /// UTF-8 are matched as they are.
+    /// UTF-8 are matched as they are. Needs the `regex` feature (default).
     ///
     /// # Panics
     /// If the case-folded pattern is too large for the regex engine's size limit; the message
@@ -353,7 +375,9 @@ impl Stage<GrepOp> {
         };
         Ok(Stage::new(op))
     }
+}
 
+impl Stage<GrepOp> {
     /// Keeps the lines that do *not* match (`grep -v`).
     pub fn invert(self) -> Self {
         let mut op = self.into_op();

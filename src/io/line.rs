@@ -22,6 +22,7 @@ pub(crate) enum Storage {
     /// A read buffer.
     Heap(Vec<u8>),
     /// A whole file, mapped (`lines_mmap`).
+    #[cfg(feature = "mmap")]
     Map(memmap2::Mmap),
 }
 
@@ -31,6 +32,7 @@ impl Chunk {
     pub(crate) fn data(&self) -> &[u8] {
         match &self.bytes {
             Storage::Heap(v) => &v[..self.len],
+            #[cfg(feature = "mmap")]
             Storage::Map(m) => &m[..self.len],
         }
     }
@@ -451,13 +453,31 @@ impl<'a> Iterator for Fields<'a> {
 impl std::iter::FusedIterator for Fields<'_> {}
 
 /// Why a [`Field`] did not parse.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ParseFieldError<E> {
     /// The bytes are not UTF-8.
-    #[error("field is not UTF-8")]
-    Utf8(#[source] std::str::Utf8Error),
+    Utf8(std::str::Utf8Error),
     /// The value's own parser rejected it.
-    #[error("invalid value: {0}")]
     Value(E),
+}
+
+impl<E: fmt::Display> fmt::Display for ParseFieldError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParseFieldError::Utf8(_) => f.write_str("field is not UTF-8"),
+            ParseFieldError::Value(e) => write!(f, "invalid value: {e}"),
+        }
+    }
+}
+
+/// The UTF-8 error is the source; a value's error is shown in the message (as `thiserror`'s
+/// `{0}` did), not chained.
+impl<E: fmt::Debug + fmt::Display> std::error::Error for ParseFieldError<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ParseFieldError::Utf8(e) => Some(e),
+            ParseFieldError::Value(_) => None,
+        }
+    }
 }

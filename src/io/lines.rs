@@ -114,6 +114,7 @@ impl<R: Read> Lines<R> {
     }
 
     /// A source over one chunk that holds the whole input (a mapped file).
+    #[cfg(feature = "mmap")]
     pub(crate) fn whole(chunk: Chunk) -> Lines<R> {
         let path = chunk.path.clone();
         let mut lines = Lines::failed_or_done(Ok(()));
@@ -196,6 +197,7 @@ impl<R: Read> Lines<R> {
     fn next_match(&mut self, matcher: &Matcher) -> Option<Line> {
         let search = match matcher.buffer_search(self.keep_cr) {
             Some(BufferSearch::Literal(finder)) => return self.next_literal(finder),
+            #[cfg_attr(not(feature = "regex"), allow(unreachable_patterns))]
             Some(search) => search,
             None => loop {
                 let line = self.next_line()?;

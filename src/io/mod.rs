@@ -4,6 +4,7 @@
 //! Why `Line` has no `\n`: every consumer strips it anyway (Python's `rstrip("\n")`), and a
 //! view without it compares equal to the text it holds (`line == "GET /"`).
 
+#[cfg(feature = "regex")]
 mod captures;
 mod cat;
 mod codec;
@@ -18,6 +19,7 @@ mod open;
 mod per_file;
 mod records;
 
+#[cfg(feature = "regex")]
 /// The `regex` crate `grep_re`, `captures` and `IntoRegex` take regexes from: build them
 /// with `genpipe::io::regex::bytes::Regex` and the versions always match.
 ///
@@ -32,6 +34,7 @@ mod records;
 /// ```
 pub use regex;
 
+#[cfg(feature = "regex")]
 pub use captures::{Caps, CapturesOp, captures};
 pub use cat::{Cat, CatOp, CatSink, CatStep, OpenOp, cat, open};
 pub use fallible::{FallibleSink, PushStep};
@@ -41,10 +44,14 @@ pub use fields::{
 };
 pub use find::{Find, FindReport, StrictFind, find, try_find};
 pub use follow::{DEFAULT_POLL, DEFAULT_REOPEN_TIMEOUT, FollowReader, StopToken, follow};
-pub use grep::{GrepOp, IntoRegex, Matcher, grep, grep_re, try_grep_re};
+pub use grep::{GrepOp, Matcher, grep};
+#[cfg(feature = "regex")]
+pub use grep::{IntoRegex, grep_re, try_grep_re};
 pub use line::{AsLineRef, Field, Fields, Line, LineRef, ParseFieldError};
 pub use lines::{DEFAULT_BUFFER_BYTES, DEFAULT_MAX_LINE_BYTES, Lines};
-pub use open::{FileReader, lines, lines_from, lines_from_auto, lines_mmap, stdin};
+#[cfg(feature = "mmap")]
+pub use open::lines_mmap;
+pub use open::{FileReader, lines, lines_from, lines_from_auto, stdin};
 pub use per_file::{PerFileOp, per_file, per_file_with};
 pub use records::{
     AccessLogOp, AccessLogReport, AccessRecord, AccessRecordSink, AccessRecords, access_log,

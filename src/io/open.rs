@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::error::Error;
 pub use crate::io::codec::FileReader;
 use crate::io::codec::{Codec, MAGIC_LEN};
+#[cfg(feature = "mmap")]
 use crate::io::line::{Chunk, Storage};
 use crate::io::lines::{Encoding, Lines};
 use crate::produce::Gen;
@@ -64,6 +65,7 @@ fn lines_of(file: File, path: &Path) -> Gen<Lines<FileReader>> {
     Gen::from_pull(Lines::new(reader, Some(shared), encoding))
 }
 
+#[cfg(feature = "mmap")]
 /// The lines of the file at `path` read through a memory map: no copy from the kernel's page
 /// cache, which pays off for large files searched once. Compressed files (`.gz`, `.bz2`, ...) and
 /// files that cannot be mapped are read as [`lines`] reads them.

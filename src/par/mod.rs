@@ -29,8 +29,7 @@ pub use mergeable::Mergeable;
 pub use multiplex::{Multiplex, multiplex};
 pub use on_thread::{OnThread, on_thread, on_thread_batched};
 #[cfg(feature = "rayon")]
-pub use pool::{
-    BatchJob, DEFAULT_PAR_BATCH, FileResult, ParOp, PerFileStage, par_filter_map, par_map,
-    par_per_file, par_per_file_with,
-};
+pub use pool::{BatchJob, DEFAULT_PAR_BATCH, ParOp, par_filter_map, par_map};
+#[cfg(all(feature = "rayon", feature = "io"))]
+pub use pool::{FileResult, PerFileStage, par_per_file, par_per_file_with};
 pub use threaded::{DEFAULT_BATCH, Threaded, ThreadedStage, threaded};

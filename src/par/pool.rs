@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
+#[cfg(feature = "io")]
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -12,7 +13,9 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use crate::consume::Sink;
 use crate::engine::Pull;
+#[cfg(feature = "io")]
 use crate::error::Result;
+#[cfg(feature = "io")]
 use crate::io::{Line, lines};
 use crate::par::batching::Batching;
 use crate::pipe::Stage;
@@ -39,9 +42,11 @@ pub trait BatchJob<T, O>: Fn(Vec<T>) -> Vec<O> + Send + Sync + 'static {}
 impl<J: Fn(Vec<T>) -> Vec<O> + Send + Sync + 'static, T, O> BatchJob<T, O> for J {}
 
 /// What [`par_per_file`] yields for each file.
+#[cfg(feature = "io")]
 pub type FileResult<O> = (PathBuf, Result<O>);
 
 /// The stage [`par_per_file`] returns: paths in, [`FileResult`]s out.
+#[cfg(feature = "io")]
 pub type PerFileStage<J, P, O> = Stage<ParOp<J, P, FileResult<O>>>;
 
 /// A batch's result as a worker sends it back: its sequence number, its outputs or its panic.
@@ -520,6 +525,7 @@ where
     )
 }
 
+#[cfg(feature = "io")]
 /// [`per_file`](crate::io::per_file) with the files on several workers: for each path, runs
 /// `sink` (a clone of it) over the file's lines and yields `(path, result)` for every file in
 /// the input order (so in sorted order after `find(..).sorted()`), zero counts and errors
@@ -552,6 +558,7 @@ where
     par_per_file_with(move || sink.clone())
 }
 
+#[cfg(feature = "io")]
 /// [`par_per_file`] with a factory making each file's sink (called on the workers).
 ///
 /// # Example

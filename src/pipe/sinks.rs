@@ -78,6 +78,12 @@ impl<T: Default> Sum<T> {
     fn finish(self) -> T {
         self.total.unwrap_or_default()
     }
+
+    /// The total: [`Sink::close`], callable without naming the item type (a `Sum<T>` is a sink
+    /// of `T` and of `&T`, so the trait method alone would be ambiguous).
+    pub fn close(self) -> T {
+        self.finish()
+    }
 }
 
 impl<T: Add<Output = T> + Default> Sink<T> for Sum<T> {

@@ -53,6 +53,7 @@ pub trait Op {
     fn finish<K: Sink<Self::Out>>(&mut self, down: &mut K) {
         let _ = down;
     }
+    #[cfg(feature = "io")]
     /// [`Pull::pull_with`] through this stage: field stages override it to stay fused.
     #[inline]
     fn pull_with<U, T, F>(&mut self, mut up: Pin<&mut U>, mut f: F) -> Option<T>
@@ -101,6 +102,7 @@ impl<U: Pull<Item = O::In>, O: Op> Pull for Adapt<U, O> {
         self.op.size_bounds(self.up.size_bounds())
     }
 
+    #[cfg(feature = "io")]
     #[inline(always)]
     fn pull_with<T, F>(self: Pin<&mut Self>, f: F) -> Option<T>
     where

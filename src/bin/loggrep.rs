@@ -1,8 +1,9 @@
 //! loggrep: grep for logs, as a genpipe pipeline.
 //!
 //! ```text
-//! cargo run --release --example loggrep -- [OPTIONS] PATTERN [PATH...]
-//! cargo run --release --example loggrep            # demo on a generated log
+//! cargo run --release --features cli --bin loggrep -- [OPTIONS] PATTERN [PATH...]
+//! cargo run --release --features cli --bin loggrep   # demo on a generated log
+//! cargo install --path . --features cli              # or from the registry: --features cli
 //! ```
 //!
 //! PATHs are files or directories (searched recursively; `--glob` picks the file names);
