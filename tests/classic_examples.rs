@@ -10,7 +10,7 @@ use genpipe::synth::{self, AccessFormat, write_access_log_file};
 
 fn example(name: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO"));
-    cmd.args(["run", "--quiet", "--example", name, "--"])
+    cmd.args(["run", "--quiet", "--all-features", "--example", name, "--"])
         .current_dir(env!("CARGO_MANIFEST_DIR"));
     cmd
 }

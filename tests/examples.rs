@@ -4,7 +4,7 @@ use std::process::Command;
 
 fn run_example(name: &str, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO"))
-        .args(["run", "--quiet", "--example", name, "--"])
+        .args(["run", "--quiet", "--all-features", "--example", name, "--"])
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
@@ -121,7 +121,7 @@ fn echo_server_serves_clients_and_ends() {
     const K: usize = 8;
     const M: usize = 10;
     let built = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", "echo_server"])
+        .args(["build", "--quiet", "--all-features", "--example", "echo_server"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
         .unwrap();
