@@ -121,7 +121,13 @@ fn echo_server_serves_clients_and_ends() {
     const K: usize = 8;
     const M: usize = 10;
     let built = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--all-features", "--example", "echo_server"])
+        .args([
+            "build",
+            "--quiet",
+            "--all-features",
+            "--example",
+            "echo_server",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
         .unwrap();
