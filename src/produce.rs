@@ -432,10 +432,18 @@ impl<S: Pull> Pull for Gen<S> {
 
     #[inline]
     fn size_bounds(&self) -> (usize, Option<usize>) {
+        if !S::size_known() {
+            return (0, None);
+        }
         match &self.state {
             State::Unpinned(s) => s.size_bounds(),
-            State::Pinned(b) => b.inner.size_bounds(),
+            State::Pinned(b) => Pull::size_bounds(&**b.inner),
         }
+    }
+
+    #[inline(always)]
+    fn size_known() -> bool {
+        S::size_known()
     }
 
     #[inline(always)]
@@ -575,6 +583,10 @@ impl<S: Pull> Iterator for Pin<&mut Gen<S>> {
 
     #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
+        // Asked before `&**self` is made: that reference would cover the pipeline in place.
+        if !S::size_known() {
+            return (0, None);
+        }
         Pull::size_bounds(&**self)
     }
 }

@@ -474,3 +474,27 @@ fn sum_adds_borrowed_items_into_an_owned_total() {
     assert_eq!(pipe(&f) | sum(), 0.75);
     assert_eq!(pipe(&Vec::<u32>::new()) | sum(), 0);
 }
+
+/// `size_hint` on a running pipeline whose generator is suspended inside `yield_from!` (its
+/// future holds a pinned sub-generator): answering it must not make a reference that covers
+/// that future (under Miri, a shared reborrow of it invalidated the future's own `&mut`).
+#[test]
+fn size_hint_of_a_suspended_generator_leaves_it_intact() {
+    #[generator]
+    fn outer() -> Gen<u32> {
+        yield_from!(numbers(3));
+        yield_!(99);
+    }
+    let mut heap = outer() | map(|x: u32| x + 1);
+    assert_eq!(heap.next(), Some(2));
+    assert_eq!(heap.size_hint(), (0, None));
+    assert_eq!(heap.collect::<Vec<_>>(), [3, 4, 100]);
+
+    let mut in_place = std::pin::pin!(outer() | map(|x: u32| x + 1));
+    assert_eq!(in_place.next(), Some(2));
+    assert_eq!(in_place.size_hint(), (0, None));
+    assert_eq!(in_place.by_ref().collect::<Vec<_>>(), [3, 4, 100]);
+
+    let boxed: Vec<u32> = outer().boxed().collect();
+    assert_eq!(boxed, [1, 2, 3, 99]);
+}

@@ -74,10 +74,26 @@ pub trait Pull: crate::sealed::Pull {
     /// Bounds on the number of items left, as `Iterator::size_hint` (which `Gen` answers with
     /// it, so `collect` preallocates). A source of known length says so; stages that keep or
     /// bound the count forward it; a generator body does not know.
+    ///
+    /// Called only when [`size_known`](Pull::size_known) says so: a `&` to a pipeline with a
+    /// generator body inside would cover the body's future, whose state may hold a `&mut` into
+    /// itself while suspended (a pinned sub-generator), and a shared reborrow of those bytes
+    /// invalidates it (Stacked Borrows; Miri found it).
     #[doc(hidden)]
     #[inline]
     fn size_bounds(&self) -> (usize, Option<usize>) {
         (0, None)
+    }
+
+    /// Whether this pipeline is made only of parts that answer [`size_bounds`](Pull::size_bounds)
+    /// and hold no generator body (iterators piped in, built-in stages): a constant per type.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn size_known() -> bool
+    where
+        Self: Sized,
+    {
+        false
     }
 
     #[cfg(feature = "io")]
@@ -138,11 +154,6 @@ impl<P: Pull + ?Sized> Pull for Pin<Box<P>> {
     #[inline]
     fn any_boxed(&self) -> bool {
         (**self).any_boxed()
-    }
-
-    #[inline]
-    fn size_bounds(&self) -> (usize, Option<usize>) {
-        (**self).size_bounds()
     }
 
     #[inline]
@@ -212,6 +223,11 @@ impl<I: Iterator> Pull for IterPull<I> {
         } else {
             self.iter.size_hint()
         }
+    }
+
+    #[inline(always)]
+    fn size_known() -> bool {
+        true
     }
 }
 

@@ -237,7 +237,8 @@ pub trait IntoRegex {
 
     /// Whether the regex was built by the caller: its builder's settings are not in its
     /// pattern text, so `grep` does not compile a buffer form of it and searches line by line.
-    #[doc(hidden)]
+    /// `false` (the default) for a pattern given as text; an impl of your own that returns a
+    /// `Regex` built with a `RegexBuilder` says `true`.
     const PREBUILT: bool = false;
 }
 

@@ -99,7 +99,15 @@ impl<U: Pull<Item = O::In>, O: Op> Pull for Adapt<U, O> {
 
     #[inline]
     fn size_bounds(&self) -> (usize, Option<usize>) {
+        if !U::size_known() {
+            return (0, None);
+        }
         self.op.size_bounds(self.up.size_bounds())
+    }
+
+    #[inline(always)]
+    fn size_known() -> bool {
+        U::size_known()
     }
 
     #[cfg(feature = "io")]
