@@ -315,5 +315,31 @@ macro_rules! sink_pipe_rhs {
 }
 pub(crate) use sink_pipe_rhs;
 
+/// A newtype sink `$ty<K>(K)` that forwards everything to `K`, inlined, and goes after `|`.
+macro_rules! forwarding_sink {
+    ($ty:ident) => {
+        impl<T, K: $crate::consume::Sink<T>> $crate::consume::Sink<T> for $ty<K> {
+            type Out = K::Out;
+
+            #[inline(always)]
+            fn send(&mut self, item: T) -> Result<(), $crate::consume::SendError<T>> {
+                self.0.send(item)
+            }
+
+            #[inline(always)]
+            fn is_done(&self) -> bool {
+                self.0.is_done()
+            }
+
+            #[inline(always)]
+            fn close(self) -> K::Out {
+                self.0.close()
+            }
+        }
+        $crate::pipe::sink_pipe_rhs!([K,] $ty<K>);
+    };
+}
+pub(crate) use forwarding_sink;
+
 sink_pipe_rhs!([P: ?Sized,] crate::consume::Coro<P>);
 sink_pipe_rhs!(['a, T, Out,] crate::consume::BoxSink<'a, T, Out>);

@@ -394,25 +394,7 @@ pub fn max<T: Ord>() -> Pick<T> {
 #[must_use = "a sink does nothing until a pipeline is piped into it (`gen | sink`)"]
 pub struct UserSink<K>(pub K);
 
-impl<T, K: Sink<T>> Sink<T> for UserSink<K> {
-    type Out = K::Out;
-
-    #[inline(always)]
-    fn send(&mut self, item: T) -> Result<(), SendError<T>> {
-        self.0.send(item)
-    }
-
-    #[inline(always)]
-    fn is_done(&self) -> bool {
-        self.0.is_done()
-    }
-
-    #[inline(always)]
-    fn close(self) -> K::Out {
-        self.0.close()
-    }
-}
-sink_pipe_rhs!([K,] UserSink<K>);
+super::forwarding_sink!(UserSink);
 
 /// Puts a sink of the user's own after `|`: any type that implements [`Sink`] (`send` and
 /// `close`; `is_done` if it can end early).

@@ -283,22 +283,4 @@ where
 #[derive(Clone, Debug)]
 pub struct StageSink<P>(pub(crate) P);
 
-impl<T, P: Sink<T>> Sink<T> for StageSink<P> {
-    type Out = P::Out;
-
-    #[inline(always)]
-    fn send(&mut self, item: T) -> Result<(), SendError<T>> {
-        self.0.send(item)
-    }
-
-    #[inline(always)]
-    fn is_done(&self) -> bool {
-        self.0.is_done()
-    }
-
-    fn close(self) -> P::Out {
-        self.0.close()
-    }
-}
-
-super::sink_pipe_rhs!([P,] StageSink<P>);
+super::forwarding_sink!(StageSink);
