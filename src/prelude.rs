@@ -7,6 +7,8 @@
 //! `genpipe::Error` and `genpipe::Result` are not here: a glob-imported `Result` would hide
 //! std's. Neither are the `min` and `max` sinks: a `use std::cmp::{min, max}` would shadow them
 //! (or they its functions) without a word; write `sinks::min()` and `sinks::max()`.
+//! `sink(my_sink)` is here: a `use std::io::sink` beside the prelude replaces it, but loudly
+//! (std's takes no argument, so `| sink(x)` fails to compile), never silently.
 
 #[cfg(feature = "memo")]
 pub use crate::memoize;
