@@ -105,6 +105,7 @@ hand=${per[chain3/hand]}
 check target "bench chain3: genpipe stages within +2 of hand" "${per[chain3/genpipe]}" "$hand + 2"
 check target "bench chain3: Send generators cost what the others do" "${per[chain3/genpipe_send]}" "${per[chain3/genpipe]} + 0.5"
 check target "bench chain3: a user's sink after | costs what sum() does" "${per[chain3/genpipe_user_sink]}" "${per[chain3/genpipe_send]} + 0.5"
+check target "bench chain3: try_map costs what map does" "${per[chain3/genpipe_try_map]}" "${per[chain3/genpipe_builtin]} + 0.5"
 check target "bench chain3: built-in stages within +2 of hand" "${per[chain3/genpipe_builtin]}" "$hand + 2"
 check target "bench for x in pin!(chain) within +2 of hand" "${per[chain3_memory/genpipe_for_pinned]}" "$hand + 2"
 check target "bench push: Coro within +2 of a closure" "${per[push/genpipe]}" "${per[push/closure]} + 2"

@@ -269,7 +269,6 @@ impl<R: IntoPipelineResult, E: Into<Error>> crate::engine::StageEnd<R> for Resul
 }
 
 /// The outcome of a fallible stage: its own first error, else its upstream's outcome.
-#[cfg(feature = "io")]
 pub(crate) fn stage_outcome<U>(
     error: &mut Option<Error>,
     up: std::pin::Pin<&mut U>,
@@ -287,7 +286,6 @@ where
 }
 
 /// A fallible sink's result: its first error, else what its downstream returned.
-#[cfg(feature = "io")]
 pub(crate) fn sink_outcome<T>(error: Option<Error>, out: T) -> Result<T> {
     match error {
         Some(e) => Err(e),

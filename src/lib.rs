@@ -278,6 +278,7 @@ pub use produce::{BoxGen, FallibleReturn, Gen, IntoGen, LocalBoxGen, MapErr, Try
 /// Built-in stages: `gen | map(f)`, `gen | filter(p)`, ...
 pub mod stages {
     pub use crate::engine::GeneratorOp;
+    pub use crate::pipe::fallible::FallibleSink;
     pub use crate::pipe::stage::Composed;
     pub use crate::pipe::stage::PushedGen;
     pub use crate::pipe::stages::{
@@ -285,6 +286,7 @@ pub mod stages {
         TakeOp, TakeWhileOp, enumerate, filter, filter_map, flat_map, inspect, map, skip, take,
         take_while,
     };
+    pub use crate::pipe::try_map::{TryMapOp, TryMapped, try_map};
 }
 
 /// Built-in sinks: `gen | count()`, `gen | sum()`, ...

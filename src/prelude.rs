@@ -41,5 +41,5 @@ pub use crate::par::{par_filter_map, par_map};
 pub use crate::par::{par_per_file, par_per_file_with};
 pub use crate::sinks::{collect, count, fold, for_each, last, sink, sum};
 pub use crate::stages::{
-    enumerate, filter, filter_map, flat_map, inspect, map, skip, take, take_while,
+    enumerate, filter, filter_map, flat_map, inspect, map, skip, take, take_while, try_map,
 };

@@ -498,3 +498,80 @@ fn size_hint_of_a_suspended_generator_leaves_it_intact() {
     let boxed: Vec<u32> = outer().boxed().collect();
     assert_eq!(boxed, [1, 2, 3, 99]);
 }
+
+#[test]
+fn try_map_ends_the_pipeline_at_the_first_error_pulled_or_pushed() {
+    // Pulled: all good, then the first error, with the items before it delivered.
+    use std::error::Error as _;
+
+    #[generator]
+    fn io_failing_after(n: u32) -> Gen<u32, std::io::Result<()>> {
+        for i in 0..n {
+            yield_!(i);
+        }
+        Err(std::io::Error::other(format!("failed after {n}")))
+    }
+
+    assert_eq!(
+        (pipe(["1", "2"]).try_map(|s| s.parse::<u32>()) | sum()).unwrap(),
+        3
+    );
+    let mut g = pipe(["4", "5", "x", "6"]).try_map(|s| s.parse::<u32>());
+    assert_eq!((&mut g).collect::<Vec<_>>(), [4, 5]);
+    let err = g.finish().unwrap_err();
+    assert!(
+        err.source()
+            .unwrap()
+            .downcast_ref::<std::num::ParseIntError>()
+            .is_some()
+    );
+
+    // Nothing after the error is pulled.
+    let pulled = Cell::new(0);
+    let r = pipe(["1", "x", "3", "4"])
+        .inspect(|_| pulled.set(pulled.get() + 1))
+        .try_map(|s| s.parse::<u32>())
+        | count();
+    assert!(r.is_err());
+    assert_eq!(pulled.get(), 2);
+
+    // A failing head's error is kept when it comes first; the stage's own when it does.
+    assert_eq!(
+        (io_failing_after(2) | try_map(|x: u32| Ok::<_, std::io::Error>(x)) | count())
+            .unwrap_err()
+            .source()
+            .unwrap()
+            .to_string(),
+        "failed after 2"
+    );
+    let r = io_failing_after(5)
+        | try_map(|x: u32| -> Result<u32, genpipe::BoxError> {
+            if x < 1 {
+                Ok(x)
+            } else {
+                Err(format!("at {x}").into())
+            }
+        })
+        | count();
+    assert_eq!(r.unwrap_err().to_string(), "at 1");
+
+    // Pushed: `try_map(f) | sink` is a sink returning `genpipe::Result<Out>`, closed either way.
+    let mut totals = try_map(|s: &str| s.parse::<u32>()) | sum::<u32>();
+    totals.send("7").unwrap();
+    totals.send("8").unwrap();
+    assert_eq!(totals.close().unwrap(), 15);
+    let mut bad = try_map(|s: &str| s.parse::<u32>()) | collect::<Vec<u32>>();
+    bad.send("1").unwrap();
+    bad.send("no").unwrap();
+    assert!(bad.is_done());
+    assert_eq!(bad.send("2"), Err(SendError("2")));
+    assert!(bad.close().is_err());
+
+    // Composed with other stages, and as a broadcast branch.
+    let doubled =
+        map(|s: &str| s.trim()) | try_map(|s: &str| s.parse::<u32>()) | map(|x: u32| x * 2);
+    assert_eq!((pipe([" 1", "2 "]) | doubled | sum()).unwrap(), 6);
+    let (n, total) =
+        pipe(["3", "4"]) | broadcast((count(), try_map(|s: &str| s.parse::<u32>()) | sum::<u32>()));
+    assert_eq!((n, total.unwrap()), (2, 7));
+}

@@ -191,6 +191,15 @@ pub fn genpipe_builtin(n: u64) -> u64 {
     source(n).map(|x| x * 3).filter(|x| x % 2 == 0) | sum()
 }
 
+/// The built-in chain with the map fallible (`try_map`): what checking each item costs.
+pub fn genpipe_try_map(n: u64) -> u64 {
+    let total = source(n)
+        .try_map(|x| Ok::<u64, std::num::ParseIntError>(x * 3))
+        .filter(|x| x % 2 == 0)
+        | sum();
+    total.expect("nothing fails")
+}
+
 pub fn genpipe_vec(n: u64) -> u64 {
     source(n) | triple() | windowed() | even() | sum()
 }
@@ -378,6 +387,7 @@ pub const CASES: &[Case] = &[
     ("chain3", "genpipe_send", genpipe_send),
     ("chain3", "genpipe_builtin", genpipe_builtin),
     ("chain3", "genpipe_user_sink", genpipe_user_sink),
+    ("chain3", "genpipe_try_map", genpipe_try_map),
     ("chain3", "genawaiter_rc", genawaiter_rc),
     ("chain3", "genawaiter_sync", genawaiter_sync),
     ("chain3_memory", "hand_vec", hand_vec),

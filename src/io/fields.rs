@@ -9,8 +9,8 @@ use std::str::FromStr;
 use crate::consume::Sink;
 use crate::engine::Pull;
 use crate::error::{BoxError, Error, IntoPipelineResult, Result, stage_outcome};
-use crate::io::fallible::{FallibleSink, PushStep};
 use crate::io::{AsLineRef, Field, Line, LineRef, ParseFieldError};
+use crate::pipe::fallible::{FallibleSink, PushStep};
 use crate::pipe::stages::{Flow, Op};
 use crate::pipe::{Stage, StageOp};
 

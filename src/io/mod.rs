@@ -8,7 +8,6 @@
 mod captures;
 mod cat;
 mod codec;
-mod fallible;
 mod fields;
 mod find;
 mod follow;
@@ -34,10 +33,10 @@ mod records;
 /// ```
 pub use regex;
 
+pub use crate::pipe::fallible::{FallibleSink, PushStep};
 #[cfg(feature = "regex")]
 pub use captures::{Caps, CapturesOp, captures};
 pub use cat::{Cat, CatOp, CatSink, CatStep, OpenOp, cat, open};
-pub use fallible::{FallibleSink, PushStep};
 pub use fields::{
     FieldOp, ParseOp, ParseSink, Parsed, SkipValueOp, TryParseOp, field, last_field, parse,
     skip_value, try_parse,

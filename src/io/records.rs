@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::consume::Sink;
 use crate::engine::Pull;
 use crate::error::{Error, IntoPipelineResult, Result, stage_outcome};
-use crate::io::fallible::{FallibleSink, PushStep};
 use crate::io::{Field, Line};
+use crate::pipe::fallible::{FallibleSink, PushStep};
 use crate::pipe::{Stage, StageOp};
 
 /// One request of an Apache access log: the line, with its fields located.

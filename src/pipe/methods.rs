@@ -1,12 +1,15 @@
 //! The closure methods of `Stage` and `Gen` (`.map(f)`, `.filter(p)`, ...): the argument type
 //! is known there, so closures need no annotations. Above both the stage machinery
-//! (`stage.rs`) and the built-in stages (`stages.rs`), so neither imports the other.
+//! (`stage.rs`) and the built-in stages (`stages.rs`, `try_map.rs`), so neither imports the
+//! other.
 
 use super::stage::{Composed, Stage, StageOp};
 use super::stages::{
     EnumerateOp, FilterMapOp, FilterOp, FlatMapOp, InspectOp, MapOp, SkipOp, TakeOp, TakeWhileOp,
 };
+use super::try_map::TryMapOp;
 use crate::engine::Pull;
+use crate::error::Error;
 use crate::produce::Gen;
 
 macro_rules! closure_methods {
@@ -64,6 +67,16 @@ pub fn take_while<P>(self, pred: P) -> $wrap!(TakeWhileOp<P, $item>)
         /// Pairs every item with its index, from 0.
         pub fn enumerate(self) -> $wrap!(EnumerateOp<$item>) {
             self.then(EnumerateOp::new())
+        }
+
+        /// Applies `f` to every item; the first `Err` ends the pipeline with that error (the
+        /// method form of [`try_map`](crate::stages::try_map)).
+pub fn try_map<F, O, E>(self, f: F) -> $wrap!(TryMapOp<F, $item>)
+        where
+            F: FnMut($item) -> Result<O, E>,
+            E: Into<Error>,
+        {
+            self.then(TryMapOp::new(f))
         }
 
         /// Maps every item to an iterable and yields its items.

@@ -53,10 +53,12 @@ use crate::consume::Sink;
 use crate::engine::Pull;
 use crate::produce::Gen;
 
+pub(crate) mod fallible;
 mod methods;
 pub(crate) mod sinks;
 pub(crate) mod stage;
 pub(crate) mod stages;
+pub(crate) mod try_map;
 
 pub use stage::{Stage, StageOp, StageSink};
 

@@ -1,14 +1,14 @@
-//! The pushed form of the I/O stages that can fail (`cat`, `parse`, `access_log`): one sink type
-//! that keeps the first error, stops taking items, and returns the error from `close`.
+//! The pushed form of the stages that can fail (`try_map`, and io's `cat`, `parse`,
+//! `access_log`): one sink type that keeps the first error, stops taking items, and returns the
+//! error from `close`.
 
 use std::fmt;
 
 use crate::consume::{SendError, Sink};
 use crate::error::{Error, Result, sink_outcome};
 
-/// What a fallible I/O stage does with one pushed item. Implemented by the stages' ops; users
-/// name the sinks ([`CatSink`](super::CatSink), [`ParseSink`](super::ParseSink),
-/// [`AccessRecordSink`](super::AccessRecordSink)), not this.
+/// What a fallible stage does with one pushed item. Implemented by the stages' ops; users name
+/// the sinks (`stage | sink` is a [`FallibleSink`]), not this.
 #[doc(hidden)]
 pub trait PushStep<In> {
     /// What it sends down.
@@ -17,7 +17,7 @@ pub trait PushStep<In> {
     fn step<K: Sink<Self::Out>>(&mut self, item: In, down: &mut K) -> Result<()>;
 }
 
-/// A fallible I/O stage feeding a sink: its result is `genpipe::Result<K::Out>`, the first
+/// A fallible stage feeding a sink: its result is `genpipe::Result<K::Out>`, the first
 /// error or the sink's value (the sink is closed either way).
 pub struct FallibleSink<P, K> {
     step: P,
