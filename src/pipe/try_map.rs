@@ -139,8 +139,8 @@ where
     fn take_return(self: Pin<&mut Self>) -> Option<Result<()>> {
         // SAFETY: as in `pull`.
         let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: as in `pull`.
         let mut error = this.error.take().map(|e| *e);
+        // SAFETY: as in `pull`.
         stage_outcome(&mut error, unsafe { Pin::new_unchecked(&mut this.up) })
     }
 }
