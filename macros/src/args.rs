@@ -201,3 +201,21 @@ pub(crate) fn check_plain_fn(sig: &Signature, what: &str) -> syn::Result<()> {
     }
     Ok(())
 }
+
+/// The function's signature as the expansion writes it: everything as declared but the return
+/// type, which is `output` (`#vis #constness #unsafety #abi fn #ident #generics (#inputs) ->
+/// #output #where_clause`). Shared by the three function macros.
+pub(crate) fn signature_with_output(func: &syn::ItemFn, output: &TokenStream) -> TokenStream {
+    let vis = &func.vis;
+    let sig = &func.sig;
+    let (constness, unsafety, abi, ident, generics, inputs, where_clause) = (
+        &sig.constness,
+        &sig.unsafety,
+        &sig.abi,
+        &sig.ident,
+        &sig.generics,
+        &sig.inputs,
+        &sig.generics.where_clause,
+    );
+    quote!(#vis #constness #unsafety #abi fn #ident #generics (#inputs) -> #output #where_clause)
+}

@@ -114,25 +114,16 @@ fn expand_fn(func: &mut ItemFn) -> syn::Result<TokenStream> {
         }
     };
 
-    let ItemFn {
-        attrs, vis, sig, ..
-    } = &*func;
-    let (unsafety, abi, ident, generics, inputs, where_clause) = (
-        &sig.unsafety,
-        &sig.abi,
-        &sig.ident,
-        &sig.generics,
-        &sig.inputs,
-        &sig.generics.where_clause,
-    );
+    let attrs = &func.attrs;
     // As for generators: lets the driver's codegen unit inline the body's poll.
     let inline = (!attrs.iter().any(|a| a.path().is_ident("inline"))).then(|| quote!(#[inline]));
+    let signature = args::signature_with_output(func, &output);
     Ok(quote! {
         #body_errors
         #(#attrs)*
         #inline
         #quiet
-        #vis #unsafety #abi fn #ident #generics (#inputs) -> #output #where_clause {
+        #signature {
             #call
         }
     })

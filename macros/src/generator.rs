@@ -155,24 +155,14 @@ fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
     // crate) that drives the generator inline it, which the engine's speed depends on.
     let inline =
         (!func.attrs.iter().any(|a| a.path().is_ident("inline"))).then(|| quote!(#[inline]));
-    let ItemFn {
-        attrs, vis, sig, ..
-    } = &*func;
-    let (constness, unsafety, abi, ident, generics, inputs, where_clause) = (
-        &sig.constness,
-        &sig.unsafety,
-        &sig.abi,
-        &sig.ident,
-        &sig.generics,
-        &sig.inputs,
-        &sig.generics.where_clause,
-    );
+    let attrs = &func.attrs;
+    let signature = args::signature_with_output(func, &output);
     Ok(quote! {
         #errors
         #(#attrs)*
         #inline
         #quiet
-        #vis #constness #unsafety #abi fn #ident #generics (#inputs) -> #output #where_clause {
+        #signature {
             #call
         }
     })

@@ -34,22 +34,14 @@ fn expand_fn(func: &mut ItemFn) -> syn::Result<TokenStream> {
     let stmts = &func.block.stmts;
     let body = quote!({ #(#stmts)* });
     let inline_body = inline_body();
-    let ItemFn {
-        attrs, vis, sig, ..
-    } = &*func;
-    let (unsafety, abi, ident, generics, inputs, where_clause) = (
-        &sig.unsafety,
-        &sig.abi,
-        &sig.ident,
-        &sig.generics,
-        &sig.inputs,
-        &sig.generics.where_clause,
-    );
+    let attrs = &func.attrs;
+    let ident = &func.sig.ident;
+    let signature = args::signature_with_output(func, &quote!(#written));
     Ok(quote! {
         #body_errors
         #(#attrs)*
         #quiet
-        #vis #unsafety #abi fn #ident #generics (#inputs) -> #written #where_clause {
+        #signature {
             ::genpipe::sched::Task::__from_body(
                 ::core::stringify!(#ident),
                 ::genpipe::__private::coro::<::genpipe::sched::Reply, #out, ::genpipe::sched::Request, _, _>(
