@@ -6,6 +6,7 @@
 
 use core::future::Future;
 use core::marker::PhantomData;
+use core::mem::ManuallyDrop;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
@@ -52,7 +53,7 @@ impl<Y, In> Co<Y, In> {
     pub fn yield_(self, item: Y) -> Yield<Y, In> {
         Yield {
             id: self.id,
-            item: Some(item),
+            item: ManuallyDrop::new(Some(item)),
             _types: PhantomData,
         }
     }
@@ -72,7 +73,7 @@ impl<Y, In> Co<Y, In> {
     pub fn recv(self, reply: Y) -> Recv<Y, In> {
         Recv {
             id: self.id,
-            reply: Some(reply),
+            reply: ManuallyDrop::new(Some(reply)),
             _types: PhantomData,
         }
     }
@@ -83,8 +84,18 @@ impl<Y, In> Co<Y, In> {
 #[derive(Debug)]
 pub struct Yield<Y, In> {
     id: u64,
-    item: Option<Y>,
+    /// `ManuallyDrop`, dropped by value in `Drop`: this future lives in the body's state, and
+    /// an in-place drop would hand its address (and so the pipeline's) to the item's
+    /// destructor (see `Frame::slot`).
+    item: ManuallyDrop<Option<Y>>,
     _types: PhantomData<fn(Y) -> In>,
+}
+
+impl<Y, In> Drop for Yield<Y, In> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        drop(Option::take(&mut self.item));
+    }
 }
 
 // The item is moved out, never pinned in place.
@@ -95,15 +106,20 @@ impl<Y, In> Future for Yield<Y, In> {
 
     #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        match self.item.take() {
+        match Option::take(&mut self.item) {
             None => Poll::Ready(()),
             Some(item) => {
                 let frame = frame_of::<Y, In>(cx, self.id);
                 // SAFETY: `frame_of` returned the live frame of this generator's own driver, of
                 // exactly this type; nothing else touches it while the body is being polled.
-                unsafe {
-                    (*frame).slot = Some(item);
+                let earlier = unsafe {
                     (*frame).mark = Mark::Yielded;
+                    (*frame).replace_slot(Some(item))
+                };
+                // Two yields in one poll (a body joining its own yield futures): the first item
+                // is dropped here, never lost silently in the frame.
+                if earlier.is_some() {
+                    two_items_in_one_poll(earlier);
                 }
                 Poll::Pending
             }
@@ -118,9 +134,12 @@ fn poll_input<Y, In>(cx: &Context<'_>, id: u64, reply: Option<Y>) -> Poll<Option
     // SAFETY: as in `Yield::poll`.
     unsafe {
         if reply.is_some() {
-            (*frame).slot = reply;
+            let earlier = (*frame).replace_slot(reply);
+            if earlier.is_some() {
+                two_items_in_one_poll(earlier);
+            }
         }
-        match (*frame).input.take() {
+        match (*frame).take_input() {
             Some(input) => Poll::Ready(Some(input)),
             None if (*frame).ended => Poll::Ready(None),
             None => match (*frame).pull {
@@ -134,6 +153,16 @@ fn poll_input<Y, In>(cx: &Context<'_>, id: u64, reply: Option<Y>) -> Poll<Option
             },
         }
     }
+}
+
+#[cold]
+#[inline(never)]
+fn two_items_in_one_poll<Y>(earlier: Option<Y>) -> ! {
+    drop(earlier);
+    panic!(
+        "genpipe: a body handed out two items in one resume (its yield_!/recv! futures were \
+         polled side by side, not awaited one after the other)"
+    )
 }
 
 /// The future of `recv!()` and of a stage's `input.next()`.
@@ -160,8 +189,16 @@ impl<Y, In> Future for Next<Y, In> {
 #[derive(Debug)]
 pub struct Recv<Y, In> {
     id: u64,
-    reply: Option<Y>,
+    /// `ManuallyDrop`, dropped by value: as `Yield::item`.
+    reply: ManuallyDrop<Option<Y>>,
     _types: PhantomData<fn(Y) -> In>,
+}
+
+impl<Y, In> Drop for Recv<Y, In> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        drop(Option::take(&mut self.reply));
+    }
 }
 
 impl<Y, In> Unpin for Recv<Y, In> {}
@@ -171,7 +208,7 @@ impl<Y, In> Future for Recv<Y, In> {
 
     #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<In>> {
-        let reply = self.reply.take();
+        let reply = Option::take(&mut self.reply);
         poll_input::<Y, In>(cx, self.id, reply)
     }
 }

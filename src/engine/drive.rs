@@ -123,13 +123,23 @@ impl<F: Future, Y, In> GeneratorOp<F, Y, In> {
     }
 }
 
-/// Marks the node finished if a poll unwinds; forgotten on the normal path, so it costs no
+/// Marks the node finished if a poll unwinds, and drops what the frame holds then (the frame
+/// itself has no drop glue, see [`Frame::slot`]); forgotten on the normal path, so it costs no
 /// store per item (a flag set and cleared around every poll cost 4.5-11 instructions per item).
-struct PanicFuse<'a>(&'a mut bool);
+struct PanicFuse<'a, Y, In> {
+    done: &'a mut bool,
+    frame: *mut Frame<Y, In>,
+}
 
-impl Drop for PanicFuse<'_> {
+impl<Y, In> Drop for PanicFuse<'_, Y, In> {
     fn drop(&mut self) {
-        *self.0 = true;
+        *self.done = true;
+        // SAFETY: the fuse is dropped only while a poll unwinds, inside the resume that made
+        // `frame`, which is still alive on its stack; the body's futures no longer run, so
+        // nothing else uses the frame. Values are moved out and dropped by value.
+        let frame = unsafe { &mut *self.frame };
+        drop(frame.take_slot());
+        drop(frame.take_input());
     }
 }
 
@@ -148,8 +158,8 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
                 thread: polling_thread(),
             },
             mark: Mark::Foreign,
-            slot: None,
-            input: None,
+            slot: ManuallyDrop::new(None),
+            input: ManuallyDrop::new(None),
             ended,
             pull: pull.map(|pull| (pull, up.cast())),
         }
@@ -174,12 +184,24 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
         }
         let ended = this.up.at_end();
         let mut frame = Self::frame(this.id, &raw mut this.up, ended, pull);
-        let fuse = PanicFuse(&mut this.done);
+        // One raw pointer serves the poll, the fuse and the reads after it (a second borrow of
+        // `frame` would invalidate the first under Stacked Borrows).
+        let frame = &raw mut frame;
+        let fuse = PanicFuse {
+            done: &mut this.done,
+            frame,
+        };
         // SAFETY: `body` is structurally pinned (see above).
         let body = unsafe { Pin::new_unchecked(&mut this.body) };
-        match poll_body(body, &mut frame) {
+        let polled = poll_body(body, frame);
+        // SAFETY: the poll is over; the frame is alive and used through this pointer only.
+        let frame = unsafe { &mut *frame };
+        match polled {
             Poll::Ready(ret) => {
                 mem::forget(fuse);
+                // In pull mode nothing is pushed, and a returned body yields nothing more; a
+                // reply left by `recv!(reply)` has nobody to read it.
+                drop(frame.take_slot());
                 this.done = true;
                 this.ret = Some(ret);
                 None
@@ -187,7 +209,7 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
             Poll::Pending => match frame.mark {
                 Mark::Yielded => {
                     mem::forget(fuse);
-                    frame.slot.take()
+                    frame.take_slot()
                 }
                 // A pulled body never waits for input, so anything else is a foreign await.
                 // The fuse marks the node done as it unwinds.
@@ -220,16 +242,24 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
         let ended = this.up.at_end();
         let mut frame = Self::frame(this.id, &raw mut this.up, ended, U::PULL);
         // Straight into the frame: no copy through the upstream.
-        frame.input = pushed.take();
-        let fuse = PanicFuse(&mut this.done);
+        frame.input = ManuallyDrop::new(pushed.take());
+        // As in `resume_pull`: one raw pointer for the poll, the fuse and the reads after it.
+        let frame = &raw mut frame;
+        let fuse = PanicFuse {
+            done: &mut this.done,
+            frame,
+        };
         // SAFETY: `body` is structurally pinned (see above).
         let body = unsafe { Pin::new_unchecked(&mut this.body) };
-        let polled = poll_body(body, &mut frame);
+        let polled = poll_body(body, frame);
+        // SAFETY: the poll is over; the frame is alive and used through this pointer only.
+        let frame = unsafe { &mut *frame };
         // What the body did not take goes back to the caller.
-        *pushed = frame.input.take();
+        *pushed = frame.take_input();
         match polled {
             Poll::Ready(ret) => {
                 mem::forget(fuse);
+                drop(frame.take_slot());
                 this.done = true;
                 this.ret = Some(ret);
                 Step::Done
@@ -237,14 +267,14 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
             Poll::Pending => match frame.mark {
                 Mark::Yielded => {
                     mem::forget(fuse);
-                    match frame.slot.take() {
+                    match frame.take_slot() {
                         Some(item) => Step::Yielded(item),
                         None => unreachable!("genpipe: a yield left no item"),
                     }
                 }
                 Mark::WantsInput => {
                     mem::forget(fuse);
-                    Step::WantsInput(frame.slot.take())
+                    Step::WantsInput(frame.take_slot())
                 }
                 // The fuse marks the node done as it unwinds.
                 Mark::Foreign => foreign_await(),
@@ -273,16 +303,17 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
     }
 }
 
-/// Polls `body` once with a waker that carries `frame`.
+/// Polls `body` once with a waker that carries `frame`, a live frame that nothing else uses
+/// until the poll returns.
 #[inline(always)]
-fn poll_body<F: Future, Y, In>(body: Pin<&mut F>, frame: &mut Frame<Y, In>) -> Poll<F::Output> {
-    // SAFETY: `frame` outlives the poll and, until the poll returns, is used only through this
-    // pointer (the `&mut` is not touched meanwhile). The waker is never dropped, not even while
+fn poll_body<F: Future, Y, In>(body: Pin<&mut F>, frame: *mut Frame<Y, In>) -> Poll<F::Output> {
+    // SAFETY: `frame` points to a live frame of the caller's that outlives the poll and, until
+    // the poll returns, is used only through this pointer (the caller's contract). The waker is never dropped, not even while
     // unwinding (`ManuallyDrop`: dropping it would be an indirect call through the vtable with
     // the frame's address, which makes LLVM keep the whole pipeline in memory), and its clones
     // are inert, so the pointer does not outlive the poll. The header was just written by this
     // thread, which is the one polling.
-    let waker = ManuallyDrop::new(unsafe { frame_waker(&raw mut *frame) });
+    let waker = ManuallyDrop::new(unsafe { frame_waker(frame) });
     let mut cx = Context::from_waker(&waker);
     body.poll(&mut cx)
 }

@@ -1,5 +1,7 @@
 //! The per-poll frame: the one place an item passes through between a body and its driver.
 
+use core::mem::ManuallyDrop;
+
 /// Why a body returned `Pending`, written by the yield/next/recv futures.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Mark {
@@ -33,14 +35,43 @@ pub(crate) struct Frame<Y, In> {
     pub(crate) header: FrameHeader,
     pub(crate) mark: Mark,
     /// What the body hands out: an item, or a coroutine's reply.
-    pub(crate) slot: Option<Y>,
-    /// The body's next input, put there by the driver before the poll.
-    pub(crate) input: Option<In>,
+    ///
+    /// Why `ManuallyDrop`: the frame must have no drop glue. Dropping an `Option<Y>` in place
+    /// passes its address to the item's destructor (`Arc::drop_slow(&mut self)` for a `Line`),
+    /// and one such call, even on a path never taken, lets the frame's address escape: LLVM
+    /// then keeps the frame, and the pipeline whose pointer it holds, in memory (measured on a
+    /// pass-through stage over `Line`s). Values leave the frame by value ([`Frame::take_slot`]),
+    /// and the drivers drain it on every exit, unwinding included.
+    pub(crate) slot: ManuallyDrop<Option<Y>>,
+    /// The body's next input, put there by the driver before the poll (`ManuallyDrop`: as
+    /// `slot`).
+    pub(crate) input: ManuallyDrop<Option<In>>,
     /// The input has ended: `next()` returns `None`.
     pub(crate) ended: bool,
     /// In pull mode, the upstream, erased, and the function that pulls it: `next()` pulls in
     /// place without suspending. `None` in push mode and for sources.
     pub(crate) pull: Option<(PullFn<In>, *mut ())>,
+}
+
+impl<Y, In> Frame<Y, In> {
+    /// The slot's value, moved out; the slot is `None` after.
+    #[inline(always)]
+    pub(crate) fn take_slot(&mut self) -> Option<Y> {
+        Option::take(&mut self.slot)
+    }
+
+    /// The input's value, moved out; the input is `None` after.
+    #[inline(always)]
+    pub(crate) fn take_input(&mut self) -> Option<In> {
+        Option::take(&mut self.input)
+    }
+
+    /// Puts `value` in the slot and hands back what was there (by value: its destructor, if it
+    /// runs, never sees the frame's address).
+    #[inline(always)]
+    pub(crate) fn replace_slot(&mut self, value: Option<Y>) -> Option<Y> {
+        core::mem::replace(&mut self.slot, value)
+    }
 }
 
 /// Pulls the next item from an erased upstream.

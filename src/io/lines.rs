@@ -44,18 +44,19 @@ pub(crate) enum Encoding {
 ///
 /// A [`Pull`] of [`Line`]s whose return value is `genpipe::Result<()>`: the first read error ends
 /// it, and the sink of its pipeline returns that error.
+///
+/// Why two parts: what each line needs (the chunk, the position, the count) sits here, inline
+/// in the pipeline, and everything only a refill touches sits in [`Refill`], behind a box. A
+/// refill is an out-of-line call; given a pointer into the pipeline, it would let the whole
+/// pipeline's address escape, and LLVM would keep every stage's state in memory around it
+/// (measured: a pass-through `#[generator]` stage over `Line`s cost 112 instructions a line
+/// with the refill taking `&mut self`; see `benches/README.md`).
 pub struct Lines<R> {
-    reader: Option<R>,
-    path: Option<Arc<Path>>,
-    encoding: Encoding,
     chunk: Option<Arc<Chunk>>,
     /// Next unread byte of `chunk`.
     pos: usize,
-    /// The unterminated tail of the last read, to be completed by the next.
-    carry: Vec<u8>,
-    buffer_bytes: usize,
-    /// The longest line accepted: past it the source ends with an error.
-    max_line_bytes: usize,
+    /// Lines delivered so far.
+    line_no: u64,
     keep_cr: bool,
     /// Lines carry their numbers; `false`: grep does not count the line ends it skips.
     numbered: bool,
@@ -63,10 +64,21 @@ pub struct Lines<R> {
     /// before searching the buffer again (see `next_match`).
     hit_streak: u32,
     per_line_budget: u32,
+    refill: Box<Refill<R>>,
+}
+
+/// The cold part of a [`Lines`] source: the reader and what reading needs.
+struct Refill<R> {
+    reader: Option<R>,
+    path: Option<Arc<Path>>,
+    encoding: Encoding,
+    /// The unterminated tail of the last read, to be completed by the next.
+    carry: Vec<u8>,
+    buffer_bytes: usize,
+    /// The longest line accepted: past it the source ends with an error.
+    max_line_bytes: usize,
     /// Bytes delivered so far (decompressed), for error reports.
     delivered: u64,
-    /// Lines delivered so far.
-    line_no: u64,
     /// Where to publish `line_no` when the source is dropped (`Gen::lines_read`).
     published: Option<Arc<std::sync::atomic::AtomicU64>>,
     outcome: Option<Result<()>>,
@@ -75,9 +87,9 @@ pub struct Lines<R> {
 impl<R> std::fmt::Debug for Lines<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Lines")
-            .field("path", &self.path)
-            .field("delivered", &self.delivered)
-            .field("ended", &self.reader.is_none())
+            .field("path", &self.refill.path)
+            .field("delivered", &self.refill.delivered)
+            .field("ended", &self.refill.reader.is_none())
             .finish_non_exhaustive()
     }
 }
@@ -94,22 +106,24 @@ impl<R: Read> Lines<R> {
         outcome: Option<Result<()>>,
     ) -> Lines<R> {
         Lines {
-            reader,
-            path,
-            encoding,
             chunk: None,
             pos: 0,
-            carry: Vec::new(),
-            buffer_bytes: DEFAULT_BUFFER_BYTES,
-            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+            line_no: 0,
             keep_cr: false,
             numbered: true,
             hit_streak: 0,
             per_line_budget: 0,
-            delivered: 0,
-            line_no: 0,
-            published: None,
-            outcome,
+            refill: Box::new(Refill {
+                reader,
+                path,
+                encoding,
+                carry: Vec::new(),
+                buffer_bytes: DEFAULT_BUFFER_BYTES,
+                max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+                delivered: 0,
+                published: None,
+                outcome,
+            }),
         }
     }
 
@@ -118,7 +132,7 @@ impl<R: Read> Lines<R> {
     pub(crate) fn whole(chunk: Chunk) -> Lines<R> {
         let path = chunk.path.clone();
         let mut lines = Lines::failed_or_done(Ok(()));
-        lines.path = path;
+        lines.refill.path = path;
         lines.chunk = Some(Arc::new(chunk));
         lines
     }
@@ -139,20 +153,20 @@ impl<R: Read> Lines<R> {
 
     /// The reader, until the input has ended.
     pub(crate) fn reader(&self) -> Option<&R> {
-        self.reader.as_ref()
+        self.refill.reader.as_ref()
     }
 
     pub(crate) fn reader_mut(&mut self) -> Option<&mut R> {
-        self.reader.as_mut()
+        self.refill.reader.as_mut()
     }
 
     /// A handle that will hold the number of lines read once this source is dropped.
     pub(crate) fn publish_line_count(&mut self) -> Arc<std::sync::atomic::AtomicU64> {
-        Arc::clone(self.published.get_or_insert_with(Default::default))
+        Arc::clone(self.refill.published.get_or_insert_with(Default::default))
     }
 
     pub(crate) fn set_buffer_bytes(&mut self, bytes: usize) {
-        self.buffer_bytes = bytes.max(1);
+        self.refill.buffer_bytes = bytes.max(1);
     }
 
     pub(crate) fn set_numbered(&mut self, numbered: bool) {
@@ -160,10 +174,26 @@ impl<R: Read> Lines<R> {
     }
 
     pub(crate) fn set_max_line_bytes(&mut self, bytes: usize) {
-        self.max_line_bytes = bytes.max(1);
+        self.refill.max_line_bytes = bytes.max(1);
+    }
+
+    /// Reads the next chunk of complete lines; `false` at the end of input or on error.
+    ///
+    /// The chunk moves out and back by value and the refill is reached through its box: no
+    /// pointer into `self` (the pipeline) reaches the out-of-line call.
+    #[inline(always)]
+    fn fill(&mut self) -> bool {
+        let (chunk, filled) = self.refill.fill(self.chunk.take(), self.line_no);
+        // Written without dropping the old value in place (it is `None`, but an in-place drop
+        // would hand the field's address to `Arc::drop_slow`).
+        // SAFETY: `self.chunk` was just taken: it holds `None`, which needs no drop.
+        unsafe { std::ptr::write(&mut self.chunk, chunk) };
+        self.pos = 0;
+        filled
     }
 
     /// The next line, or `None` at the end (then `outcome` is set).
+    #[inline(always)]
     fn next_line(&mut self) -> Option<Line> {
         loop {
             if let Some(chunk) = &self.chunk {
@@ -348,14 +378,19 @@ impl<R: Read> Lines<R> {
         }
     }
 
-    /// Reads the next chunk of complete lines; `false` at the end of input or on error.
-    fn fill(&mut self) -> bool {
+}
+
+impl<R: Read> Refill<R> {
+    /// The chunk after `old`, and whether there is one (`false`: the input has ended, or
+    /// failed, and `outcome` says which). `line_no` is the number of lines delivered so far.
+    #[inline(never)]
+    fn fill(&mut self, old: Option<Arc<Chunk>>, line_no: u64) -> (Option<Arc<Chunk>>, bool) {
         let Some(reader) = self.reader.as_mut() else {
-            return false;
+            return (None, false);
         };
         // Reuse the last chunk's allocation when no `Line` holds it any more, without zeroing it
         // again: only `..len` of a chunk is ever read.
-        let mut buf = match self.chunk.take().map(Arc::try_unwrap) {
+        let mut buf = match old.map(Arc::try_unwrap) {
             Some(Ok(Chunk {
                 bytes: Storage::Heap(old),
                 ..
@@ -400,7 +435,7 @@ impl<R: Read> Lines<R> {
                         self.reader = None;
                         self.outcome = Some(Err(Error::LineTooLong {
                             path: self.path.as_deref().map(Path::to_path_buf),
-                            line_no: self.line_no + 1,
+                            line_no: line_no + 1,
                             limit: self.max_line_bytes,
                         }));
                         break 0;
@@ -415,15 +450,14 @@ impl<R: Read> Lines<R> {
             }
         };
         if len == 0 {
-            return false;
+            return (None, false);
         }
-        self.chunk = Some(Arc::new(Chunk {
+        let chunk = Arc::new(Chunk {
             bytes: Storage::Heap(buf),
             len,
             path: self.path.clone(),
-        }));
-        self.pos = 0;
-        true
+        });
+        (Some(chunk), true)
     }
 
     fn error(&self, source: std::io::Error) -> Error {
@@ -449,7 +483,7 @@ impl<R: Read> Lines<R> {
 
 impl<R> Drop for Lines<R> {
     fn drop(&mut self) {
-        if let Some(count) = &self.published {
+        if let Some(count) = &self.refill.published {
             count.store(self.line_no, std::sync::atomic::Ordering::Relaxed);
         }
     }
@@ -464,17 +498,17 @@ impl<R: Read> Pull for Lines<R> {
     type Item = Line;
     type Return = Result<()>;
 
-    #[inline]
+    #[inline(always)]
     fn pull(self: Pin<&mut Self>) -> Option<Line> {
         self.get_mut().next_line()
     }
 
     fn take_return(self: Pin<&mut Self>) -> Option<Result<()>> {
-        let this = self.get_mut();
-        if this.reader.is_some() {
+        let refill = &mut self.get_mut().refill;
+        if refill.reader.is_some() {
             None
         } else {
-            this.outcome.take()
+            refill.outcome.take()
         }
     }
 

@@ -10,6 +10,7 @@
 use std::hint::black_box;
 use std::pin::pin;
 
+use genpipe::io::{Line, lines_from};
 use genpipe::prelude::*;
 
 // ---- hand-written iterators: the baselines ----
@@ -146,6 +147,13 @@ fn spread(input: impl Iterator<Item = u64>) -> Gen<u64> {
     }
 }
 
+#[generator]
+fn pass_lines(input: impl Iterator<Item = Line>) -> Gen<Line> {
+    for line in input {
+        yield_!(line);
+    }
+}
+
 #[coro]
 fn summer() -> Coro<u64, u64> {
     let mut total = 0;
@@ -247,6 +255,102 @@ fn twice_genpipe(n: u64) -> u64 {
     source(n) | triple() | triple() | even() | sum()
 }
 
+fn chain_boxed_hand(n: u64) -> u64 {
+    let chain: Box<dyn Iterator<Item = u64>> = Box::new(Even(Triple(hand_source(n))));
+    chain.sum()
+}
+
+// ---- lines: ~50-byte log lines read from a reader ----
+
+/// `n` log-like lines of 45-55 bytes: a block of 1024 different lines, made once, repeated (so
+/// making the input costs a copy per line, the same in every case of the group).
+fn log_text(n: u64) -> Vec<u8> {
+    const METHODS: [&str; 4] = ["GET", "POST", "HEAD", "PUT"];
+    let mut block = Vec::new();
+    for i in 0..1024u64 {
+        let line = format!(
+            "10.0.0.{} - - \"{} /index/page{}.html\" 200 {}\n",
+            i % 251,
+            METHODS[(i % 4) as usize],
+            i % 7,
+            i * 37 % 99_991
+        );
+        block.extend_from_slice(line.as_bytes());
+    }
+    let mut text = Vec::with_capacity(n as usize * 56);
+    let mut left = n as usize;
+    while left > 0 {
+        // The first `left` lines of the block, or all of it.
+        let take = left.min(1024);
+        let cut = if take == 1024 {
+            block.len()
+        } else {
+            memchr::memchr_iter(b'\n', &block).nth(take - 1).unwrap() + 1
+        };
+        text.extend_from_slice(&block[..cut]);
+        left -= take;
+    }
+    text
+}
+
+/// What every lines case computes: lines and bytes, folded into one number.
+#[inline(always)]
+fn tally(acc: u64, line: &[u8]) -> u64 {
+    acc + 1 + ((line.len() as u64) << 20)
+}
+
+/// The hand-written baseline: a 64 KiB buffer refilled from the reader, a memchr loop over it,
+/// the unterminated tail carried to the front.
+fn lines_hand(n: u64) -> u64 {
+    let text = log_text(n);
+    let mut reader = black_box(&text[..]);
+    let mut buf = vec![0u8; 64 * 1024];
+    let (mut filled, mut acc) = (0, 0);
+    loop {
+        let read = std::io::Read::read(&mut reader, &mut buf[filled..]).unwrap();
+        if read == 0 {
+            if filled > 0 {
+                acc = tally(acc, &buf[..filled]);
+            }
+            return acc;
+        }
+        filled += read;
+        let mut pos = 0;
+        while let Some(i) = memchr_newline(&buf[pos..filled]) {
+            acc = tally(acc, &buf[pos..pos + i]);
+            pos += i + 1;
+        }
+        buf.copy_within(pos..filled, 0);
+        filled -= pos;
+    }
+}
+
+#[inline(always)]
+fn memchr_newline(bytes: &[u8]) -> Option<usize> {
+    memchr::memchr(b'\n', bytes)
+}
+
+fn lines_genpipe(n: u64) -> u64 {
+    let text = log_text(n);
+    (lines_from(black_box(&text[..])) | fold(0, |acc, line: Line| tally(acc, line.as_bytes()))).unwrap()
+}
+
+fn lines_map(n: u64) -> u64 {
+    let text = log_text(n);
+    (lines_from(black_box(&text[..]))
+        | map(|line: Line| line)
+        | fold(0, |acc, line: Line| tally(acc, line.as_bytes())))
+    .unwrap()
+}
+
+fn lines_stage(n: u64) -> u64 {
+    let text = log_text(n);
+    (lines_from(black_box(&text[..]))
+        | pass_lines()
+        | fold(0, |acc, line: Line| tally(acc, line.as_bytes())))
+    .unwrap()
+}
+
 /// Every case: `group/name` and its function. The first case of a group is its baseline.
 const CASES: &[(&str, fn(u64) -> u64)] = &[
     ("chain/hand", chain_hand),
@@ -254,6 +358,12 @@ const CASES: &[(&str, fn(u64) -> u64)] = &[
     ("chain/for_heap", chain_for_heap),
     ("chain/for_pinned", chain_for_pinned),
     ("chain/boxed", chain_boxed),
+    ("boxed/hand", chain_boxed_hand),
+    ("boxed/genpipe", chain_boxed),
+    ("lines/hand", lines_hand),
+    ("lines/genpipe", lines_genpipe),
+    ("lines/map", lines_map),
+    ("lines/stage", lines_stage),
     ("push/closure", push_closure),
     ("push/coro", push_coro),
     ("vec/hand", vec_hand),
