@@ -410,7 +410,6 @@ fn items_in_the_frame_are_dropped_once_on_every_path() {
     drop(g);
     drop(first);
     assert_eq!(live.get(), 0);
-
 }
 
 /// Two yields polled side by side in one resume (possible only through `__private::Co`): a

@@ -377,7 +377,6 @@ impl<R: Read> Lines<R> {
             }
         }
     }
-
 }
 
 impl<R: Read> Refill<R> {
