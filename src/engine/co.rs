@@ -6,7 +6,6 @@
 
 use core::future::Future;
 use core::marker::PhantomData;
-use core::mem::ManuallyDrop;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
@@ -53,7 +52,7 @@ impl<Y, In> Co<Y, In> {
     pub fn yield_(self, item: Y) -> Yield<Y, In> {
         Yield {
             id: self.id,
-            item: ManuallyDrop::new(Some(item)),
+            item: Some(item),
             _types: PhantomData,
         }
     }
@@ -73,7 +72,7 @@ impl<Y, In> Co<Y, In> {
     pub fn recv(self, reply: Y) -> Recv<Y, In> {
         Recv {
             id: self.id,
-            reply: ManuallyDrop::new(Some(reply)),
+            reply: Some(reply),
             _types: PhantomData,
         }
     }
@@ -84,19 +83,10 @@ impl<Y, In> Co<Y, In> {
 #[derive(Debug)]
 pub struct Yield<Y, In> {
     id: u64,
-    /// `ManuallyDrop`, dropped by value in `Drop`: this future lives in the body's state, and
-    /// an in-place drop would hand its address (and so the pipeline's) to the item's
-    /// destructor (see `Frame::slot`).
-    item: ManuallyDrop<Option<Y>>,
+    item: Option<Y>,
     _types: PhantomData<fn(Y) -> In>,
 }
 
-impl<Y, In> Drop for Yield<Y, In> {
-    #[inline(always)]
-    fn drop(&mut self) {
-        drop(Option::take(&mut self.item));
-    }
-}
 
 // The item is moved out, never pinned in place.
 impl<Y, In> Unpin for Yield<Y, In> {}
@@ -106,7 +96,7 @@ impl<Y, In> Future for Yield<Y, In> {
 
     #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        match Option::take(&mut self.item) {
+        match self.item.take() {
             None => Poll::Ready(()),
             Some(item) => {
                 let frame = frame_of::<Y, In>(cx, self.id);
@@ -189,17 +179,10 @@ impl<Y, In> Future for Next<Y, In> {
 #[derive(Debug)]
 pub struct Recv<Y, In> {
     id: u64,
-    /// `ManuallyDrop`, dropped by value: as `Yield::item`.
-    reply: ManuallyDrop<Option<Y>>,
+    reply: Option<Y>,
     _types: PhantomData<fn(Y) -> In>,
 }
 
-impl<Y, In> Drop for Recv<Y, In> {
-    #[inline(always)]
-    fn drop(&mut self) {
-        drop(Option::take(&mut self.reply));
-    }
-}
 
 impl<Y, In> Unpin for Recv<Y, In> {}
 
@@ -208,7 +191,7 @@ impl<Y, In> Future for Recv<Y, In> {
 
     #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<In>> {
-        let reply = Option::take(&mut self.reply);
+        let reply = self.reply.take();
         poll_input::<Y, In>(cx, self.id, reply)
     }
 }
