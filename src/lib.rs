@@ -242,6 +242,8 @@ mod error;
 mod pipe;
 mod produce;
 mod sealed;
+#[cfg(feature = "io")]
+mod text;
 mod worker;
 
 pub mod combinators;

@@ -131,7 +131,10 @@ fn take_return_boxed<S: Pull>(stage: Pin<&mut S>) -> Option<S::Return> {
 
 #[cfg(feature = "io")]
 #[inline(never)]
-fn pull_matching_boxed<S: Pull>(stage: Pin<&mut S>, matcher: &crate::io::Matcher) -> Option<S::Item>
+fn pull_matching_boxed<S: Pull>(
+    stage: Pin<&mut S>,
+    matcher: &crate::text::Matcher,
+) -> Option<S::Item>
 where
     S::Item: AsRef<[u8]>,
 {
@@ -142,8 +145,8 @@ where
 #[inline(never)]
 fn pull_with_boxed<S: Pull, T, F>(stage: Pin<&mut S>, f: F) -> Option<T>
 where
-    S::Item: crate::io::AsLineRef,
-    F: FnMut(crate::io::LineRef<'_>) -> Option<T>,
+    S::Item: crate::text::AsLineRef,
+    F: FnMut(crate::text::LineRef<'_>) -> Option<T>,
 {
     stage.pull_with(f)
 }
@@ -459,7 +462,7 @@ impl<S: Pull> Pull for Gen<S> {
 
     #[cfg(feature = "io")]
     #[inline]
-    fn pull_matching(self: Pin<&mut Self>, matcher: &crate::io::Matcher) -> Option<S::Item>
+    fn pull_matching(self: Pin<&mut Self>, matcher: &crate::text::Matcher) -> Option<S::Item>
     where
         S::Item: AsRef<[u8]>,
     {
@@ -475,8 +478,8 @@ impl<S: Pull> Pull for Gen<S> {
     #[inline]
     fn pull_with<T, F>(self: Pin<&mut Self>, f: F) -> Option<T>
     where
-        S::Item: crate::io::AsLineRef,
-        F: FnMut(crate::io::LineRef<'_>) -> Option<T>,
+        S::Item: crate::text::AsLineRef,
+        F: FnMut(crate::text::LineRef<'_>) -> Option<T>,
     {
         // SAFETY: as in `pull`.
         match unsafe { &mut self.get_unchecked_mut().state } {
@@ -790,7 +793,7 @@ where
 
     #[cfg(feature = "io")]
     #[inline]
-    fn pull_matching(self: Pin<&mut Self>, matcher: &crate::io::Matcher) -> Option<U::Item>
+    fn pull_matching(self: Pin<&mut Self>, matcher: &crate::text::Matcher) -> Option<U::Item>
     where
         U::Item: AsRef<[u8]>,
     {
@@ -801,8 +804,8 @@ where
     #[inline]
     fn pull_with<T, G>(self: Pin<&mut Self>, g: G) -> Option<T>
     where
-        U::Item: crate::io::AsLineRef,
-        G: FnMut(crate::io::LineRef<'_>) -> Option<T>,
+        U::Item: crate::text::AsLineRef,
+        G: FnMut(crate::text::LineRef<'_>) -> Option<T>,
     {
         self.up().pull_with(g)
     }

@@ -87,7 +87,6 @@ pub struct Yield<Y, In> {
     _types: PhantomData<fn(Y) -> In>,
 }
 
-
 // The item is moved out, never pinned in place.
 impl<Y, In> Unpin for Yield<Y, In> {}
 
@@ -182,7 +181,6 @@ pub struct Recv<Y, In> {
     reply: Option<Y>,
     _types: PhantomData<fn(Y) -> In>,
 }
-
 
 impl<Y, In> Unpin for Recv<Y, In> {}
 

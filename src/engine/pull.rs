@@ -102,7 +102,7 @@ pub trait Pull: crate::sealed::Pull {
     /// wrappers forward it; everything else filters item by item.
     #[doc(hidden)]
     #[inline]
-    fn pull_matching(self: Pin<&mut Self>, matcher: &crate::io::Matcher) -> Option<Self::Item>
+    fn pull_matching(self: Pin<&mut Self>, matcher: &crate::text::Matcher) -> Option<Self::Item>
     where
         Self::Item: AsRef<[u8]>,
     {
@@ -124,13 +124,13 @@ pub trait Pull: crate::sealed::Pull {
     fn pull_with<T, F>(self: Pin<&mut Self>, mut f: F) -> Option<T>
     where
         Self: Sized,
-        Self::Item: crate::io::AsLineRef,
-        F: FnMut(crate::io::LineRef<'_>) -> Option<T>,
+        Self::Item: crate::text::AsLineRef,
+        F: FnMut(crate::text::LineRef<'_>) -> Option<T>,
     {
         let mut this = self;
         loop {
             let item = this.as_mut().pull()?;
-            if let Some(t) = f(crate::io::AsLineRef::line_ref(&item)) {
+            if let Some(t) = f(crate::text::AsLineRef::line_ref(&item)) {
                 return Some(t);
             }
         }
@@ -163,7 +163,7 @@ impl<P: Pull + ?Sized> Pull for Pin<Box<P>> {
 
     #[cfg(feature = "io")]
     #[inline]
-    fn pull_matching(self: Pin<&mut Self>, matcher: &crate::io::Matcher) -> Option<P::Item>
+    fn pull_matching(self: Pin<&mut Self>, matcher: &crate::text::Matcher) -> Option<P::Item>
     where
         P::Item: AsRef<[u8]>,
     {

@@ -21,9 +21,9 @@ use std::sync::Arc;
 
 use crate::engine::Pull;
 use crate::error::{Error, Result};
-use crate::io::Matcher;
-use crate::io::grep::BufferSearch;
-use crate::io::line::{Chunk, Line, LineRef, Storage};
+use crate::io::line::{Chunk, Line, Storage};
+use crate::text::matcher::BufferSearch;
+use crate::text::{LineRef, Matcher};
 
 /// The default read size: large enough that a read is rare, small enough to stay in cache.
 pub const DEFAULT_BUFFER_BYTES: usize = 64 * 1024;

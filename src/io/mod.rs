@@ -34,6 +34,7 @@ mod records;
 pub use regex;
 
 pub use crate::pipe::fallible::{FallibleSink, PushStep};
+pub use crate::text::matcher::Matcher;
 #[cfg(feature = "regex")]
 pub use captures::{Caps, CapturesOp, captures};
 pub use cat::{Cat, CatOp, CatSink, CatStep, OpenOp, cat, open};
@@ -43,7 +44,7 @@ pub use fields::{
 };
 pub use find::{Find, FindReport, StrictFind, find, try_find};
 pub use follow::{DEFAULT_POLL, DEFAULT_REOPEN_TIMEOUT, FollowReader, StopToken, follow};
-pub use grep::{GrepOp, Matcher, grep};
+pub use grep::{GrepOp, grep};
 #[cfg(feature = "regex")]
 pub use grep::{IntoRegex, grep_re, try_grep_re};
 pub use line::{AsLineRef, Field, Fields, Line, LineRef, ParseFieldError};

@@ -59,12 +59,12 @@ pub trait Op {
     fn pull_with<U, T, F>(&mut self, mut up: Pin<&mut U>, mut f: F) -> Option<T>
     where
         U: Pull<Item = Self::In>,
-        Self::Out: crate::io::AsLineRef,
-        F: FnMut(crate::io::LineRef<'_>) -> Option<T>,
+        Self::Out: crate::text::AsLineRef,
+        F: FnMut(crate::text::LineRef<'_>) -> Option<T>,
     {
         loop {
             let out = self.pull(up.as_mut())?;
-            if let Some(t) = f(crate::io::AsLineRef::line_ref(&out)) {
+            if let Some(t) = f(crate::text::AsLineRef::line_ref(&out)) {
                 return Some(t);
             }
         }
@@ -114,8 +114,8 @@ impl<U: Pull<Item = O::In>, O: Op> Pull for Adapt<U, O> {
     #[inline(always)]
     fn pull_with<T, F>(self: Pin<&mut Self>, f: F) -> Option<T>
     where
-        O::Out: crate::io::AsLineRef,
-        F: FnMut(crate::io::LineRef<'_>) -> Option<T>,
+        O::Out: crate::text::AsLineRef,
+        F: FnMut(crate::text::LineRef<'_>) -> Option<T>,
     {
         // SAFETY: as in `pull`.
         let this = unsafe { self.get_unchecked_mut() };
