@@ -239,6 +239,7 @@ extern crate self as genpipe;
 mod consume;
 mod engine;
 mod error;
+mod outcome;
 mod pipe;
 mod produce;
 mod sealed;
@@ -270,11 +271,12 @@ pub mod __private;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-pub use error::{BoxError, Error, IntoPipelineResult, Result};
+pub use error::{BoxError, Error, Result};
+pub use outcome::{IntoPipelineResult, Outcome, StageEnd};
 
 pub use consume::{BoxCoro, BoxSink, Coro, LocalBoxCoro, Resume, SendError, Sink};
-pub use engine::{IterPull, Pull, StageEnd};
-pub use pipe::{Outcome, PipeRhs, Stage, StageOp, StageSink};
+pub use engine::{IterPull, Pull};
+pub use pipe::{PipeRhs, Stage, StageOp, StageSink};
 pub use produce::{BoxGen, FallibleReturn, Gen, IntoGen, LocalBoxGen, MapErr, TryIter, pipe};
 
 /// Built-in stages: `gen | map(f)`, `gen | filter(p)`, ...

@@ -29,7 +29,7 @@ pub fn stage<Y, In, R, Make, F>(make: Make) -> Stage<GeneratorOp<F, Y, In>>
 where
     Make: FnOnce(Co<Y, In>) -> F,
     F: Future<Output = R>,
-    R: crate::engine::StageEnd<()>,
+    R: crate::outcome::StageEnd<()>,
 {
     Stage::new(GeneratorOp::new(make))
 }

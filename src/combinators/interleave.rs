@@ -5,7 +5,7 @@ use std::fmt;
 use std::pin::Pin;
 
 use crate::engine::Pull;
-use crate::pipe::Outcome;
+use crate::outcome::Outcome;
 use crate::produce::Gen;
 
 /// An item of [`interleave_tagged`]: which source it came from, and the item.

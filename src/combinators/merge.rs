@@ -5,7 +5,7 @@ use std::pin::Pin;
 
 use super::interleave::{failure, fan_in_return};
 use crate::engine::Pull;
-use crate::pipe::Outcome;
+use crate::outcome::Outcome;
 use crate::produce::Gen;
 
 /// The sorted merge behind [`merge_by`] and [`merge_by_key`].

@@ -16,7 +16,8 @@ use std::rc::Rc;
 use super::tee_sync::{BlockingReader, blocking_readers};
 use super::tee_window::Window;
 use crate::engine::Pull;
-use crate::pipe::{Outcome, PipeRhs};
+use crate::outcome::Outcome;
+use crate::pipe::PipeRhs;
 use crate::produce::Gen;
 
 /// What a local tee reader yields once it fell more than the buffer's bound behind: the items

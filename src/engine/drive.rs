@@ -26,10 +26,10 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use core::task::{Context, Poll};
 
 use super::co::Co;
-use super::end::StageEnd;
 use super::frame::{Frame, FrameHeader, Mark, PullFn, Step};
 use super::pull::{Feed, NoInput, Pull};
 use super::waker::{frame_waker, polling_thread};
+use crate::outcome::StageEnd;
 
 /// A fresh generator id. One atomic add per generator made, never per item.
 fn next_id() -> u64 {

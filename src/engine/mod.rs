@@ -52,13 +52,11 @@
 
 pub(crate) mod co;
 pub(crate) mod drive;
-pub(crate) mod end;
 pub(crate) mod frame;
 pub(crate) mod pull;
 pub(crate) mod waker;
 
 pub use co::{Co, Next, Recv, Yield};
 pub use drive::{GeneratorOp, Node};
-pub use end::StageEnd;
 pub(crate) use frame::Step;
 pub use pull::{IterPull, NoInput, Pull, PushSlot};

@@ -7,8 +7,9 @@ use std::pin::{Pin, pin};
 
 use crate::consume::Sink;
 use crate::engine::Pull;
-use crate::error::{Error, IntoPipelineResult, Result, stage_outcome};
+use crate::error::{Error, Result};
 use crate::io::{FileReader, Line, Lines, Matcher, lines};
+use crate::outcome::{IntoPipelineResult, stage_outcome};
 use crate::pipe::fallible::{FallibleSink, PushStep};
 use crate::pipe::stages::{Flow, Op};
 use crate::pipe::{Stage, StageOp};
@@ -180,7 +181,9 @@ where
         // SAFETY: as in `step`.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: as in `step`.
-        stage_outcome(&mut this.error, unsafe { Pin::new_unchecked(&mut this.up) })
+        stage_outcome(&mut this.error, || {
+            unsafe { Pin::new_unchecked(&mut this.up) }.take_return()
+        })
     }
 }
 

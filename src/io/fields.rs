@@ -8,8 +8,9 @@ use std::str::FromStr;
 
 use crate::consume::Sink;
 use crate::engine::Pull;
-use crate::error::{BoxError, Error, IntoPipelineResult, Result, stage_outcome};
+use crate::error::{BoxError, Error, Result};
 use crate::io::{AsLineRef, Field, Line, LineRef, ParseFieldError};
+use crate::outcome::{IntoPipelineResult, stage_outcome};
 use crate::pipe::fallible::{FallibleSink, PushStep};
 use crate::pipe::stages::{Flow, Op};
 use crate::pipe::{Stage, StageOp};
@@ -330,7 +331,9 @@ where
         // SAFETY: as in `pull`.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: as in `pull`.
-        stage_outcome(&mut this.error, unsafe { Pin::new_unchecked(&mut this.up) })
+        stage_outcome(&mut this.error, || {
+            unsafe { Pin::new_unchecked(&mut this.up) }.take_return()
+        })
     }
 }
 

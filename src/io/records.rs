@@ -8,8 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::consume::Sink;
 use crate::engine::Pull;
-use crate::error::{Error, IntoPipelineResult, Result, stage_outcome};
+use crate::error::{Error, Result};
 use crate::io::{Field, Line};
+use crate::outcome::{IntoPipelineResult, stage_outcome};
 use crate::pipe::fallible::{FallibleSink, PushStep};
 use crate::pipe::{Stage, StageOp};
 
@@ -347,7 +348,9 @@ where
         // SAFETY: as in `pull`.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: as in `pull`.
-        stage_outcome(&mut this.error, unsafe { Pin::new_unchecked(&mut this.up) })
+        stage_outcome(&mut this.error, || {
+            unsafe { Pin::new_unchecked(&mut this.up) }.take_return()
+        })
     }
 }
 

@@ -5,8 +5,8 @@ use std::pin::Pin;
 
 use crate::combinators::Tagged;
 use crate::engine::Pull;
+use crate::outcome::Outcome;
 use crate::par::threaded::{Message, Running, spawn_producers};
-use crate::pipe::Outcome;
 use crate::produce::Gen;
 
 /// The merge behind [`multiplex`].

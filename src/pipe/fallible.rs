@@ -5,7 +5,8 @@
 use std::fmt;
 
 use crate::consume::{SendError, Sink};
-use crate::error::{Error, Result, sink_outcome};
+use crate::error::{Error, Result};
+use crate::outcome::sink_outcome;
 
 /// What a fallible stage does with one pushed item. Implemented by the stages' ops; users name
 /// the sinks (`stage | sink` is a [`FallibleSink`]), not this.

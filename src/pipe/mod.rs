@@ -46,11 +46,11 @@
 //! assert_eq!(pipe(1..=10u32) | even_count, 5);
 //! ```
 
-use core::convert::Infallible;
 use core::ops::BitOr;
 
 use crate::consume::Sink;
 use crate::engine::Pull;
+use crate::outcome::Outcome;
 use crate::produce::Gen;
 
 pub(crate) mod fallible;
@@ -111,109 +111,6 @@ impl<A, R: PipeRhs<Stage<A>>> BitOr<R> for Stage<A> {
     #[inline(always)]
     fn bitor(self, rhs: R) -> R::Output {
         rhs.pipe_from(self)
-    }
-}
-
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for () {}
-    impl<E> Sealed for Result<(), E> {}
-}
-
-/// The return types a pipeline head may have to be piped into a sink: `()` (the sink's value
-/// comes back as is) and `Result<(), E>` (it comes back as `Result<Out, E>`).
-///
-/// Sealed. A generator returning anything else is drained with `for` and
-/// [`finish`](Gen::finish).
-///
-/// # Example
-/// ```
-/// use genpipe::prelude::*;
-///
-/// #[generator]
-/// fn checked(xs: Vec<i32>) -> Gen<i32, Result<(), String>> {
-///     for x in xs {
-///         if x < 0 {
-///             return Err(format!("negative: {x}"));
-///         }
-///         yield_!(x);
-///     }
-///     Ok(())
-/// }
-///
-/// assert_eq!(checked(vec![1, 2]) | sum(), Ok(3));
-/// assert_eq!(checked(vec![1, -2]) | sum(), Err("negative: -2".to_string()));
-/// ```
-pub trait Outcome: sealed::Sealed {
-    /// What can go wrong: `Infallible` for `()`.
-    type Error;
-    /// The sink's value wrapped as this outcome: `Out`, or `Result<Out, E>`.
-    type Wrap<Out>;
-
-    #[doc(hidden)]
-    fn into_result(ret: Option<Self>) -> Result<(), Self::Error>
-    where
-        Self: Sized;
-
-    #[doc(hidden)]
-    fn wrap<Out>(result: Result<Out, Self::Error>) -> Self::Wrap<Out>;
-
-    /// The outcome of a head that did not fail (fan-in of several heads).
-    #[doc(hidden)]
-    fn success() -> Self
-    where
-        Self: Sized;
-
-    /// Whether this outcome is a failure.
-    #[doc(hidden)]
-    fn is_failure(&self) -> bool;
-}
-
-impl Outcome for () {
-    type Error = Infallible;
-    type Wrap<Out> = Out;
-
-    #[inline(always)]
-    fn into_result(_: Option<()>) -> Result<(), Infallible> {
-        Ok(())
-    }
-
-    #[inline(always)]
-    fn wrap<Out>(result: Result<Out, Infallible>) -> Out {
-        match result {
-            Ok(out) => out,
-            Err(never) => match never {},
-        }
-    }
-
-    fn success() {}
-
-    fn is_failure(&self) -> bool {
-        false
-    }
-}
-
-impl<E> Outcome for Result<(), E> {
-    type Error = E;
-    type Wrap<Out> = Result<Out, E>;
-
-    /// A head that did not get to return (a downstream stage stopped pulling) did not fail.
-    #[inline(always)]
-    fn into_result(ret: Option<Self>) -> Result<(), E> {
-        ret.unwrap_or(Ok(()))
-    }
-
-    #[inline(always)]
-    fn wrap<Out>(result: Result<Out, E>) -> Result<Out, E> {
-        result
-    }
-
-    fn success() -> Self {
-        Ok(())
-    }
-
-    fn is_failure(&self) -> bool {
-        self.is_err()
     }
 }
 
@@ -291,13 +188,13 @@ macro_rules! sink_pipe_rhs {
         impl<$($gen)* GenpipeSrc: $crate::engine::Pull> $crate::pipe::PipeRhs<$crate::produce::Gen<GenpipeSrc>> for $ty
         where
             $ty: $crate::consume::Sink<GenpipeSrc::Item>,
-            GenpipeSrc::Return: $crate::pipe::Outcome,
+            GenpipeSrc::Return: $crate::outcome::Outcome,
         {
-            type Output = <GenpipeSrc::Return as $crate::pipe::Outcome>::Wrap<<$ty as $crate::consume::Sink<GenpipeSrc::Item>>::Out>;
+            type Output = <GenpipeSrc::Return as $crate::outcome::Outcome>::Wrap<<$ty as $crate::consume::Sink<GenpipeSrc::Item>>::Out>;
 
             #[inline(always)]
             fn pipe_from(self, left: $crate::produce::Gen<GenpipeSrc>) -> Self::Output {
-                <GenpipeSrc::Return as $crate::pipe::Outcome>::wrap(left.try_run(self))
+                <GenpipeSrc::Return as $crate::outcome::Outcome>::wrap(left.try_run(self))
             }
         }
 

@@ -5,7 +5,8 @@ use core::future::Future;
 use core::pin::Pin;
 
 use crate::consume::{SendError, Sink};
-use crate::engine::{GeneratorOp, IterPull, Node, Pull, PushSlot, StageEnd, Step};
+use crate::engine::{GeneratorOp, IterPull, Node, Pull, PushSlot, Step};
+use crate::outcome::StageEnd;
 use crate::produce::Gen;
 
 /// A stage waiting for its upstream: `gen | stage` attaches it, `stage.over(iter)` applies it to

@@ -9,7 +9,8 @@ use super::fallible::{FallibleSink, PushStep};
 use super::stage::{Stage, StageOp};
 use crate::consume::Sink;
 use crate::engine::Pull;
-use crate::error::{Error, IntoPipelineResult, Result, stage_outcome};
+use crate::error::{Error, Result};
+use crate::outcome::{IntoPipelineResult, stage_outcome};
 
 /// The stage of [`try_map`].
 pub struct TryMapOp<F, In> {
@@ -141,7 +142,9 @@ where
         let this = unsafe { self.get_unchecked_mut() };
         let mut error = this.error.take().map(|e| *e);
         // SAFETY: as in `pull`.
-        stage_outcome(&mut error, unsafe { Pin::new_unchecked(&mut this.up) })
+        stage_outcome(&mut error, || {
+            unsafe { Pin::new_unchecked(&mut this.up) }.take_return()
+        })
     }
 }
 
