@@ -134,12 +134,18 @@ struct PanicFuse<'a, Y, In> {
 impl<Y, In> Drop for PanicFuse<'_, Y, In> {
     fn drop(&mut self) {
         *self.done = true;
-        // SAFETY: the fuse is dropped only while a poll unwinds, inside the resume that made
+        // The fuse is dropped only while a poll unwinds, inside the resume that made
         // `frame`, which is still alive on its stack; the body's futures no longer run, so
         // nothing else uses the frame. Values are moved out and dropped by value.
-        let frame = unsafe { &mut *self.frame };
-        drop(frame.take_slot());
-        drop(frame.take_input());
+        // Asked first so that, for items without drop glue, the pointer is never read and the
+        // landing pad does not keep the frame in memory (3 instructions per item on the
+        // closure stages, `scripts/instructions.sh`).
+        if mem::needs_drop::<Y>() || mem::needs_drop::<In>() {
+            // SAFETY: see the comment at the top of this function.
+            let frame = unsafe { &mut *self.frame };
+            drop(frame.take_slot());
+            drop(frame.take_input());
+        }
     }
 }
 

@@ -180,8 +180,8 @@ where
     fn take_return(self: Pin<&mut Self>) -> Option<Result<()>> {
         // SAFETY: as in `step`.
         let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: as in `step`.
         stage_outcome(&mut this.error, || {
+            // SAFETY: as in `step`.
             unsafe { Pin::new_unchecked(&mut this.up) }.take_return()
         })
     }

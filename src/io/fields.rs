@@ -330,8 +330,8 @@ where
     fn take_return(self: Pin<&mut Self>) -> Option<Result<()>> {
         // SAFETY: as in `pull`.
         let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: as in `pull`.
         stage_outcome(&mut this.error, || {
+            // SAFETY: as in `pull`.
             unsafe { Pin::new_unchecked(&mut this.up) }.take_return()
         })
     }

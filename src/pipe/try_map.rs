@@ -141,8 +141,8 @@ where
         // SAFETY: as in `pull`.
         let this = unsafe { self.get_unchecked_mut() };
         let mut error = this.error.take().map(|e| *e);
-        // SAFETY: as in `pull`.
         stage_outcome(&mut error, || {
+            // SAFETY: as in `pull`.
             unsafe { Pin::new_unchecked(&mut this.up) }.take_return()
         })
     }
