@@ -24,7 +24,7 @@ mod sealed_outcome {
 /// comes back as is) and `Result<(), E>` (it comes back as `Result<Out, E>`).
 ///
 /// Sealed. A generator returning anything else is drained with `for` and
-/// [`finish`](Gen::finish).
+/// [`finish`](crate::Gen::finish).
 ///
 /// # Example
 /// ```

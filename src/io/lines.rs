@@ -46,7 +46,7 @@ pub(crate) enum Encoding {
 /// it, and the sink of its pipeline returns that error.
 ///
 /// Why two parts: what each line needs (the chunk, the position, the count) sits here, inline
-/// in the pipeline, and everything only a refill touches sits in [`Refill`], behind a box. A
+/// in the pipeline, and everything only a refill touches sits in `Refill`, behind a box. A
 /// refill is an out-of-line call; given a pointer into the pipeline, it would let the whole
 /// pipeline's address escape, and LLVM would keep every stage's state in memory around it
 /// (measured: a pass-through `#[generator]` stage over `Line`s cost 112 instructions a line
