@@ -282,7 +282,7 @@ pub use produce::{BoxGen, FallibleReturn, Gen, IntoGen, LocalBoxGen, MapErr, Try
 /// Built-in stages: `gen | map(f)`, `gen | filter(p)`, ...
 pub mod stages {
     pub use crate::engine::GeneratorOp;
-    pub use crate::pipe::fallible::FallibleSink;
+    pub use crate::pipe::fallible::{Checked, FallibleOp, FallibleSink};
     pub use crate::pipe::stage::Composed;
     pub use crate::pipe::stage::PushedGen;
     pub use crate::pipe::stages::{

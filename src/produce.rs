@@ -5,54 +5,64 @@ use core::iter::FusedIterator;
 use core::mem::ManuallyDrop;
 use core::pin::{Pin, pin};
 
+use pin_project_lite::pin_project;
+
 use crate::engine::{IterPull, Pull};
 
-/// A lazy producer: a `#[generator]`, or a pipeline ending in one or more stages.
-///
-/// In a `#[generator]` signature, `Gen<T>` and `Gen<'a, T>` are shorthand: the macro writes
-/// `Gen<impl Pull<Item = T, Return = ()>>`, a wrapper over the body's unnameable type, so auto
-/// traits such as `Send` follow the body and every call is statically dispatched. `Gen<T, R>`
-/// declares the body's return value `R`, read back with [`finish`](Gen::finish). To store a
-/// generator in a struct or return different ones from one function, erase its type once with
-/// [`boxed`](Gen::boxed) ([`BoxGen`]) or [`boxed_local`](Gen::boxed_local) ([`LocalBoxGen`]).
-///
-/// Nothing runs until the first item is pulled.
-///
-/// # Performance
-/// Consuming by value (`| sum()`, `| count()`, `fold`, `for_each`, `count`, `sum`, `last`,
-/// [`finish`](Gen::finish)) pins the pipeline on the stack: no allocation, and the speed of
-/// hand-written iterators (measured from a user's crate: 9 instructions per item on a 3-stage
-/// chain, hand-written 9). A `for` loop over `pin!(g)` does the same (see the `Iterator` impl
-/// for `Pin<&mut Gen<S>>`). `next()` on the `Gen` itself (a plain `for` loop, `collect`, `zip`,
-/// and `try_fold` with what std builds on it: `find`, `any`, `all`, `position`) needs a stable
-/// address across calls, so the first `next()` moves the pipeline into one heap allocation,
-/// where its state lives in memory (65 instructions per item on the same chain). Figures:
-/// `benches/README.md`.
-///
-/// # Example
-/// ```
-/// use genpipe::prelude::*;
-///
-/// #[generator]
-/// fn countdown(n: u32) -> Gen<u32> {
-///     for i in (1..=n).rev() {
-///         yield_!(i);
-///     }
-/// }
-///
-/// assert_eq!(countdown(3).collect::<Vec<_>>(), [3, 2, 1]);
-/// assert_eq!(countdown(4) | sum(), 10);
-/// ```
-#[must_use = "generators are lazy and do nothing unless consumed"]
-pub struct Gen<S> {
-    state: State<S>,
+pin_project! {
+    /// A lazy producer: a `#[generator]`, or a pipeline ending in one or more stages.
+    ///
+    /// In a `#[generator]` signature, `Gen<T>` and `Gen<'a, T>` are shorthand: the macro writes
+    /// `Gen<impl Pull<Item = T, Return = ()>>`, a wrapper over the body's unnameable type, so auto
+    /// traits such as `Send` follow the body and every call is statically dispatched. `Gen<T, R>`
+    /// declares the body's return value `R`, read back with [`finish`](Gen::finish). To store a
+    /// generator in a struct or return different ones from one function, erase its type once with
+    /// [`boxed`](Gen::boxed) ([`BoxGen`]) or [`boxed_local`](Gen::boxed_local) ([`LocalBoxGen`]).
+    ///
+    /// Nothing runs until the first item is pulled.
+    ///
+    /// # Performance
+    /// Consuming by value (`| sum()`, `| count()`, `fold`, `for_each`, `count`, `sum`, `last`,
+    /// [`finish`](Gen::finish)) pins the pipeline on the stack: no allocation, and the speed of
+    /// hand-written iterators (measured from a user's crate: 9 instructions per item on a 3-stage
+    /// chain, hand-written 9). A `for` loop over `pin!(g)` does the same (see the `Iterator` impl
+    /// for `Pin<&mut Gen<S>>`). `next()` on the `Gen` itself (a plain `for` loop, `collect`, `zip`,
+    /// and `try_fold` with what std builds on it: `find`, `any`, `all`, `position`) needs a stable
+    /// address across calls, so the first `next()` moves the pipeline into one heap allocation,
+    /// where its state lives in memory (47 instructions per item on the same chain). Figures:
+    /// `benches/README.md`.
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    ///
+    /// #[generator]
+    /// fn countdown(n: u32) -> Gen<u32> {
+    ///     for i in (1..=n).rev() {
+    ///         yield_!(i);
+    ///     }
+    /// }
+    ///
+    /// assert_eq!(countdown(3).collect::<Vec<_>>(), [3, 2, 1]);
+    /// assert_eq!(countdown(4) | sum(), 10);
+    /// ```
+    #[must_use = "generators are lazy and do nothing unless consumed"]
+    pub struct Gen<S> {
+        #[pin]
+        state: State<S>,
+    }
 }
 
-enum State<S> {
-    /// Not yet driven by `next()`: movable, pinned by whoever consumes it by value.
-    Unpinned(S),
-    /// Driven by `next()` at least once: pinned in its one allocation.
-    Pinned(Boxed<S>),
+pin_project! {
+    // The stage is structurally pinned while `Unpinned` (pinned by whoever consumes the `Gen`
+    // by value); `Pinned` holds it on the heap already.
+    #[project = StateProj]
+    enum State<S> {
+        // Not yet driven by `next()`: movable, pinned by whoever consumes it by value.
+        Unpinned { #[pin] stage: S },
+        // Driven by `next()` at least once: pinned in its one allocation.
+        Pinned { boxed: Boxed<S> },
+    }
 }
 
 /// A pipeline in its one heap allocation, used only through functions that are never inlined.
@@ -192,8 +202,8 @@ pub type LocalBoxGen<'a, T, R = ()> = Gen<Pin<Box<dyn Pull<Item = T, Return = R>
 impl<S> fmt::Debug for Gen<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match self.state {
-            State::Unpinned(_) => "unpinned",
-            State::Pinned(_) => "pinned",
+            State::Unpinned { .. } => "unpinned",
+            State::Pinned { .. } => "pinned",
         };
         f.debug_struct("Gen")
             .field("state", &state)
@@ -206,7 +216,7 @@ impl<S> Gen<S> {
     #[doc(hidden)]
     pub fn from_pull(stage: S) -> Self {
         Gen {
-            state: State::Unpinned(stage),
+            state: State::Unpinned { stage },
         }
     }
 }
@@ -262,8 +272,8 @@ impl<S: Pull> Gen<S> {
     {
         let boxed: Pin<Box<dyn Pull<Item = S::Item, Return = S::Return> + Send + 'a>> =
             match self.state {
-                State::Unpinned(s) => Box::pin(s),
-                State::Pinned(b) => b.into_inner(),
+                State::Unpinned { stage: s } => Box::pin(s),
+                State::Pinned { boxed: b } => b.into_inner(),
             };
         Gen::from_pull(boxed)
     }
@@ -291,8 +301,8 @@ impl<S: Pull> Gen<S> {
         S: 'a,
     {
         let boxed: Pin<Box<dyn Pull<Item = S::Item, Return = S::Return> + 'a>> = match self.state {
-            State::Unpinned(s) => Box::pin(s),
-            State::Pinned(b) => b.into_inner(),
+            State::Unpinned { stage: s } => Box::pin(s),
+            State::Pinned { boxed: b } => b.into_inner(),
         };
         Gen::from_pull(boxed)
     }
@@ -329,8 +339,8 @@ impl<S: Pull> Gen<S> {
     /// If the generator was already driven by `next()`: configure sources before pulling.
     pub(crate) fn configure(mut self, f: impl FnOnce(&mut S)) -> Self {
         match &mut self.state {
-            State::Unpinned(s) => f(s),
-            State::Pinned(_) => panic!("genpipe: configure a source before pulling from it"),
+            State::Unpinned { stage: s } => f(s),
+            State::Pinned { .. } => panic!("genpipe: configure a source before pulling from it"),
         }
         self
     }
@@ -342,8 +352,8 @@ impl<S: Pull> Gen<S> {
         S: Unpin,
     {
         match self.state {
-            State::Unpinned(s) => s,
-            State::Pinned(b) => *Pin::into_inner(b.into_inner()),
+            State::Unpinned { stage: s } => s,
+            State::Pinned { boxed: b } => *Pin::into_inner(b.into_inner()),
         }
     }
 
@@ -351,8 +361,8 @@ impl<S: Pull> Gen<S> {
     #[cfg_attr(not(feature = "io"), allow(dead_code))]
     pub(crate) fn inspect_state<T>(&self, f: impl FnOnce(&S) -> T) -> T {
         match &self.state {
-            State::Unpinned(s) => f(s),
-            State::Pinned(b) => f(&b.inner),
+            State::Unpinned { stage: s } => f(s),
+            State::Pinned { boxed: b } => f(&b.inner),
         }
     }
 
@@ -360,8 +370,8 @@ impl<S: Pull> Gen<S> {
     #[inline(always)]
     pub(crate) fn drive<T>(self, f: impl FnOnce(Pin<&mut S>) -> T) -> T {
         match self.state {
-            State::Unpinned(s) => f(pin!(s)),
-            State::Pinned(boxed) => drive_boxed(boxed, f),
+            State::Unpinned { stage: s } => f(pin!(s)),
+            State::Pinned { boxed } => drive_boxed(boxed, f),
         }
     }
 
@@ -376,7 +386,7 @@ impl<S: Pull> Gen<S> {
     /// change the `Gen`'s state, and reloads it on every `next()`.
     #[inline(always)]
     fn pin_now(&mut self) {
-        if let State::Unpinned(s) = &mut self.state {
+        if let State::Unpinned { stage: s } = &mut self.state {
             let fresh = !s.any_boxed();
             // Allocate first: nothing after this point can panic.
             let mut boxed = Box::<S>::new_uninit();
@@ -387,7 +397,9 @@ impl<S: Pull> Gen<S> {
                 boxed.as_mut_ptr().write(core::ptr::read(s));
                 core::ptr::write(
                     &mut self.state,
-                    State::Pinned(Boxed::new(Box::into_pin(boxed.assume_init()), fresh)),
+                    State::Pinned {
+                        boxed: Boxed::new(Box::into_pin(boxed.assume_init()), fresh),
+                    },
                 );
             }
         }
@@ -416,20 +428,17 @@ impl<S: Pull> Pull for Gen<S> {
 
     #[inline(always)]
     fn pull(self: Pin<&mut Self>) -> Option<S::Item> {
-        // SAFETY: `Gen` never moves its stage out once pinned: `Unpinned(s)` is pinned
-        // structurally here, `Pinned` is already on the heap.
-        match unsafe { &mut self.get_unchecked_mut().state } {
-            // SAFETY: see above; `s` lives inside the pinned `Gen` and is never moved out.
-            State::Unpinned(s) => unsafe { Pin::new_unchecked(s) }.pull(),
-            State::Pinned(b) => pull_boxed(b.as_mut()),
+        match self.project().state.project() {
+            StateProj::Unpinned { stage } => stage.pull(),
+            StateProj::Pinned { boxed } => pull_boxed(boxed.as_mut()),
         }
     }
 
     #[inline(always)]
     fn any_boxed(&self) -> bool {
         match &self.state {
-            State::Unpinned(s) => s.any_boxed(),
-            State::Pinned(_) => true,
+            State::Unpinned { stage: s } => s.any_boxed(),
+            State::Pinned { .. } => true,
         }
     }
 
@@ -439,8 +448,8 @@ impl<S: Pull> Pull for Gen<S> {
             return (0, None);
         }
         match &self.state {
-            State::Unpinned(s) => s.size_bounds(),
-            State::Pinned(b) => Pull::size_bounds(&**b.inner),
+            State::Unpinned { stage: s } => s.size_bounds(),
+            State::Pinned { boxed: b } => Pull::size_bounds(&**b.inner),
         }
     }
 
@@ -451,12 +460,10 @@ impl<S: Pull> Pull for Gen<S> {
 
     #[inline(always)]
     fn pull_fresh(self: Pin<&mut Self>) -> Option<S::Item> {
-        // SAFETY: as in `pull`.
-        match unsafe { &mut self.get_unchecked_mut().state } {
-            // SAFETY: as in `pull`.
-            State::Unpinned(s) => unsafe { Pin::new_unchecked(s) }.pull_fresh(),
+        match self.project().state.project() {
+            StateProj::Unpinned { stage } => stage.pull_fresh(),
             // `any_boxed` said no, and a piped `Gen` cannot be boxed afterwards.
-            State::Pinned(_) => fresh_path_misused(),
+            StateProj::Pinned { .. } => fresh_path_misused(),
         }
     }
 
@@ -466,11 +473,9 @@ impl<S: Pull> Pull for Gen<S> {
     where
         S::Item: AsRef<[u8]>,
     {
-        // SAFETY: as in `pull`.
-        match unsafe { &mut self.get_unchecked_mut().state } {
-            // SAFETY: as in `pull`.
-            State::Unpinned(s) => unsafe { Pin::new_unchecked(s) }.pull_matching(matcher),
-            State::Pinned(b) => pull_matching_boxed(b.as_mut(), matcher),
+        match self.project().state.project() {
+            StateProj::Unpinned { stage } => stage.pull_matching(matcher),
+            StateProj::Pinned { boxed } => pull_matching_boxed(boxed.as_mut(), matcher),
         }
     }
 
@@ -481,21 +486,17 @@ impl<S: Pull> Pull for Gen<S> {
         S::Item: crate::text::AsLineRef,
         F: FnMut(crate::text::LineRef<'_>) -> Option<T>,
     {
-        // SAFETY: as in `pull`.
-        match unsafe { &mut self.get_unchecked_mut().state } {
-            // SAFETY: as in `pull`.
-            State::Unpinned(s) => unsafe { Pin::new_unchecked(s) }.pull_with(f),
-            State::Pinned(b) => pull_with_boxed(b.as_mut(), f),
+        match self.project().state.project() {
+            StateProj::Unpinned { stage } => stage.pull_with(f),
+            StateProj::Pinned { boxed } => pull_with_boxed(boxed.as_mut(), f),
         }
     }
 
     #[inline(always)]
     fn take_return(self: Pin<&mut Self>) -> Option<S::Return> {
-        // SAFETY: as in `pull`.
-        match unsafe { &mut self.get_unchecked_mut().state } {
-            // SAFETY: as in `pull`.
-            State::Unpinned(s) => unsafe { Pin::new_unchecked(s) }.take_return(),
-            State::Pinned(b) => take_return_boxed(b.as_mut()),
+        match self.project().state.project() {
+            StateProj::Unpinned { stage } => stage.take_return(),
+            StateProj::Pinned { boxed } => take_return_boxed(boxed.as_mut()),
         }
     }
 }
@@ -505,14 +506,14 @@ impl<S: Pull> Iterator for Gen<S> {
 
     #[inline]
     fn next(&mut self) -> Option<S::Item> {
-        if let State::Unpinned(_) = self.state {
+        if let State::Unpinned { .. } = self.state {
             self.pin_now();
         }
         match &mut self.state {
             // One inlined copy of the pipeline on this path, without a call in it.
-            State::Pinned(b) if b.fresh => b.as_mut().pull_fresh(),
-            State::Pinned(b) => pull_boxed(b.as_mut()),
-            State::Unpinned(_) => unreachable!("genpipe: generator was not pinned"),
+            State::Pinned { boxed: b } if b.fresh => b.as_mut().pull_fresh(),
+            State::Pinned { boxed: b } => pull_boxed(b.as_mut()),
+            State::Unpinned { .. } => unreachable!("genpipe: generator was not pinned"),
         }
     }
 
@@ -742,11 +743,14 @@ impl<S: Pull<Return = Result<(), E>>, E> FallibleReturn for S {
     type Error = E;
 }
 
-/// A producer whose error is converted by `f`. Made by [`Gen::map_err`] and
-/// [`Gen::err_into`], which have the examples.
-pub struct MapErr<U, F> {
-    up: U,
-    f: Option<F>,
+pin_project_lite::pin_project! {
+    /// A producer whose error is converted by `f`. Made by [`Gen::map_err`] and
+    /// [`Gen::err_into`], which have the examples.
+    pub struct MapErr<U, F> {
+        #[pin]
+        up: U,
+        f: Option<F>,
+    }
 }
 
 impl<U, F> fmt::Debug for MapErr<U, F> {
@@ -754,16 +758,6 @@ impl<U, F> fmt::Debug for MapErr<U, F> {
         f.debug_struct("MapErr")
             .field("converted", &self.f.is_none())
             .finish_non_exhaustive()
-    }
-}
-
-impl<U, F> MapErr<U, F> {
-    /// The upstream, pinned in place.
-    #[inline(always)]
-    fn up(self: Pin<&mut Self>) -> Pin<&mut U> {
-        // SAFETY: `up` is structurally pinned: never moved out while `self` is pinned; `f` is
-        // never pinned (it is moved out by value, and `MapErr` has no `Drop` impl).
-        unsafe { self.map_unchecked_mut(|m| &mut m.up) }
     }
 }
 
@@ -778,12 +772,12 @@ where
 
     #[inline(always)]
     fn pull(self: Pin<&mut Self>) -> Option<U::Item> {
-        self.up().pull()
+        self.project().up.pull()
     }
 
     #[inline(always)]
     fn pull_fresh(self: Pin<&mut Self>) -> Option<U::Item> {
-        self.up().pull_fresh()
+        self.project().up.pull_fresh()
     }
 
     #[inline(always)]
@@ -797,7 +791,7 @@ where
     where
         U::Item: AsRef<[u8]>,
     {
-        self.up().pull_matching(matcher)
+        self.project().up.pull_matching(matcher)
     }
 
     #[cfg(feature = "io")]
@@ -807,14 +801,12 @@ where
         U::Item: crate::text::AsLineRef,
         G: FnMut(crate::text::LineRef<'_>) -> Option<T>,
     {
-        self.up().pull_with(g)
+        self.project().up.pull_with(g)
     }
 
     fn take_return(self: Pin<&mut Self>) -> Option<Result<(), E2>> {
-        // SAFETY: `f` is not structurally pinned (see `up`); nothing is moved out of `up`.
-        let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: as in `up`.
-        let ret = unsafe { Pin::new_unchecked(&mut this.up) }.take_return()?;
+        let this = self.project();
+        let ret = this.up.take_return()?;
         match ret {
             Ok(()) => Some(Ok(())),
             Err(e) => this.f.take().map(|f| Err(f(e))),

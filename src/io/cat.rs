@@ -7,10 +7,9 @@ use std::pin::{Pin, pin};
 
 use crate::consume::Sink;
 use crate::engine::Pull;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::io::{FileReader, Line, Lines, Matcher, lines};
-use crate::outcome::{IntoPipelineResult, stage_outcome};
-use crate::pipe::fallible::{FallibleSink, PushStep};
+use crate::pipe::fallible::{Checked, FallibleOp, FallibleSink, PushStep};
 use crate::pipe::stages::{Flow, Op};
 use crate::pipe::{Stage, StageOp};
 use crate::produce::Gen;
@@ -97,102 +96,70 @@ impl<R: std::io::Read> StageOp for CatOp<R> {
     type Pushed<K> = CatSink<K, R>;
 
     fn attach<U>(self, up: U) -> Cat<U, R> {
-        Cat {
-            up,
-            current: None,
-            error: None,
-        }
+        Checked::new(up, CatStep { current: None })
     }
 
     fn push_into<K>(self, down: K) -> CatSink<K, R> {
-        FallibleSink::new(CatStep(PhantomData), down)
+        FallibleSink::new(CatStep { current: None }, down)
     }
 }
 
-/// [`cat`] attached to its upstream.
-pub struct Cat<U, R> {
-    up: U,
-    current: Option<Gen<Lines<R>>>,
-    error: Option<Error>,
-}
+/// [`cat`] attached to its upstream: the one fallible adapter, [`Checked`].
+pub type Cat<U, R> = Checked<U, CatStep<R>>;
 
-impl<U, R> fmt::Debug for Cat<U, R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Cat")
-            .field("error", &self.error)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<U, R> Cat<U, R>
-where
-    U: Pull<Item = Gen<Lines<R>>>,
-    R: std::io::Read,
-{
+impl<R: std::io::Read> CatStep<R> {
     /// Pulls from the current source with `next`, moving to the next source as each ends.
-    fn step(
-        self: Pin<&mut Self>,
+    fn step<U: Pull<Item = Gen<Lines<R>>>>(
+        &mut self,
+        mut up: Pin<&mut U>,
         mut next: impl FnMut(Pin<&mut Gen<Lines<R>>>) -> Option<Line>,
-    ) -> Option<Line> {
-        // SAFETY: `up` is structurally pinned; `current` holds `Lines`, which is `Unpin` (its
-        // `Gen` is never pinned in place: it is only pulled through `Pin::new`).
-        let this = unsafe { self.get_unchecked_mut() };
+    ) -> Option<Result<Line>> {
         loop {
-            if this.error.is_some() {
-                return None;
-            }
-            if let Some(source) = this.current.as_mut() {
+            if let Some(source) = self.current.as_mut() {
+                // `Lines` is `Unpin`: its `Gen` is pulled through `Pin::new`, never pinned in
+                // place, so it can live in `current` and be replaced.
                 let mut source = Pin::new(source);
                 if let Some(line) = next(source.as_mut()) {
-                    return Some(line);
+                    return Some(Ok(line));
                 }
                 if let Some(Err(e)) = source.take_return() {
-                    this.error = Some(e);
-                    return None;
+                    self.current = None;
+                    return Some(Err(e));
                 }
-                this.current = None;
+                self.current = None;
             }
-            // SAFETY: as above.
-            let up = unsafe { Pin::new_unchecked(&mut this.up) };
-            this.current = Some(up.pull()?);
+            self.current = Some(up.as_mut().pull()?);
         }
     }
 }
 
-impl<U, R> crate::sealed::Pull for Cat<U, R> {}
-impl<U, R> Pull for Cat<U, R>
-where
-    U: Pull<Item = Gen<Lines<R>>>,
-    U::Return: IntoPipelineResult,
-    R: std::io::Read,
-{
-    type Item = Line;
-    type Return = Result<()>;
+impl<R: std::io::Read> FallibleOp for CatStep<R> {
+    type In = Gen<Lines<R>>;
+    type Out = Line;
 
-    fn pull(self: Pin<&mut Self>) -> Option<Line> {
-        self.step(|source| source.pull())
+    fn pull<U: Pull<Item = Gen<Lines<R>>>>(&mut self, up: Pin<&mut U>) -> Option<Result<Line>> {
+        self.step(up, |source| source.pull())
     }
 
-    fn pull_matching(self: Pin<&mut Self>, matcher: &Matcher) -> Option<Line> {
-        self.step(|source| source.pull_matching(matcher))
-    }
-
-    fn take_return(self: Pin<&mut Self>) -> Option<Result<()>> {
-        // SAFETY: as in `step`.
-        let this = unsafe { self.get_unchecked_mut() };
-        stage_outcome(&mut this.error, || {
-            // SAFETY: as in `step`.
-            unsafe { Pin::new_unchecked(&mut this.up) }.take_return()
-        })
+    fn pull_matching<U: Pull<Item = Gen<Lines<R>>>>(
+        &mut self,
+        up: Pin<&mut U>,
+        matcher: &Matcher,
+    ) -> Option<Result<Line>> {
+        self.step(up, |source| source.pull_matching(matcher))
     }
 }
 
 /// [`cat`] feeding a sink: its result is `genpipe::Result<K::Out>`.
 pub type CatSink<K, R> = FallibleSink<CatStep<R>, K>;
 
-/// What [`CatSink`] does with each line source: sends its lines down, keeps its error.
+/// What [`cat`] does with each line source: hands out (pulled) or sends down (pushed) its
+/// lines, and ends at its error.
 #[doc(hidden)]
-pub struct CatStep<R>(PhantomData<fn(R)>);
+pub struct CatStep<R> {
+    /// Pulled: the source being read.
+    current: Option<Gen<Lines<R>>>,
+}
 
 impl<R> fmt::Debug for CatStep<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

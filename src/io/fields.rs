@@ -10,8 +10,7 @@ use crate::consume::Sink;
 use crate::engine::Pull;
 use crate::error::{BoxError, Error, Result};
 use crate::io::{AsLineRef, Field, Line, LineRef, ParseFieldError};
-use crate::outcome::{IntoPipelineResult, stage_outcome};
-use crate::pipe::fallible::{FallibleSink, PushStep};
+use crate::pipe::fallible::{Checked, FallibleOp, FallibleSink, PushStep};
 use crate::pipe::stages::{Flow, Op};
 use crate::pipe::{Stage, StageOp};
 
@@ -246,11 +245,7 @@ impl<T: FromStr<Err: Into<BoxError>>> StageOp for ParseOp<T> {
     type Pushed<K> = ParseSink<K, T>;
 
     fn attach<U>(self, up: U) -> Parsed<U, T> {
-        Parsed {
-            up,
-            error: None,
-            _out: PhantomData,
-        }
+        Checked::new(up, self)
     }
 
     fn push_into<K>(self, down: K) -> ParseSink<K, T> {
@@ -281,59 +276,17 @@ pub fn parse<T: FromStr<Err: Into<BoxError>>>() -> Stage<ParseOp<T>> {
     Stage::new(ParseOp(PhantomData))
 }
 
-/// [`parse`] attached to its upstream.
-pub struct Parsed<U, T> {
-    up: U,
-    error: Option<Error>,
-    _out: PhantomData<fn() -> T>,
-}
+/// [`parse`] attached to its upstream: the one fallible adapter, [`Checked`].
+pub type Parsed<U, T> = Checked<U, ParseOp<T>>;
 
-impl<U, T> fmt::Debug for Parsed<U, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Parsed")
-            .field("error", &self.error)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<U, T> crate::sealed::Pull for Parsed<U, T> {}
-impl<U, T> Pull for Parsed<U, T>
-where
-    U: Pull<Item = Line>,
-    U::Return: IntoPipelineResult,
-    T: FromStr<Err: Into<BoxError>>,
-{
-    type Item = T;
-    type Return = Result<()>;
+impl<T: FromStr<Err: Into<BoxError>>> FallibleOp for ParseOp<T> {
+    type In = Line;
+    type Out = T;
 
     #[inline]
-    fn pull(self: Pin<&mut Self>) -> Option<T> {
-        // SAFETY: `up` is structurally pinned (never moved out); `error` is plain data.
-        let this = unsafe { self.get_unchecked_mut() };
-        if this.error.is_some() {
-            return None;
-        }
+    fn pull<U: Pull<Item = Line>>(&mut self, up: Pin<&mut U>) -> Option<Result<T>> {
         // Fused with a line source: each line is parsed where it lies in the read buffer.
-        // SAFETY: as above.
-        let up = unsafe { Pin::new_unchecked(&mut this.up) };
-        match up
-            .pull_with(|line| Some(line.field().parse::<T>().map_err(|e| parse_error(line, e))))?
-        {
-            Ok(value) => Some(value),
-            Err(e) => {
-                this.error = Some(e);
-                None
-            }
-        }
-    }
-
-    fn take_return(self: Pin<&mut Self>) -> Option<Result<()>> {
-        // SAFETY: as in `pull`.
-        let this = unsafe { self.get_unchecked_mut() };
-        stage_outcome(&mut this.error, || {
-            // SAFETY: as in `pull`.
-            unsafe { Pin::new_unchecked(&mut this.up) }.take_return()
-        })
+        up.pull_with(|line| Some(line.field().parse::<T>().map_err(|e| parse_error(line, e))))
     }
 }
 

@@ -10,8 +10,7 @@ use crate::consume::Sink;
 use crate::engine::Pull;
 use crate::error::{Error, Result};
 use crate::io::{Field, Line};
-use crate::outcome::{IntoPipelineResult, stage_outcome};
-use crate::pipe::fallible::{FallibleSink, PushStep};
+use crate::pipe::fallible::{Checked, FallibleOp, FallibleSink, PushStep};
 use crate::pipe::{Stage, StageOp};
 
 /// One request of an Apache access log: the line, with its fields located.
@@ -293,11 +292,7 @@ impl StageOp for AccessLogOp {
     type Pushed<K> = AccessRecordSink<K>;
 
     fn attach<U>(self, up: U) -> AccessRecords<U> {
-        AccessRecords {
-            up,
-            op: self,
-            error: None,
-        }
+        Checked::new(up, self)
     }
 
     fn push_into<K>(self, down: K) -> AccessRecordSink<K> {
@@ -305,52 +300,23 @@ impl StageOp for AccessLogOp {
     }
 }
 
-/// [`access_log`] attached to its upstream.
-#[derive(Debug)]
-pub struct AccessRecords<U> {
-    up: U,
-    op: AccessLogOp,
-    error: Option<Error>,
-}
+/// [`access_log`] attached to its upstream: the one fallible adapter, [`Checked`].
+pub type AccessRecords<U> = Checked<U, AccessLogOp>;
 
-impl<U> crate::sealed::Pull for AccessRecords<U> {}
-impl<U> Pull for AccessRecords<U>
-where
-    U: Pull<Item = Line>,
-    U::Return: IntoPipelineResult,
-{
-    type Item = AccessRecord;
-    type Return = Result<()>;
+impl FallibleOp for AccessLogOp {
+    type In = Line;
+    type Out = AccessRecord;
 
-    fn pull(self: Pin<&mut Self>) -> Option<AccessRecord> {
-        // SAFETY: `up` is structurally pinned (never moved out); the rest is plain data.
-        let this = unsafe { self.get_unchecked_mut() };
-        if this.error.is_some() {
-            return None;
-        }
+    fn pull<U: Pull<Item = Line>>(&mut self, mut up: Pin<&mut U>) -> Option<Result<AccessRecord>> {
         loop {
-            // SAFETY: as above.
-            let line = unsafe { Pin::new_unchecked(&mut this.up) }.pull()?;
-            match parse_access(line) {
-                Ok(record) => return Some(record),
-                Err(line) if this.op.strict => {
-                    this.error = Some(bad_line(&line));
-                    return None;
-                }
+            match parse_access(up.as_mut().pull()?) {
+                Ok(record) => return Some(Ok(record)),
+                Err(line) if self.strict => return Some(Err(bad_line(&line))),
                 Err(_) => {
-                    this.op.report.skipped.fetch_add(1, Ordering::Relaxed);
+                    self.report.skipped.fetch_add(1, Ordering::Relaxed);
                 }
             }
         }
-    }
-
-    fn take_return(self: Pin<&mut Self>) -> Option<Result<()>> {
-        // SAFETY: as in `pull`.
-        let this = unsafe { self.get_unchecked_mut() };
-        stage_outcome(&mut this.error, || {
-            // SAFETY: as in `pull`.
-            unsafe { Pin::new_unchecked(&mut this.up) }.take_return()
-        })
     }
 }
 

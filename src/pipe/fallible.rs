@@ -1,12 +1,138 @@
-//! The pushed form of the stages that can fail (`try_map`, and io's `cat`, `parse`,
-//! `access_log`): one sink type that keeps the first error, stops taking items, and returns the
-//! error from `close`.
+//! The stages that can fail (`try_map`, and io's `cat`, `parse`, `access_log`), both ways:
+//! pulled, one adapter ([`Checked`]) that keeps the first error and ends the pipeline with it;
+//! pushed, one sink ([`FallibleSink`]) that keeps the first error, stops taking items, and
+//! returns it from `close`. A fallible stage is its op: a [`FallibleOp`] (pulled) and a
+//! [`PushStep`] (pushed).
 
 use std::fmt;
+use std::pin::Pin;
+
+use pin_project_lite::pin_project;
 
 use crate::consume::{SendError, Sink};
+use crate::engine::Pull;
 use crate::error::{Error, Result};
-use crate::outcome::sink_outcome;
+use crate::outcome::{IntoPipelineResult, sink_outcome, stage_outcome};
+
+/// What a fallible stage does when pulled: the pull twin of [`PushStep`]. Implemented by the
+/// stages' ops; users name the stages, not this.
+#[doc(hidden)]
+pub trait FallibleOp {
+    /// What it takes from its upstream.
+    type In;
+    /// What it hands out.
+    type Out;
+
+    /// The next output, pulling from `up` as needed: `None` when `up` has ended, `Some(Err)`
+    /// when the stage fails (then it is not pulled again).
+    fn pull<U: Pull<Item = Self::In>>(&mut self, up: Pin<&mut U>) -> Option<Result<Self::Out>>;
+
+    /// The next output whose bytes `matcher` matches (a grep after this stage). The default
+    /// filters output by output; `cat` overrides it to stay fused with each line source.
+    #[cfg(feature = "io")]
+    #[inline]
+    fn pull_matching<U: Pull<Item = Self::In>>(
+        &mut self,
+        mut up: Pin<&mut U>,
+        matcher: &crate::text::Matcher,
+    ) -> Option<Result<Self::Out>>
+    where
+        Self::Out: AsRef<[u8]>,
+    {
+        loop {
+            match self.pull(up.as_mut())? {
+                Ok(out) if !matcher.is_match(out.as_ref()) => continue,
+                other => return Some(other),
+            }
+        }
+    }
+}
+
+pin_project! {
+    /// A fallible stage attached to its upstream (`parse`, `cat`, `access_log`, `try_map`,
+    /// pulled): it ends at its first error, and the pipeline's outcome becomes
+    /// `genpipe::Result<()>`, that error or else the upstream's.
+    pub struct Checked<U, P> {
+        #[pin]
+        up: U,
+        op: P,
+        // Boxed: an inline `Option<Error>` lent its niche to the discriminant of the `Gen`
+        // around the stage, so every pull read the `Gen`'s state from the slot an error writes,
+        // and LLVM kept the whole pipeline in memory (44.75 instructions per item; boxed, 11.25,
+        // what `map` costs: `chain3/genpipe_try_map` in `scripts/instructions.sh`).
+        error: Option<Box<Error>>,
+    }
+}
+
+impl<U, P> Checked<U, P> {
+    pub(crate) fn new(up: U, op: P) -> Self {
+        Checked {
+            up,
+            op,
+            error: None,
+        }
+    }
+}
+
+impl<U, P: fmt::Debug> fmt::Debug for Checked<U, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Checked")
+            .field("op", &self.op)
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<U, P> crate::sealed::Pull for Checked<U, P> {}
+impl<U, P> Pull for Checked<U, P>
+where
+    U: Pull<Item = P::In>,
+    U::Return: IntoPipelineResult,
+    P: FallibleOp,
+{
+    type Item = P::Out;
+    type Return = Result<()>;
+
+    #[inline(always)]
+    fn pull(self: Pin<&mut Self>) -> Option<P::Out> {
+        let this = self.project();
+        if this.error.is_some() {
+            return None;
+        }
+        match this.op.pull(this.up)? {
+            Ok(out) => Some(out),
+            Err(e) => {
+                *this.error = Some(Box::new(e));
+                None
+            }
+        }
+    }
+
+    #[cfg(feature = "io")]
+    #[inline]
+    fn pull_matching(self: Pin<&mut Self>, matcher: &crate::text::Matcher) -> Option<P::Out>
+    where
+        P::Out: AsRef<[u8]>,
+    {
+        let this = self.project();
+        if this.error.is_some() {
+            return None;
+        }
+        match this.op.pull_matching(this.up, matcher)? {
+            Ok(out) => Some(out),
+            Err(e) => {
+                *this.error = Some(Box::new(e));
+                None
+            }
+        }
+    }
+
+    fn take_return(self: Pin<&mut Self>) -> Option<Result<()>> {
+        let this = self.project();
+        let mut error = this.error.take().map(|e| *e);
+        stage_outcome(&mut error, || this.up.take_return())
+    }
+}
 
 /// What a fallible stage does with one pushed item. Implemented by the stages' ops; users name
 /// the sinks (`stage | sink` is a [`FallibleSink`]), not this.

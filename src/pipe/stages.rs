@@ -8,6 +8,8 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::pin::Pin;
 
+use pin_project_lite::pin_project;
+
 use super::StageOp;
 use super::stage::Stage;
 use crate::consume::{SendError, Sink};
@@ -71,11 +73,14 @@ pub trait Op {
     }
 }
 
-/// A built-in stage attached to its upstream: what `gen | map(f)` holds. See [`map`].
-#[derive(Debug)]
-pub struct Adapt<U, O> {
-    up: U,
-    op: O,
+pin_project! {
+    /// A built-in stage attached to its upstream: what `gen | map(f)` holds. See [`map`].
+    #[derive(Debug)]
+    pub struct Adapt<U, O> {
+        #[pin]
+        up: U,
+        op: O,
+    }
 }
 
 impl<U: Pull<Item = O::In>, O: Op> crate::sealed::Pull for Adapt<U, O> {}
@@ -85,16 +90,12 @@ impl<U: Pull<Item = O::In>, O: Op> Pull for Adapt<U, O> {
 
     #[inline(always)]
     fn pull(self: Pin<&mut Self>) -> Option<O::Out> {
-        // SAFETY: `up` is structurally pinned (never moved out); `op` is not pinned.
-        let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: as above, `up` stays in place inside the pinned `Adapt`.
-        let up = unsafe { Pin::new_unchecked(&mut this.up) };
-        this.op.pull(up)
+        let this = self.project();
+        this.op.pull(this.up)
     }
 
     fn take_return(self: Pin<&mut Self>) -> Option<U::Return> {
-        // SAFETY: as in `pull`.
-        unsafe { self.map_unchecked_mut(|this| &mut this.up) }.take_return()
+        self.project().up.take_return()
     }
 
     #[inline]
@@ -117,11 +118,8 @@ impl<U: Pull<Item = O::In>, O: Op> Pull for Adapt<U, O> {
         O::Out: crate::text::AsLineRef,
         F: FnMut(crate::text::LineRef<'_>) -> Option<T>,
     {
-        // SAFETY: as in `pull`.
-        let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: as in `pull`.
-        let up = unsafe { Pin::new_unchecked(&mut this.up) };
-        this.op.pull_with(up, f)
+        let this = self.project();
+        this.op.pull_with(this.up, f)
     }
 }
 

@@ -5,12 +5,11 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::pin::Pin;
 
-use super::fallible::{FallibleSink, PushStep};
+use super::fallible::{Checked, FallibleOp, FallibleSink, PushStep};
 use super::stage::{Stage, StageOp};
 use crate::consume::Sink;
 use crate::engine::Pull;
 use crate::error::{Error, Result};
-use crate::outcome::{IntoPipelineResult, stage_outcome};
 
 /// The stage of [`try_map`].
 pub struct TryMapOp<F, In> {
@@ -46,16 +45,11 @@ where
 {
     type In = In;
     type Out = O;
-    type Pulled<U> = TryMapped<U, F, In>;
+    type Pulled<U> = Checked<U, TryMapOp<F, In>>;
     type Pushed<K> = FallibleSink<TryMapOp<F, In>, K>;
 
-    fn attach<U>(self, up: U) -> TryMapped<U, F, In> {
-        TryMapped {
-            up,
-            f: self.f,
-            error: None,
-            _in: PhantomData,
-        }
+    fn attach<U>(self, up: U) -> Checked<U, TryMapOp<F, In>> {
+        Checked::new(up, self)
     }
 
     fn push_into<K>(self, down: K) -> FallibleSink<TryMapOp<F, In>, K> {
@@ -78,73 +72,20 @@ where
     }
 }
 
-/// [`try_map`] attached to its upstream.
-pub struct TryMapped<U, F, In> {
-    up: U,
-    f: F,
-    /// Boxed: an inline `Option<Error>` lent its niche to the discriminant of the `Gen` around
-    /// the stage, so every pull read the `Gen`'s state from the slot an error writes, and LLVM
-    /// kept the whole pipeline in memory (44.75 instructions per item; boxed, 11.25, what `map`
-    /// costs: `chain3/genpipe_try_map` in `scripts/instructions.sh`).
-    error: Option<Box<Error>>,
-    _in: PhantomData<fn(In)>,
-}
+/// [`try_map`] attached to its upstream: the one fallible adapter, [`Checked`].
+pub type TryMapped<U, F, In> = Checked<U, TryMapOp<F, In>>;
 
-impl<U, F, In> fmt::Debug for TryMapped<U, F, In> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TryMapped")
-            .field("error", &self.error)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<U, F, In, O, E> crate::sealed::Pull for TryMapped<U, F, In>
+impl<F, In, O, E> FallibleOp for TryMapOp<F, In>
 where
-    U: Pull<Item = In>,
-    U::Return: IntoPipelineResult,
     F: FnMut(In) -> core::result::Result<O, E>,
     E: Into<Error>,
 {
-}
-impl<U, F, In, O, E> Pull for TryMapped<U, F, In>
-where
-    U: Pull<Item = In>,
-    U::Return: IntoPipelineResult,
-    F: FnMut(In) -> core::result::Result<O, E>,
-    E: Into<Error>,
-{
-    type Item = O;
-    type Return = Result<()>;
+    type In = In;
+    type Out = O;
 
     #[inline(always)]
-    fn pull(self: Pin<&mut Self>) -> Option<O> {
-        // SAFETY: `up` is structurally pinned: it is never moved out of the pinned `TryMapped`
-        // (no method takes it by value, and `TryMapped` has no `Drop` that could). `f` and
-        // `error` are not pinned and are only used through `&mut`. No other thread can reach
-        // the value: `&mut` is exclusive.
-        let this = unsafe { self.get_unchecked_mut() };
-        if this.error.is_some() {
-            return None;
-        }
-        // SAFETY: as above, `up` stays in place inside the pinned `TryMapped`.
-        let up = unsafe { Pin::new_unchecked(&mut this.up) };
-        match (this.f)(up.pull()?) {
-            Ok(value) => Some(value),
-            Err(e) => {
-                this.error = Some(Box::new(e.into()));
-                None
-            }
-        }
-    }
-
-    fn take_return(self: Pin<&mut Self>) -> Option<Result<()>> {
-        // SAFETY: as in `pull`.
-        let this = unsafe { self.get_unchecked_mut() };
-        let mut error = this.error.take().map(|e| *e);
-        stage_outcome(&mut error, || {
-            // SAFETY: as in `pull`.
-            unsafe { Pin::new_unchecked(&mut this.up) }.take_return()
-        })
+    fn pull<U: Pull<Item = In>>(&mut self, up: Pin<&mut U>) -> Option<Result<O>> {
+        Some((self.f)(up.pull()?).map_err(Into::into))
     }
 }
 
