@@ -184,10 +184,10 @@ impl<R: Read> Lines<R> {
     #[inline(always)]
     fn fill(&mut self) -> bool {
         let (chunk, filled) = self.refill.fill(self.chunk.take(), self.line_no);
-        // Written without dropping the old value in place (it is `None`, but an in-place drop
-        // would hand the field's address to `Arc::drop_slow`).
-        // SAFETY: `self.chunk` was just taken: it holds `None`, which needs no drop.
-        unsafe { std::ptr::write(&mut self.chunk, chunk) };
+        // Replaced, not assigned: the old value (`None`, just taken) leaves by value, so no
+        // in-place drop hands the field's address to `Arc::drop_slow` (assigned: a user stage
+        // over these lines costs 2 instructions a line more).
+        drop(std::mem::replace(&mut self.chunk, chunk));
         self.pos = 0;
         filled
     }
