@@ -2,11 +2,11 @@
 
 use core::fmt;
 use core::iter::FusedIterator;
-use core::mem::ManuallyDrop;
 use core::pin::{Pin, pin};
 
 use pin_project_lite::pin_project;
 
+use crate::engine::heap::{Boxed, replace_with};
 use crate::engine::{IterPull, Pull};
 
 pin_project! {
@@ -65,48 +65,6 @@ pin_project! {
     }
 }
 
-/// A pipeline in its one heap allocation, used only through functions that are never inlined.
-///
-/// Why: a `Gen` upstream that was driven by `next()` before being piped is rare, but its arm is
-/// compiled into every pipeline built on it. Inlined, that arm is a second copy of everything
-/// below it at every `|` level (each body's `poll` gets several callers, and LLVM stops inlining
-/// them), and its drop glue is a call that receives the pipeline. Out of line, each arm is one
-/// call with the heap address, and the pipeline being driven never escapes
-/// (`benches/README.md`, "Why the engine is fast").
-struct Boxed<S> {
-    inner: ManuallyDrop<Pin<Box<S>>>,
-    /// No `Gen` inside was boxed before it was piped: `next()` takes [`Pull::pull_fresh`].
-    fresh: bool,
-}
-
-impl<S> Boxed<S> {
-    fn new(inner: Pin<Box<S>>, fresh: bool) -> Self {
-        Boxed {
-            inner: ManuallyDrop::new(inner),
-            fresh,
-        }
-    }
-
-    #[inline(always)]
-    fn as_mut(&mut self) -> Pin<&mut S> {
-        self.inner.as_mut()
-    }
-
-    fn into_inner(self) -> Pin<Box<S>> {
-        let mut this = ManuallyDrop::new(self);
-        // SAFETY: `this` is never used or dropped again, so the box is taken exactly once.
-        unsafe { ManuallyDrop::take(&mut this.inner) }
-    }
-}
-
-impl<S> Drop for Boxed<S> {
-    #[inline(always)]
-    fn drop(&mut self) {
-        // SAFETY: `drop` runs once and `inner` is not used after it.
-        drop_boxed(unsafe { ManuallyDrop::take(&mut self.inner) });
-    }
-}
-
 /// Pulls `$stage` (a `Pin<&mut impl Pull>`) until it ends or `$each` breaks, through
 /// [`Pull::pull_fresh`] when the pipeline allows it: one check before the loop, and a loop
 /// without calls in it (see `Pull::pull_fresh`).
@@ -122,11 +80,6 @@ macro_rules! pull_loop {
             }
         }
     };
-}
-
-#[inline(never)]
-fn drop_boxed<S>(boxed: Pin<Box<S>>) {
-    drop(boxed);
 }
 
 #[inline(never)]
@@ -362,7 +315,7 @@ impl<S: Pull> Gen<S> {
     pub(crate) fn inspect_state<T>(&self, f: impl FnOnce(&S) -> T) -> T {
         match &self.state {
             State::Unpinned { stage: s } => f(s),
-            State::Pinned { boxed: b } => f(&b.inner),
+            State::Pinned { boxed: b } => f(b.get()),
         }
     }
 
@@ -377,31 +330,28 @@ impl<S: Pull> Gen<S> {
 
     /// Moves the stage into its one heap allocation, for `next()`.
     ///
-    /// Why unsafe: `State` has no placeholder variant to leave behind while moving `S` out; a
-    /// third variant made every stage's per-item state check decode a niche (7 instructions
-    /// instead of 2, `benches/README.md`).
+    /// Moving it is allowed: `&mut self` means the `Gen` is not pinned (or is `Unpin`), and the
+    /// stage is pinned only through a pinned `Gen` ([`pin_project!`]).
+    ///
+    /// Why in place ([`replace_with`]): `State` has no placeholder variant to leave behind while
+    /// moving `S` out; a third variant made every stage's per-item state check decode a niche
+    /// (7 instructions instead of 2, `benches/README.md`).
     ///
     /// Why inlined although it runs once: an out-of-line call taking `&mut self` lets the `Gen`'s
     /// address escape, and then LLVM must assume that every store into the boxed pipeline may
     /// change the `Gen`'s state, and reloads it on every `next()`.
     #[inline(always)]
     fn pin_now(&mut self) {
-        if let State::Unpinned { stage: s } = &mut self.state {
-            let fresh = !s.any_boxed();
-            // Allocate first: nothing after this point can panic.
-            let mut boxed = Box::<S>::new_uninit();
-            // SAFETY: `s` is read exactly once into the box, then `self.state` is overwritten with
-            // `ptr::write`, which does not drop the moved-out `S`; nothing in between can unwind.
-            // `S` was never pinned (only `Pinned` is), so moving it is allowed.
-            unsafe {
-                boxed.as_mut_ptr().write(core::ptr::read(s));
-                core::ptr::write(
-                    &mut self.state,
-                    State::Pinned {
-                        boxed: Boxed::new(Box::into_pin(boxed.assume_init()), fresh),
-                    },
-                );
-            }
+        if let State::Unpinned { stage } = &self.state {
+            let fresh = !stage.any_boxed();
+            // Allocate first: the move itself then cannot fail.
+            let place = Box::<S>::new_uninit();
+            replace_with(&mut self.state, move |state| match state {
+                State::Unpinned { stage } => State::Pinned {
+                    boxed: Boxed::new(Box::into_pin(Box::write(place, stage)), fresh),
+                },
+                pinned => pinned,
+            });
         }
     }
 }
@@ -449,7 +399,7 @@ impl<S: Pull> Pull for Gen<S> {
         }
         match &self.state {
             State::Unpinned { stage: s } => s.size_bounds(),
-            State::Pinned { boxed: b } => Pull::size_bounds(&**b.inner),
+            State::Pinned { boxed: b } => Pull::size_bounds(b.get()),
         }
     }
 
@@ -511,7 +461,7 @@ impl<S: Pull> Iterator for Gen<S> {
         }
         match &mut self.state {
             // One inlined copy of the pipeline on this path, without a call in it.
-            State::Pinned { boxed: b } if b.fresh => b.as_mut().pull_fresh(),
+            State::Pinned { boxed: b } if b.fresh() => b.as_mut().pull_fresh(),
             State::Pinned { boxed: b } => pull_boxed(b.as_mut()),
             State::Unpinned { .. } => unreachable!("genpipe: generator was not pinned"),
         }

@@ -53,6 +53,7 @@
 pub(crate) mod co;
 pub(crate) mod drive;
 pub(crate) mod frame;
+pub(crate) mod heap;
 pub(crate) mod pull;
 pub(crate) mod waker;
 
