@@ -464,6 +464,12 @@ impl<P: Resume + ?Sized> Sink<P::In> for Coro<P> {
 }
 
 /// Builds a coroutine from its body and runs it to its first `recv!()`.
+///
+/// Always inlined: the caller then sees the coroutine's allocation being made, knows nothing
+/// else points into it, and keeps its state in registers across `send`s (9 instructions per
+/// pushed item). Left to LLVM, the call was outlined in a larger binary, and the state was
+/// loaded and stored around every `send` (31, `push/coro` in `scripts/instructions.sh`).
+#[inline(always)]
 pub(crate) fn new_coro<F, Reply, In>(
     make: impl FnOnce(crate::engine::Co<Reply, In>) -> F,
 ) -> Coro<Node<PushSlot<In>, F, Reply, In>>

@@ -101,9 +101,12 @@ impl<Y, In> Future for Yield<Y, In> {
                 let frame = frame_of::<Y, In>(cx, self.id);
                 // SAFETY: `frame_of` returned the live frame of this generator's own driver, of
                 // exactly this type; nothing else touches it while the body is being polled.
+                // Field by field, never `&mut *frame`: a reference to the whole frame would cover
+                // its header, which a future polled on another thread may be reading right now
+                // before it panics (a data race under Miri).
                 let earlier = unsafe {
                     (*frame).mark = Mark::Yielded;
-                    (*frame).replace_slot(Some(item))
+                    core::mem::replace(&mut *(*frame).slot, Some(item))
                 };
                 // Two yields in one poll (a body joining its own yield futures): the first item
                 // is dropped here, never lost silently in the frame.
@@ -122,13 +125,14 @@ fn poll_input<Y, In>(cx: &Context<'_>, id: u64, reply: Option<Y>) -> Poll<Option
     let frame = frame_of::<Y, In>(cx, id);
     // SAFETY: as in `Yield::poll`.
     unsafe {
+        // Field by field: as in `Yield::poll`.
         if reply.is_some() {
-            let earlier = (*frame).replace_slot(reply);
+            let earlier = core::mem::replace(&mut *(*frame).slot, reply);
             if earlier.is_some() {
                 two_items_in_one_poll(earlier);
             }
         }
-        match (*frame).take_input() {
+        match Option::take(&mut *(*frame).input) {
             Some(input) => Poll::Ready(Some(input)),
             None if (*frame).ended => Poll::Ready(None),
             None => match (*frame).pull {

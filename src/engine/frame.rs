@@ -53,6 +53,8 @@ pub(crate) struct Frame<Y, In> {
     pub(crate) pull: Option<(PullFn<In>, *mut ())>,
 }
 
+/// For the drivers, after the poll (the futures reach the frame field by field: see
+/// `Yield::poll`).
 impl<Y, In> Frame<Y, In> {
     /// The slot's value, moved out; the slot is `None` after.
     #[inline(always)]
@@ -64,13 +66,6 @@ impl<Y, In> Frame<Y, In> {
     #[inline(always)]
     pub(crate) fn take_input(&mut self) -> Option<In> {
         Option::take(&mut self.input)
-    }
-
-    /// Puts `value` in the slot and hands back what was there (by value: its destructor, if it
-    /// runs, never sees the frame's address).
-    #[inline(always)]
-    pub(crate) fn replace_slot(&mut self, value: Option<Y>) -> Option<Y> {
-        core::mem::replace(&mut self.slot, value)
     }
 }
 
