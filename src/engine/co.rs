@@ -106,7 +106,7 @@ impl<Y, In> Future for Yield<Y, In> {
                 // before it panics (a data race under Miri).
                 let earlier = unsafe {
                     (*frame).mark = Mark::Yielded;
-                    core::mem::replace(&mut *(*frame).slot, Some(item))
+                    (*(*frame).slot).replace(item)
                 };
                 // Two yields in one poll (a body joining its own yield futures): the first item
                 // is dropped here, never lost silently in the frame.
