@@ -127,6 +127,9 @@ where
         }
     }
 
+    // Always inlined: an out-of-line call here receives the pinned pipeline, and LLVM then
+    // keeps all of it in memory through the loop before it (engine docs, "Why this is fast").
+    #[inline(always)]
     fn take_return(self: Pin<&mut Self>) -> Option<Result<()>> {
         let this = self.project();
         let mut error = this.error.take().map(|e| *e);
