@@ -140,7 +140,7 @@ impl<Y, In> Drop for PanicFuse<'_, Y, In> {
         // Asked first so that, for items without drop glue, the pointer is never read and the
         // landing pad does not keep the frame in memory (3 instructions per item on the
         // closure stages, `scripts/instructions.sh`).
-        if mem::needs_drop::<Y>() || mem::needs_drop::<In>() {
+        if !self.frame.is_null() && (mem::needs_drop::<Y>() || mem::needs_drop::<In>()) {
             // SAFETY: see the comment at the top of this function.
             let frame = unsafe { &mut *self.frame };
             drop(frame.take_slot());
@@ -253,7 +253,14 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
         let frame = &raw mut frame;
         let fuse = PanicFuse {
             done: &mut this.done,
-            frame,
+            // Only for items that need dropping: otherwise the frame's address is stored
+            // nowhere (measured: a pushed coroutine of `u64`s, 13 -> 11.5 instructions per item;
+            // the same in `resume_pull` made the heap `for` loop 47 -> 65, so not there).
+            frame: if mem::needs_drop::<Y>() || mem::needs_drop::<In>() {
+                frame
+            } else {
+                core::ptr::null_mut()
+            },
         };
         // SAFETY: `body` is structurally pinned (see above).
         let body = unsafe { Pin::new_unchecked(&mut this.body) };
