@@ -29,7 +29,7 @@ pin_project! {
     /// for `Pin<&mut Gen<S>>`). `next()` on the `Gen` itself (a plain `for` loop, `collect`, `zip`,
     /// and `try_fold` with what std builds on it: `find`, `any`, `all`, `position`) needs a stable
     /// address across calls, so the first `next()` moves the pipeline into one heap allocation,
-    /// where its state lives in memory (47 instructions per item on the same chain). Figures:
+    /// where its state lives in memory (65 instructions per item on the same chain). Figures:
     /// `benches/README.md`.
     ///
     /// # Example
