@@ -20,8 +20,10 @@
 //! into the driving loop and no pointer into the pipeline reaching any out-of-line call, even on
 //! a path never taken. So: every body is an `#[inline(always)] async move` block; the frame waker
 //! is never dropped (`ManuallyDrop`), since its drop is an indirect call with the frame's
-//! address; the loop between a consumer and the pipeline (`try_run`, `fold`, their closures,
-//! `take_return`) is always inlined; pull mode and push mode each resume in one poll; a `Gen`
+//! address; the frame itself has no drop glue (an item dropped in place would hand the frame's
+//! address to its destructor: values leave it by value, see `Frame::slot`); the loop between
+//! a consumer and the pipeline (`try_run`, `fold`, their closures, every `take_return`, the
+//! panic fuse's drop, a coroutine's `close`) is always inlined; pull mode and push mode each resume in one poll; a `Gen`
 //! upstream already boxed by `next()` is reached only through functions that are never inlined
 //! and take the heap address; and the drivers ask once whether such an upstream exists
 //! ([`Pull::any_boxed`]) and otherwise pull through [`Pull::pull_fresh`], a path with no call at
