@@ -518,9 +518,22 @@ mod trees {
         let (dir, _) = tree();
         let good = dir.path().join("www/foo/access-log");
         let missing = dir.path().join("www/nope.log");
-        let err =
-            (pipe([good.clone(), missing.clone(), good]) | open() | cat() | count()).unwrap_err();
+        let err = (pipe([good.clone(), missing.clone(), good.clone()]) | open() | cat() | count())
+            .unwrap_err();
         assert!(err.to_string().contains("nope.log"), "{err}");
+
+        // Fused with a grep (the search runs in each source's buffer): the same error, and the
+        // stage is not pulled again after it.
+        let seen = std::cell::Cell::new(0);
+        let err = (pipe([good.clone(), missing.clone(), good.clone()])
+            | inspect(|_: &std::path::PathBuf| seen.set(seen.get() + 1))
+            | open()
+            | cat()
+            | grep("404")
+            | count())
+        .unwrap_err();
+        assert!(err.to_string().contains("nope.log"), "{err}");
+        assert_eq!(seen.get(), 2, "nothing is pulled after the failing file");
 
         // Pushed: the same error at close.
         let mut sink = cat() | count();
