@@ -316,10 +316,10 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
 fn poll_body<F: Future, Y, In>(body: Pin<&mut F>, frame: *mut Frame<Y, In>) -> Poll<F::Output> {
     // SAFETY: `frame` points to a live frame of the caller's that outlives the poll and, until
     // the poll returns, is used only through this pointer (the caller's contract). The waker
-    // is never dropped, not even while unwinding (`ManuallyDrop`: dropping it would be an indirect call through the vtable with
-    // the frame's address, which makes LLVM keep the whole pipeline in memory), and its clones
-    // are inert, so the pointer does not outlive the poll. The header was just written by this
-    // thread, which is the one polling.
+    // is never dropped, not even while unwinding (`ManuallyDrop`: dropping it would be an
+    // indirect call through the vtable with the frame's address, which makes LLVM keep the
+    // whole pipeline in memory), and its clones are inert, so the pointer does not outlive the
+    // poll. The header was just written by this thread, which is the one polling.
     let waker = ManuallyDrop::new(unsafe { frame_waker(frame) });
     let mut cx = Context::from_waker(&waker);
     body.poll(&mut cx)
