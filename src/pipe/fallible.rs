@@ -83,6 +83,18 @@ impl<U, P: fmt::Debug> fmt::Debug for Checked<U, P> {
     }
 }
 
+/// The output, or `None` with the error kept for `take_return`.
+#[inline(always)]
+fn keep_error<T>(error: &mut Option<Box<Error>>, pulled: Result<T>) -> Option<T> {
+    match pulled {
+        Ok(out) => Some(out),
+        Err(e) => {
+            *error = Some(Box::new(e));
+            None
+        }
+    }
+}
+
 impl<U, P> crate::sealed::Pull for Checked<U, P> {}
 impl<U, P> Pull for Checked<U, P>
 where
@@ -99,13 +111,7 @@ where
         if this.error.is_some() {
             return None;
         }
-        match this.op.pull(this.up)? {
-            Ok(out) => Some(out),
-            Err(e) => {
-                *this.error = Some(Box::new(e));
-                None
-            }
-        }
+        keep_error(this.error, this.op.pull(this.up)?)
     }
 
     #[cfg(feature = "io")]
@@ -118,13 +124,7 @@ where
         if this.error.is_some() {
             return None;
         }
-        match this.op.pull_matching(this.up, matcher)? {
-            Ok(out) => Some(out),
-            Err(e) => {
-                *this.error = Some(Box::new(e));
-                None
-            }
-        }
+        keep_error(this.error, this.op.pull_matching(this.up, matcher)?)
     }
 
     // Always inlined: an out-of-line call here receives the pinned pipeline, and LLVM then
