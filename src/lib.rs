@@ -164,9 +164,9 @@
 //! Default: `io`, `gzip`, `bzip2`, `regex`, `mmap`, `memo`, `sched`, `rayon`, which is
 //! everything below but `zstd`, `xz`, `stackful`, `synth` and `cli`. Each can be turned off;
 //! with `default-features = false` genpipe is the engine, the macros, [`Gen`], [`Coro`], `|`,
-//! [`stages`], [`sinks`], [`combinators`], [`par`]'s thread stages and [`mem`], built from 6
-//! crates (genpipe, genpipe-macros, syn, quote, proc-macro2, unicode-ident); the defaults build
-//! 39 (`cargo tree -e normal`).
+//! [`stages`], [`sinks`], [`combinators`], [`par`]'s thread stages and [`mem`], built from 7
+//! crates (genpipe, genpipe-macros, pin-project-lite, syn, quote, proc-macro2,
+//! unicode-ident); the defaults build 40 (`cargo tree -e normal`).
 //! - `io`: [`io`]: zero-copy lines, literal `grep`, fields, `find`, `follow`, `cat`, `per_file`
 //!   (memchr, walkdir, globset).
 //! - `gzip`, `bzip2`: `.gz` and `.bz2` line sources and standard input (flate2, bzip2).
