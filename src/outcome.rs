@@ -238,12 +238,11 @@ impl<R: IntoPipelineResult, E: Into<Error>> StageEnd<R> for Result<(), E> {
 /// The outcome of a fallible stage: its own first error, else its upstream's outcome.
 ///
 /// `up` is the upstream's `take_return`, asked only when the stage itself did not fail.
-#[cfg_attr(not(feature = "io"), allow(dead_code))]
 pub(crate) fn stage_outcome<R: IntoPipelineResult>(
-    error: &mut Option<Error>,
+    error: Option<Error>,
     up: impl FnOnce() -> Option<R>,
 ) -> Option<Result<()>> {
-    match error.take() {
+    match error {
         Some(e) => Some(Err(e)),
         None => up().map(IntoPipelineResult::into_pipeline_result),
     }

@@ -122,11 +122,11 @@ impl<R: std::io::Read> CatStep<R> {
                 if let Some(line) = next(source.as_mut()) {
                     return Some(Ok(line));
                 }
-                if let Some(Err(e)) = source.take_return() {
-                    self.current = None;
+                let ended = source.take_return();
+                self.current = None;
+                if let Some(Err(e)) = ended {
                     return Some(Err(e));
                 }
-                self.current = None;
             }
             self.current = Some(up.as_mut().pull()?);
         }

@@ -132,8 +132,7 @@ where
     #[inline(always)]
     fn take_return(self: Pin<&mut Self>) -> Option<Result<()>> {
         let this = self.project();
-        let mut error = this.error.take().map(|e| *e);
-        stage_outcome(&mut error, || this.up.take_return())
+        stage_outcome(this.error.take().map(|e| *e), || this.up.take_return())
     }
 }
 
