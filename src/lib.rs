@@ -161,21 +161,26 @@
 //!   path with no out-of-line call in it, which is what lets LLVM keep a pipeline in registers.
 //!
 //! # Crate features
-//! Default: `io`, `gzip`, `bzip2`, `regex`, `mmap`, `memo`, `sched`, `rayon`, which is
-//! everything below but `zstd`, `xz`, `stackful`, `synth` and `cli`. Each can be turned off;
-//! with `default-features = false` genpipe is the engine, the macros, [`Gen`], [`Coro`], `|`,
-//! [`stages`], [`sinks`], [`combinators`], [`par`]'s thread stages and [`mem`], built from 7
-//! crates (genpipe, genpipe-macros, pin-project-lite, syn, quote, proc-macro2,
-//! unicode-ident); the defaults build 40 (`cargo tree -e normal`).
-//! - `io`: [`io`]: zero-copy lines, literal `grep`, fields, `find`, `follow`, `cat`, `per_file`
-//!   (memchr, walkdir, globset).
+//! The default build is light: `io` and `memo` on top of the engine, the macros, [`Gen`],
+//! [`Coro`], `|`, [`stages`], [`sinks`], [`combinators`], [`par`]'s thread stages and [`mem`]
+//! (14 crates, `cargo tree -e normal`; a crate using generators and `|` builds cold in 1.4x
+//! genawaiter's time, README "Features"). Two words turn on the rest:
+//! - `logs`: everything a log pipeline uses: `io`, `find`, `gzip`, `bzip2`, `regex`, `mmap`.
+//! - `full`: every part of the library: `logs`, `zstd`, `xz`, `memo`, `sched`, `rayon`,
+//!   `stackful`, `synth` (not `cli`, the command).
+//!
+//! One by one:
+//! - `io` (default): [`io`]: zero-copy lines, fields, literal `grep`, `follow`, `cat`,
+//!   `per_file` (memchr).
+//! - `find`: `io::find`, the files under a directory matching a glob (walkdir, globset; globset
+//!   brings regex automata, most of the build cost of `regex`).
 //! - `gzip`, `bzip2`: `.gz` and `.bz2` line sources and standard input (flate2, bzip2).
 //! - `zstd`, `xz`: `.zst` and `.xz` likewise, with the pure-Rust decoders `ruzstd` and
 //!   `lzma-rust2`. A compressed file read without its feature ends its source with an error
 //!   naming the feature.
 //! - `regex`: `grep_re`, `captures`, `.ignore_case()` and `genpipe::io::regex` (regex).
 //! - `mmap`: `io::lines_mmap` (memmap2).
-//! - `memo`: [`memo`] (`memo`, `memo_by`, `replay`), [`#[memoize]`](memoize) and
+//! - `memo` (default): [`memo`] (`memo`, `memo_by`, `replay`), [`#[memoize]`](memoize) and
 //!   `unique().bound(n)` (lru).
 //! - `sched` (unix): [`sched`], the scheduler of `#[task]`s (polling).
 //! - `rayon`: [`par::par_map`], [`par::par_filter_map`] and `par_per_file` on rayon's pool. The
@@ -189,7 +194,7 @@
 //! # Using genpipe in a library
 //! - **Features.** Depend on what you use:
 //!   `genpipe = { version = "0.1", default-features = false }` for generators and pipes alone,
-//!   adding `features = ["io"]` (and `gzip`, `regex`, ...) for log sources. Features only add
+//!   adding `features = ["io"]` (and `find`, `gzip`, `regex`, ...) for log sources. Features only add
 //!   items, so your users' own choices never remove one you use.
 //! - **Import by module, not the prelude.** The prelude is for applications; it brings every
 //!   stage and sink by its short name (`map`, `filter`, `count`, `sum`, `sink`, `lines`, ...),

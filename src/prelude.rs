@@ -25,10 +25,12 @@ pub use crate::combinators::{
     interleave_tagged, merge_by, merge_by_key, most_common, store_last, take_until, tee, top_k,
     unique, windows,
 };
+#[cfg(feature = "find")]
+pub use crate::io::find;
 #[cfg(feature = "io")]
 pub use crate::io::{
-    AccessRecord, Field, Line, access_log, cat, field, find, follow, grep, last_field, lines,
-    lines_from, open, parse, per_file, per_file_with, skip_value, stdin, try_parse,
+    AccessRecord, Field, Line, access_log, cat, field, follow, grep, last_field, lines, lines_from,
+    open, parse, per_file, per_file_with, skip_value, stdin, try_parse,
 };
 #[cfg(feature = "regex")]
 pub use crate::io::{captures, grep_re, try_grep_re};

@@ -299,7 +299,7 @@ impl<S: Pull> Gen<S> {
     }
 
     /// The stage itself, out of its wrapper (an `Unpin` stage can leave its box).
-    #[cfg_attr(not(feature = "io"), allow(dead_code))]
+    #[cfg(feature = "find")]
     pub(crate) fn into_stage(self) -> S
     where
         S: Unpin,

@@ -9,6 +9,7 @@ mod captures;
 mod cat;
 mod codec;
 mod fields;
+#[cfg(feature = "find")]
 mod find;
 mod follow;
 mod grep;
@@ -42,6 +43,7 @@ pub use fields::{
     FieldOp, ParseOp, ParseSink, Parsed, SkipValueOp, TryParseOp, field, last_field, parse,
     skip_value, try_parse,
 };
+#[cfg(feature = "find")]
 pub use find::{Find, FindReport, StrictFind, find, try_find};
 pub use follow::{DEFAULT_POLL, DEFAULT_REOPEN_TIMEOUT, FollowReader, StopToken, follow};
 pub use grep::{GrepOp, grep};
