@@ -29,8 +29,8 @@ pub use crate::combinators::{
 pub use crate::io::find;
 #[cfg(feature = "io")]
 pub use crate::io::{
-    AccessRecord, Field, Line, access_log, cat, field, follow, grep, last_field, lines, lines_from,
-    open, parse, per_file, per_file_with, skip_value, stdin, try_parse,
+    AccessRecord, Field, Line, access_log, cat, field, field_by, follow, grep, last_field, lines,
+    lines_from, open, parse, per_file, per_file_with, skip_value, stdin, try_parse,
 };
 #[cfg(feature = "regex")]
 pub use crate::io::{captures, grep_re, try_grep_re};

@@ -92,6 +92,21 @@ proptest! {
     #![proptest_config(config(256))]
 
     #[test]
+    fn fields_by_equal_the_std_split(data in contents(), sep in prop_oneof![Just(b','), Just(b'\n'), Just(b'a')]) {
+        let want: Vec<&[u8]> = data.split(|&b| b == sep).collect();
+        let field = genpipe::io::Field::new(&data);
+        let got: Vec<&[u8]> = field.fields_by(sep).map(|f| f.as_bytes()).collect();
+        prop_assert_eq!(&got, &want);
+        let mut back: Vec<&[u8]> = field.fields_by(sep).rev().map(|f| f.as_bytes()).collect();
+        back.reverse();
+        prop_assert_eq!(&back, &want);
+        for (n, cell) in want.iter().enumerate() {
+            prop_assert_eq!(field.field_by(sep, n).map(|f| f.as_bytes()), Some(*cell));
+        }
+        prop_assert!(field.field_by(sep, want.len()).is_none());
+    }
+
+    #[test]
     fn lines_equal_the_naive_split(data in contents(), buffer in 1usize..40, keep_cr: bool) {
         let g = lines_from(&data[..]).buffer_bytes(buffer);
         let g = if keep_cr { g.keep_cr() } else { g };
@@ -296,6 +311,79 @@ fn fields_follow_python_split() {
     assert!(l.contains("b\x0bc"));
     assert!(l.starts_with(" \t"));
     assert!(genpipe::io::Field::new(b"x7").parse::<u8>().is_err());
+}
+
+#[test]
+fn fields_by_a_separator_keep_empty_fields() {
+    use genpipe::io::Field;
+    let cells = |b: &[u8]| -> Vec<String> {
+        Field::new(b)
+            .fields_by(b',')
+            .map(|f| f.to_string())
+            .collect()
+    };
+    assert_eq!(cells(b"a,,b"), ["a", "", "b"]);
+    assert_eq!(cells(b",a,"), ["", "a", ""]);
+    assert_eq!(cells(b""), [""]);
+    assert_eq!(cells(b",,"), ["", "", ""]);
+    assert_eq!(cells(b"no separator"), ["no separator"]);
+    // From both ends, and meeting in the middle: each field once.
+    let row = Field::new(b"1,2,3,4");
+    let mut it = row.fields_by(b',');
+    assert_eq!(it.next().unwrap(), "1");
+    assert_eq!(it.next_back().unwrap(), "4");
+    assert_eq!(it.next_back().unwrap(), "3");
+    assert_eq!(it.next().unwrap(), "2");
+    assert!(it.next().is_none() && it.next_back().is_none());
+    // A missing field is `None`, an empty one an empty field.
+    assert_eq!(row.field_by(b',', 3).unwrap(), "4");
+    assert!(row.field_by(b',', 4).is_none());
+    assert!(Field::new(b"a,").field_by(b',', 1).unwrap().is_empty());
+    assert!(row.field_by(b',', usize::MAX).is_none());
+}
+
+#[test]
+fn field_by_stage_skips_lines_without_the_field_and_keeps_empty_ones() {
+    use genpipe::io::field_by;
+    let tsv = &b"a\t\tx\nb\t1\n\nc\td\te\tf\n"[..];
+    let second = |n| {
+        (lines_from(tsv)
+            | field_by(b'\t', n)
+            | map(|l: Line| (l.line_no(), l.to_string()))
+            | collect::<Vec<_>>())
+        .unwrap()
+    };
+    assert_eq!(
+        second(1),
+        [(1, String::new()), (2, "1".into()), (4, "d".into())]
+    );
+    assert_eq!(second(3), [(4, "f".to_string())]);
+    // The empty line has one (empty) field.
+    assert_eq!(second(0).len(), 4);
+    assert_eq!(second(9), []);
+    // Fused with grep and pushed into a sink, the same fields.
+    let pulled = lines_from(tsv) | grep("\t") | field_by(b'\t', 2) | count();
+    assert_eq!(pulled.unwrap(), 2);
+    let mut pushed = field_by(b'\t', 2) | count();
+    for line in lines_from(tsv).try_iter() {
+        pushed.send(line.unwrap()).unwrap();
+    }
+    assert_eq!(pushed.close(), 2);
+}
+
+#[test]
+fn lines_and_fields_are_byte_slices() {
+    let line = (lines_from(&b"GET /a 200\n"[..]) | last())
+        .unwrap()
+        .unwrap();
+    assert_eq!(line.len(), 10);
+    assert_eq!(line[0], b'G');
+    assert_eq!(&line[4..6], b"/a");
+    assert_eq!(line.to_vec(), b"GET /a 200");
+    assert_eq!(line.iter().filter(|&&b| b == b' ').count(), 2);
+    let code = line.field(2).unwrap();
+    assert_eq!((code.len(), code.first()), (3, Some(&b'2')));
+    assert!(line.contains("/a"), "the text method, not [u8]::contains");
 }
 
 mod grep_and_fields {

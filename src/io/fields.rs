@@ -14,28 +14,28 @@ use crate::pipe::fallible::{Checked, FallibleOp, FallibleSink, PushStep};
 use crate::pipe::stages::{Flow, Op};
 use crate::pipe::{Stage, StageOp};
 
-/// The stage of [`last_field`] and [`field`]: which field of each line to keep.
+/// The stage of [`last_field`], [`field`] and [`field_by`]: which field of each line to keep.
 #[derive(Clone, Copy, Debug)]
 pub struct FieldOp {
     /// `None`: the last.
     index: Option<usize>,
+    /// `None`: fields are split on runs of whitespace; `Some(b)`: at every `b`.
+    sep: Option<u8>,
 }
 
 impl FieldOp {
     #[inline]
     fn field_of<'a>(&self, line: &'a Field) -> Option<&'a Field> {
-        match self.index {
-            None => line.last_field(),
-            Some(n) => line.field(n),
+        match (self.index, self.sep) {
+            (None, _) => line.last_field(),
+            (Some(n), None) => line.field(n),
+            (Some(n), Some(sep)) => line.field_by(sep, n),
         }
     }
 
     #[inline]
     fn pick(&self, line: Line) -> Option<Line> {
-        let field = match self.index {
-            None => line.last_field(),
-            Some(n) => line.field(n),
-        }?;
+        let field = self.field_of(&line)?;
         // Offsets only: the borrow of `line` ends before the handle moves.
         let (start, len) = (field.as_bytes().as_ptr() as usize, field.as_bytes().len());
         let range = (start - line.as_bytes().as_ptr() as usize, len);
@@ -89,7 +89,10 @@ impl Op for FieldOp {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn last_field() -> Stage<FieldOp> {
-    Stage::new(FieldOp { index: None })
+    Stage::new(FieldOp {
+        index: None,
+        sep: None,
+    })
 }
 
 /// Field `n` (0-based) of each line, as a [`Line`] view. Lines with fewer fields are skipped.
@@ -104,7 +107,33 @@ pub fn last_field() -> Stage<FieldOp> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn field(n: usize) -> Stage<FieldOp> {
-    Stage::new(FieldOp { index: Some(n) })
+    Stage::new(FieldOp {
+        index: Some(n),
+        sep: None,
+    })
+}
+
+/// Field `n` (0-based) of each line split at every `sep` byte, empty fields kept (a TSV or CSV
+/// column without quoting; [`Field::fields_by`]), as a [`Line`] view. Lines with `n` or fewer
+/// separators are skipped; an empty field is an empty `Line`.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::io::{field_by, lines_from};
+///
+/// let tsv = &b"alice\t\t3\nbob\tadmin\t5\nshort\n"[..];
+/// let roles = lines_from(tsv) | field_by(b'\t', 1) | map(|f: Line| f.to_string()) | collect::<Vec<_>>();
+/// assert_eq!(roles?, ["", "admin"]);
+/// let total = lines_from(tsv) | field_by(b'\t', 2) | parse::<u64>() | sum();
+/// assert_eq!(total?, 8);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn field_by(sep: u8, n: usize) -> Stage<FieldOp> {
+    Stage::new(FieldOp {
+        index: Some(n),
+        sep: Some(sep),
+    })
 }
 
 /// The stage of [`skip_value`].

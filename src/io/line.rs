@@ -4,7 +4,7 @@ use std::fmt;
 use std::ops::Deref;
 use std::path::Path;
 
-pub use crate::text::field::{Field, Fields, ParseFieldError};
+pub use crate::text::field::{Field, Fields, FieldsBy, ParseFieldError};
 pub use crate::text::line_ref::{AsLineRef, LineRef};
 use std::sync::Arc;
 

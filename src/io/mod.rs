@@ -40,8 +40,8 @@ pub use crate::text::matcher::Matcher;
 pub use captures::{Caps, CapturesOp, captures};
 pub use cat::{Cat, CatOp, CatSink, CatStep, OpenOp, cat, open};
 pub use fields::{
-    FieldOp, ParseOp, ParseSink, Parsed, SkipValueOp, TryParseOp, field, last_field, parse,
-    skip_value, try_parse,
+    FieldOp, ParseOp, ParseSink, Parsed, SkipValueOp, TryParseOp, field, field_by, last_field,
+    parse, skip_value, try_parse,
 };
 #[cfg(feature = "find")]
 pub use find::{Find, FindReport, StrictFind, find, try_find};
@@ -49,7 +49,7 @@ pub use follow::{DEFAULT_POLL, DEFAULT_REOPEN_TIMEOUT, FollowReader, StopToken, 
 pub use grep::{GrepOp, grep};
 #[cfg(feature = "regex")]
 pub use grep::{IntoRegex, grep_re, try_grep_re};
-pub use line::{AsLineRef, Field, Fields, Line, LineRef, ParseFieldError};
+pub use line::{AsLineRef, Field, Fields, FieldsBy, Line, LineRef, ParseFieldError};
 pub use lines::{DEFAULT_BUFFER_BYTES, DEFAULT_MAX_LINE_BYTES, Lines};
 #[cfg(feature = "mmap")]
 pub use open::lines_mmap;

@@ -95,6 +95,44 @@ impl Field {
         self.fields().nth(n)
     }
 
+    /// The fields split at every `sep` byte, empty ones kept: Python's `split(",")`, a TSV or
+    /// CSV row without quoting. `a,,b` has three fields (the second empty), `a,` two, and an
+    /// empty line one empty field, as `str::split` gives. No copy: each field views the line.
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::io::Field;
+    ///
+    /// let row = Field::new(b"2026-12-06\t\tGET\t200");
+    /// let cells: Vec<&Field> = row.fields_by(b'\t').collect();
+    /// assert_eq!(cells, ["2026-12-06", "", "GET", "200"]);
+    /// assert_eq!(row.fields_by(b'\t').next_back().unwrap(), "200");
+    /// assert_eq!(Field::new(b"").fields_by(b',').count(), 1);
+    /// ```
+    pub fn fields_by(&self, sep: u8) -> FieldsBy<'_> {
+        FieldsBy {
+            rest: Some(&self.0),
+            sep,
+        }
+    }
+
+    /// Field `n` (0-based) of [`fields_by`](Field::fields_by): `None` when the line has `n` or
+    /// fewer separators. An empty field is `Some` of an empty `Field`.
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::io::Field;
+    ///
+    /// let row = Field::new(b"alice,,42");
+    /// assert_eq!(row.field_by(b',', 2).unwrap().parse::<u32>()?, 42);
+    /// assert!(row.field_by(b',', 1).unwrap().is_empty());
+    /// assert_eq!(row.field_by(b',', 3), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn field_by(&self, sep: u8, n: usize) -> Option<&Field> {
+        self.fields_by(sep).nth(n)
+    }
+
     /// The last of [`fields`](Field::fields), found from the end.
     pub fn last_field(&self) -> Option<&Field> {
         let bytes = &self.0;
@@ -178,6 +216,30 @@ impl AsRef<[u8]> for Field {
     }
 }
 
+/// A `Field` is its bytes: `len()`, indexing, slicing, `iter()`, `to_vec()` and the rest of
+/// `[u8]`'s methods apply (the text methods of `Field` itself come first: `contains` takes
+/// a byte string, not one byte).
+///
+/// # Example
+/// ```
+/// use genpipe::io::Field;
+///
+/// let f = Field::new(b"GET /index.html");
+/// assert_eq!(f.len(), 15);
+/// assert_eq!(f[0], b'G');
+/// assert_eq!(&f[4..], b"/index.html");
+/// assert_eq!(f.to_vec(), b"GET /index.html".to_vec());
+/// assert!(f.contains("index"));
+/// ```
+impl std::ops::Deref for Field {
+    type Target = [u8];
+
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 /// The whitespace-separated fields of a [`Field`]. Made by [`Field::fields`], which has the example.
 #[derive(Clone, Debug)]
 pub struct Fields<'a> {
@@ -197,6 +259,53 @@ impl<'a> Iterator for Fields<'a> {
 }
 
 impl std::iter::FusedIterator for Fields<'_> {}
+
+/// The fields of a [`Field`] split at one byte, empty ones kept. Made by [`Field::fields_by`],
+/// which has the example.
+#[derive(Clone, Debug)]
+pub struct FieldsBy<'a> {
+    /// `None` once the last field was returned (a line always has at least one field).
+    rest: Option<&'a [u8]>,
+    sep: u8,
+}
+
+impl<'a> Iterator for FieldsBy<'a> {
+    type Item = &'a Field;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a Field> {
+        let rest = self.rest?;
+        match memchr::memchr(self.sep, rest) {
+            Some(i) => {
+                self.rest = Some(&rest[i + 1..]);
+                Some(Field::new(&rest[..i]))
+            }
+            None => {
+                self.rest = None;
+                Some(Field::new(rest))
+            }
+        }
+    }
+}
+
+impl<'a> DoubleEndedIterator for FieldsBy<'a> {
+    #[inline]
+    fn next_back(&mut self) -> Option<&'a Field> {
+        let rest = self.rest?;
+        match memchr::memrchr(self.sep, rest) {
+            Some(i) => {
+                self.rest = Some(&rest[..i]);
+                Some(Field::new(&rest[i + 1..]))
+            }
+            None => {
+                self.rest = None;
+                Some(Field::new(rest))
+            }
+        }
+    }
+}
+
+impl std::iter::FusedIterator for FieldsBy<'_> {}
 
 /// Why a [`Field`] did not parse.
 #[derive(Debug, Clone, PartialEq, Eq)]
