@@ -36,7 +36,7 @@ pub use crate::io::{
 pub use crate::io::{captures, grep_re, try_grep_re};
 #[cfg(feature = "memo")]
 pub use crate::memo::{memo, memo_by, replay};
-pub use crate::par::{multiplex, on_thread, threaded};
+pub use crate::par::{chunks_timeout, multiplex, on_thread, rate_limit, threaded};
 #[cfg(feature = "rayon")]
 pub use crate::par::{par_filter_map, par_map};
 #[cfg(all(feature = "rayon", feature = "io"))]

@@ -7,8 +7,9 @@ use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use crate::engine::Pull;
 use crate::par::batching::Batching;
@@ -59,7 +60,9 @@ pub struct ThreadedStage {
 /// - The thread starts at the first pull; a pipeline built and never run starts none.
 /// - A panic on the producer thread is raised again in the consumer.
 /// - Dropping the consumer (a satisfied `take`, a dropped `Gen`) stops the producer at its next
-///   item, a `follow` within one poll, and joins it: no thread outlives the pipeline.
+///   item, a `follow` within one poll, and joins it. A producer still blocked after half a
+///   second (its upstream waits in a call that never returns: a socket that never sends) is
+///   left to end on its own at its next item: dropping a pipeline never hangs.
 /// - A partial batch is sent when the upstream is about to wait for input (a `follow` at the end
 ///   of its file), so lines of a followed log arrive as they are written.
 ///
@@ -124,13 +127,7 @@ where
     type Output = Gen<Threaded<Gen<S>>>;
 
     fn pipe_from(self, left: Gen<S>) -> Self::Output {
-        Gen::from_pull(Threaded {
-            state: State::NotStarted {
-                up: left,
-                cap: self.cap,
-                batch: self.batch,
-            },
-        })
+        Gen::from_pull(Threaded::new(left, self.cap, self.batch, DEFAULT_BATCH))
     }
 }
 
@@ -144,6 +141,7 @@ enum State<U: Pull> {
         up: U,
         cap: usize,
         batch: Option<usize>,
+        default_batch: usize,
     },
     Running {
         running: Running<U::Item, U::Return>,
@@ -166,44 +164,94 @@ impl<U: Pull> fmt::Debug for Threaded<U> {
 // The upstream is never pinned where it is: it moves to its thread and is pinned there.
 impl<U: Pull> Unpin for Threaded<U> {}
 
+/// How long dropping a running pipeline waits for its producer threads to end before it leaves
+/// the ones still blocked to end on their own: long enough for a `follow` (which looks every
+/// [`DEFAULT_POLL`](crate::io::DEFAULT_POLL), 50 ms) and for any producer between two items.
+pub(crate) const JOIN_GRACE: Duration = Duration::from_millis(500);
+
+/// What a wait with a deadline brought.
+pub(crate) enum Waited<M> {
+    Message(M),
+    /// The deadline passed first.
+    TimedOut,
+    /// Every producer has ended and everything they sent was received.
+    Ended,
+}
+
 /// The consumer's side of one or more producer threads: messages tagged with their source.
 pub(crate) struct Running<T, R> {
     rx: Option<Receiver<FromSource<T, R>>>,
     threads: Vec<JoinHandle<()>>,
     cancelled: Arc<AtomicBool>,
+    /// Disconnected once every producer thread has returned (each holds a sender, never used).
+    done: Option<Receiver<()>>,
 }
 
 impl<T, R> Running<T, R> {
     /// The next message and its source, or `None` once every thread has ended. A panic on one
     /// of the threads is raised again here.
     pub(crate) fn recv(&mut self) -> Option<FromSource<T, R>> {
-        let rx = self.rx.as_ref()?;
-        match rx.recv() {
+        match self.recv_before(None) {
+            Waited::Message(message) => Some(message),
+            Waited::Ended => None,
+            Waited::TimedOut => unreachable!("no deadline"),
+        }
+    }
+
+    /// [`recv`](Running::recv), waiting until `deadline` at most (`None`: as long as it takes).
+    pub(crate) fn recv_before(&mut self, deadline: Option<Instant>) -> Waited<FromSource<T, R>> {
+        let Some(rx) = self.rx.as_ref() else {
+            return Waited::Ended;
+        };
+        let received = match deadline {
+            None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
+        };
+        match received {
             Ok((_, Message::Panicked(panic))) => {
                 // The other producers are stopped first; their panics, if any, come second.
-                self.cancelled.store(true, Ordering::Release);
-                self.rx = None;
-                for thread in self.threads.drain(..) {
-                    let _ = thread.join();
-                }
+                self.stop_and_wait();
+                self.threads.clear();
                 std::panic::resume_unwind(panic)
             }
-            Ok(message) => Some(message),
-            Err(_) => {
+            Ok(message) => Waited::Message(message),
+            Err(RecvTimeoutError::Timeout) => Waited::TimedOut,
+            Err(RecvTimeoutError::Disconnected) => {
                 self.join();
-                None
+                Waited::Ended
             }
         }
     }
 
-    /// Stops the threads (each at its next item or wait) and joins them; a panic there is
-    /// raised again here unless this thread is panicking already.
-    pub(crate) fn join(&mut self) {
+    /// Asks the threads to stop and waits up to [`JOIN_GRACE`] for all of them to return.
+    /// Whether they all did.
+    fn stop_and_wait(&mut self) -> bool {
         self.cancelled.store(true, Ordering::Release);
         // Dropping the receiver first frees a producer blocked on a full channel.
         self.rx = None;
+        let Some(done) = self.done.take() else {
+            return true;
+        };
+        matches!(
+            done.recv_timeout(JOIN_GRACE),
+            Err(RecvTimeoutError::Disconnected)
+        )
+    }
+
+    /// Stops the threads (each at its next item or wait) and joins them; a panic there is
+    /// raised again here unless this thread is panicking already.
+    ///
+    /// A thread still blocked after [`JOIN_GRACE`] (its upstream waits in a call that does not
+    /// return: a read from a socket that never sends, a `recv` on a channel nobody closes) is
+    /// not joined but left to end on its own: it stops at its next item, which it drops. A
+    /// dropped pipeline never hangs on its producers.
+    pub(crate) fn join(&mut self) {
+        let all_returned = self.stop_and_wait();
         let mut first_panic = None;
         for thread in self.threads.drain(..) {
+            if !(all_returned || thread.is_finished()) {
+                continue; // detached: see above
+            }
             if let Err(panic) = thread.join() {
                 first_panic.get_or_insert(panic);
             }
@@ -234,19 +282,40 @@ where
     U::Item: Send + 'static,
     U::Return: Send + 'static,
 {
+    spawn_producers_batched(ups, cap, batch, DEFAULT_BATCH)
+}
+
+/// [`spawn_producers`] with another batch size than [`DEFAULT_BATCH`] for items that are not
+/// lines.
+pub(crate) fn spawn_producers_batched<U>(
+    ups: Vec<U>,
+    cap: usize,
+    batch: Option<usize>,
+    default_batch: usize,
+) -> Running<U::Item, U::Return>
+where
+    U: Pull + Send + 'static,
+    U::Item: Send + 'static,
+    U::Return: Send + 'static,
+{
     let (tx, rx) = sync_channel(cap);
+    let (done_tx, done) = channel::<()>();
     let cancelled = Arc::new(AtomicBool::new(false));
     let mut running = Running {
         rx: Some(rx),
         threads: Vec::with_capacity(ups.len()),
         cancelled,
+        done: Some(done),
     };
-    let batching = Batching::new::<U::Item>(batch, DEFAULT_BATCH);
+    let batching = Batching::new::<U::Item>(batch, default_batch);
     for (index, up) in ups.into_iter().enumerate() {
         let (tx, stop) = (tx.clone(), Arc::clone(&running.cancelled));
+        let done: Sender<()> = done_tx.clone();
         let thread = std::thread::Builder::new()
             .name(format!("genpipe-producer-{index}"))
             .spawn(move || {
+                // Dropped when this thread returns, however it does: `join` waits for that.
+                let _done = done;
                 let produced = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     produce(up, index, &tx, &stop, batching);
                 }));
@@ -321,6 +390,74 @@ fn produce<U>(
     }
 }
 
+impl<U> Threaded<U>
+where
+    U: Pull + Send + 'static,
+    U::Item: Send + 'static,
+    U::Return: Send + 'static,
+{
+    /// `upstream` on a thread of its own, started at the first pull, sending batches of `batch`
+    /// items at most (`None`: a read chunk of lines, or `default_batch` items).
+    pub(crate) fn new(upstream: U, cap: usize, batch: Option<usize>, default_batch: usize) -> Self {
+        Threaded {
+            state: State::NotStarted {
+                up: upstream,
+                cap,
+                batch,
+                default_batch,
+            },
+        }
+    }
+
+    /// The next item, waiting until `deadline` at most (`None`: as long as it takes).
+    pub(crate) fn next_before(&mut self, deadline: Option<Instant>) -> Waited<U::Item> {
+        loop {
+            match &mut self.state {
+                State::Running { running, current } => {
+                    if let Some(item) = current.next() {
+                        return Waited::Message(item);
+                    }
+                    match running.recv_before(deadline) {
+                        Waited::Message((_, Message::Batch(items))) => *current = items.into_iter(),
+                        Waited::Message((_, Message::End(outcome))) => {
+                            self.state = State::Ended(Some(outcome));
+                        }
+                        Waited::Message((_, Message::Panicked(_))) => {
+                            unreachable!("raised by recv")
+                        }
+                        Waited::TimedOut => return Waited::TimedOut,
+                        Waited::Ended => self.state = State::Ended(None),
+                    }
+                }
+                State::Ended(_) => return Waited::Ended,
+                State::NotStarted { .. } => {
+                    let State::NotStarted {
+                        up,
+                        cap,
+                        batch,
+                        default_batch,
+                    } = std::mem::replace(&mut self.state, State::Ended(None))
+                    else {
+                        unreachable!()
+                    };
+                    self.state = State::Running {
+                        running: spawn_producers_batched(vec![up], cap, batch, default_batch),
+                        current: Vec::new().into_iter(),
+                    };
+                }
+            }
+        }
+    }
+
+    /// The upstream's outcome, once it has ended.
+    pub(crate) fn take_outcome(&mut self) -> Option<U::Return> {
+        match &mut self.state {
+            State::Ended(outcome) => outcome.take(),
+            _ => None,
+        }
+    }
+}
+
 impl<U: Pull> crate::sealed::Pull for Threaded<U> {}
 impl<U> Pull for Threaded<U>
 where
@@ -333,42 +470,14 @@ where
 
     #[inline]
     fn pull(self: Pin<&mut Self>) -> Option<U::Item> {
-        let this = self.get_mut();
-        loop {
-            match &mut this.state {
-                State::Running { running, current } => {
-                    if let Some(item) = current.next() {
-                        return Some(item);
-                    }
-                    match running.recv() {
-                        Some((_, Message::Batch(items))) => *current = items.into_iter(),
-                        Some((_, Message::End(outcome))) => {
-                            this.state = State::Ended(Some(outcome));
-                        }
-                        Some((_, Message::Panicked(_))) => unreachable!("raised by recv"),
-                        None => this.state = State::Ended(None),
-                    }
-                }
-                State::Ended(_) => return None,
-                State::NotStarted { .. } => {
-                    let State::NotStarted { up, cap, batch } =
-                        std::mem::replace(&mut this.state, State::Ended(None))
-                    else {
-                        unreachable!()
-                    };
-                    this.state = State::Running {
-                        running: spawn_producers(vec![up], cap, batch),
-                        current: Vec::new().into_iter(),
-                    };
-                }
-            }
+        match self.get_mut().next_before(None) {
+            Waited::Message(item) => Some(item),
+            Waited::Ended => None,
+            Waited::TimedOut => unreachable!("no deadline"),
         }
     }
 
     fn take_return(self: Pin<&mut Self>) -> Option<U::Return> {
-        match &mut self.get_mut().state {
-            State::Ended(outcome) => outcome.take(),
-            _ => None,
-        }
+        self.get_mut().take_outcome()
     }
 }
