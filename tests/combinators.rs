@@ -175,3 +175,49 @@ fn huge_sizes_reserve_nothing_up_front() {
     pushed.send(1).unwrap();
     assert_eq!(pushed.close(), Vec::<Vec<u8>>::new());
 }
+
+#[test]
+fn method_forms_equal_the_pipe_forms() {
+    use genpipe::combinators::{chunks, dedup, most_common, take_until, top_k, unique, windows};
+    let data = [3, 1, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5];
+    let src = || pipe(data);
+    assert_eq!(
+        src().chunks(5) | collect::<Vec<_>>(),
+        src() | chunks(5) | collect::<Vec<_>>()
+    );
+    assert_eq!(src().windows(3) | count(), src() | windows(3) | count());
+    assert_eq!(
+        src().dedup() | collect::<Vec<_>>(),
+        src() | dedup() | collect::<Vec<_>>()
+    );
+    assert_eq!(
+        src().unique() | collect::<Vec<_>>(),
+        src() | unique() | collect::<Vec<_>>()
+    );
+    assert_eq!(
+        src().take_until(|x| *x == 9) | collect::<Vec<_>>(),
+        src() | take_until(|x: &i32| *x == 9) | collect::<Vec<_>>()
+    );
+    assert_eq!(
+        src().group_count(),
+        src() | genpipe::combinators::group_count()
+    );
+    assert_eq!(src().most_common(2), src() | most_common(2));
+    assert_eq!(src().top_k(3, |x| -x), src() | top_k(3, |x: &i32| -x));
+    // On a stage, pulled and pushed.
+    let stage = || map(|x: i32| x % 4).dedup().chunks(2);
+    let pulled = src() | stage() | collect::<Vec<_>>();
+    assert_eq!(
+        pulled,
+        src().map(|x| x % 4) | dedup() | chunks(2) | collect::<Vec<_>>()
+    );
+    let mut pushed = stage() | collect::<Vec<_>>();
+    for x in data {
+        pushed.send(x).unwrap();
+    }
+    // Pushed, a last short chunk is not delivered (see `chunks`).
+    assert_eq!(
+        pushed.close(),
+        pulled[..pulled.len() - usize::from(pulled.last().unwrap().len() < 2)]
+    );
+}

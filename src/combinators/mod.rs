@@ -10,6 +10,7 @@
 mod broadcast;
 mod interleave;
 mod merge;
+mod methods;
 mod shared_source;
 mod side;
 mod small;

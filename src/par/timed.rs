@@ -332,3 +332,38 @@ where
         self.get_mut().up.take_outcome()
     }
 }
+
+/// Method forms: `gen.chunks_timeout(n, dur)`, `gen.rate_limit(n, per)`.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use std::time::Duration;
+///
+/// let batches = pipe(1..=5).chunks_timeout(2, Duration::from_secs(1)) | count();
+/// assert_eq!(batches, 3);
+/// let passed = pipe(1..=5).rate_limit(2, Duration::from_secs(60)).filter_map(|l| l.item()) | count();
+/// assert_eq!(passed, 2);
+/// ```
+impl<S> Gen<S>
+where
+    S: Pull + Send + 'static,
+    S::Item: Send + 'static,
+    S::Return: Send + 'static,
+{
+    /// The method form of [`chunks_timeout`].
+    ///
+    /// # Panics
+    /// `size == 0`.
+    pub fn chunks_timeout(self, size: usize, timeout: Duration) -> Gen<ChunksTimeout<Gen<S>>> {
+        self | chunks_timeout(size, timeout)
+    }
+
+    /// The method form of [`rate_limit`].
+    ///
+    /// # Panics
+    /// `period` is zero.
+    pub fn rate_limit(self, limit: u64, period: Duration) -> Gen<RateLimit<Gen<S>>> {
+        self | rate_limit(limit, period)
+    }
+}
