@@ -27,6 +27,8 @@ pub use crate::combinators::{
 };
 #[cfg(feature = "find")]
 pub use crate::io::find;
+#[cfg(feature = "progress")]
+pub use crate::io::progress;
 #[cfg(feature = "io")]
 pub use crate::io::{
     AccessRecord, Field, Line, access_log, cat, field, field_by, follow, grep, last_field, lines,

@@ -107,6 +107,21 @@ proptest! {
     }
 
     #[test]
+    fn line_offsets_are_where_the_lines_start(data in contents(), buffer in 1usize..40) {
+        let mut want = Vec::new();
+        let mut start = 0u64;
+        for piece in data.split(|&b| b == b'\n') {
+            want.push(start);
+            start += piece.len() as u64 + 1;
+        }
+        if data.is_empty() || data.ends_with(b"\n") {
+            want.pop();
+        }
+        let got = lines_from(&data[..]).buffer_bytes(buffer).map(|l| l.offset()) | collect::<Vec<_>>();
+        prop_assert_eq!(got.unwrap(), want);
+    }
+
+    #[test]
     fn lines_equal_the_naive_split(data in contents(), buffer in 1usize..40, keep_cr: bool) {
         let g = lines_from(&data[..]).buffer_bytes(buffer);
         let g = if keep_cr { g.keep_cr() } else { g };
@@ -931,4 +946,55 @@ fn lines_are_keys_by_their_bytes() {
     paths.sort();
     paths.dedup();
     assert_eq!(paths, ["/a", "/b", "/c"]);
+}
+
+mod progress {
+    use super::*;
+    use genpipe::io::{lines, progress_with};
+
+    #[test]
+    fn counts_lines_and_bytes_of_a_file_pulled_pushed_and_stopped_early() {
+        let dir = tempfile::tempdir().unwrap();
+        let text: String = (0..10_000).map(|i| format!("line {i}\n")).collect();
+        let path = write_file(dir.path(), "big.log", text.as_bytes());
+        let (watch, progress) = progress_with();
+        assert_eq!((lines(&path) | watch | count()).unwrap(), 10_000);
+        assert_eq!(progress.items(), 10_000);
+        assert_eq!(
+            progress.bytes(),
+            text.len() as u64,
+            "a whole file: its size"
+        );
+        assert!(progress.items_per_sec() > 0.0);
+
+        // Stopped early: what passed is counted.
+        let (watch, progress) = progress_with();
+        let first = (lines(&path) | watch).take(5000) | count();
+        assert_eq!(first.unwrap(), 5000);
+        assert_eq!(progress.items(), 5000);
+        assert_eq!(
+            progress.bytes(),
+            text.lines().take(5000).map(|l| l.len() as u64 + 1).sum()
+        );
+
+        // Pushed into, and over items that are not lines: items only.
+        let (watch, progress) = progress_with::<u32>();
+        let mut sink = watch | sum::<u32>();
+        for x in 1..=10 {
+            sink.send(x).unwrap();
+        }
+        assert_eq!(sink.close(), 55);
+        assert_eq!((progress.items(), progress.bytes()), (10, 0));
+    }
+
+    #[test]
+    fn an_empty_or_failing_source_is_counted_too() {
+        let (watch, progress) = progress_with();
+        assert_eq!((lines_from(&b""[..]) | watch | count()).unwrap(), 0);
+        assert_eq!((progress.items(), progress.bytes()), (0, 0));
+        let (watch, progress) = progress_with();
+        let missing = lines("/nonexistent/genpipe/progress.log") | watch | count();
+        assert!(missing.is_err());
+        assert_eq!(progress.items(), 0);
+    }
 }

@@ -15,6 +15,8 @@ pub(crate) struct Chunk {
     pub(crate) bytes: Storage,
     pub(crate) len: usize,
     pub(crate) path: Option<Arc<Path>>,
+    /// Where `bytes[0]` is in the input: the bytes the source read before it.
+    pub(crate) offset: u64,
 }
 
 /// Where a chunk's bytes live.
@@ -104,6 +106,24 @@ impl Line {
     #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         &self.chunk.data()[self.start..self.end]
+    }
+
+    /// Where this line starts in its input, in bytes from the input's first: a position to
+    /// seek to, or how far a job has read. For a compressed file, in the decompressed bytes;
+    /// for a followed file, in all the bytes it read, across rotations; for a field (`field(n)`),
+    /// where the field starts.
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    ///
+    /// let starts = lines_from(&b"ab\r\n\ncd\n"[..]).map(|l| l.offset()) | collect::<Vec<_>>();
+    /// assert_eq!(starts?, [0, 4, 5]);
+    /// # Ok::<(), genpipe::Error>(())
+    /// ```
+    #[inline]
+    pub fn offset(&self) -> u64 {
+        self.chunk.offset + self.start as u64
     }
 
     /// The file this line came from; `None` for a reader that is not a file.

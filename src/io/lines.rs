@@ -397,6 +397,8 @@ impl<R: Read> Refill<R> {
             _ => Vec::new(),
         };
         let mut filled = self.carry.len();
+        // The carried bytes were read before, and come first in this chunk.
+        let offset = self.delivered - filled as u64;
         if buf.len() < filled + self.buffer_bytes {
             buf.resize(filled + self.buffer_bytes, 0);
         }
@@ -455,6 +457,7 @@ impl<R: Read> Refill<R> {
             bytes: Storage::Heap(buf),
             len,
             path: self.path.clone(),
+            offset,
         });
         (Some(chunk), true)
     }

@@ -17,6 +17,8 @@ mod line;
 mod lines;
 mod open;
 mod per_file;
+#[cfg(feature = "progress")]
+mod progress;
 mod records;
 
 #[cfg(feature = "regex")]
@@ -55,6 +57,8 @@ pub use lines::{DEFAULT_BUFFER_BYTES, DEFAULT_MAX_LINE_BYTES, Lines};
 pub use open::lines_mmap;
 pub use open::{FileReader, lines, lines_from, lines_from_auto, stdin};
 pub use per_file::{PerFileOp, per_file, per_file_with};
+#[cfg(feature = "progress")]
+pub use progress::{Progress, ProgressOp, progress, progress_with};
 pub use records::{
     AccessLogOp, AccessLogReport, AccessRecord, AccessRecordSink, AccessRecords, access_log,
 };

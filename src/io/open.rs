@@ -121,6 +121,7 @@ pub unsafe fn lines_mmap(path: impl AsRef<Path>) -> Gen<Lines<FileReader>> {
         len: len.min(map.len()),
         bytes: Storage::Map(map),
         path: Some(Arc::from(path)),
+        offset: 0,
     };
     Gen::from_pull(Lines::whole(chunk))
 }
