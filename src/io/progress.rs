@@ -170,7 +170,7 @@ impl<T: 'static> ProgressOp<T> {
         if let Some(line) = line {
             self.bytes = end_of(line);
         }
-        if self.items % PUBLISH_EVERY == 0 {
+        if self.items.is_multiple_of(PUBLISH_EVERY) {
             self.publish(line);
         }
     }
