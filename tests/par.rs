@@ -407,3 +407,44 @@ fn shards_merged_equal_one_run() {
     let a: Result<usize, &str> = Ok(2);
     assert_eq!(a.merge(Err("bad")), Err("bad"));
 }
+
+/// Runs `body` on a thread and fails the test if it has not returned within 60 s.
+fn within_60s<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(body()).ok());
+    rx.recv_timeout(std::time::Duration::from_secs(60))
+        .expect("hung: no result within 60 s")
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "threads")]
+fn par_map_inside_par_map_finishes() {
+    // Hung on 2 cores: every worker waited for inner batches only a worker could run.
+    let want = (0..64u64).sum::<u64>() * (0..200u64).sum::<u64>();
+    let nested = within_60s(|| {
+        pipe(0..64u64)
+            | par_map(|x: u64| {
+                pipe(0..200u64) | par_map(move |y: u64| x * y).batch(4) | sum::<u64>()
+            })
+            .batch(1)
+            | sum::<u64>()
+    });
+    assert_eq!(nested, want);
+    // Unordered outside, a pool of its own inside, three levels.
+    let deep = within_60s(|| {
+        pipe(0..8u64)
+            | par_map(|x: u64| {
+                pipe(0..8u64)
+                    | par_map(move |y: u64| {
+                        pipe(0..8u64) | par_map(move |z: u64| x + y + z).batch(1) | sum::<u64>()
+                    })
+                    .batch(1)
+                    .workers(2)
+                    | sum::<u64>()
+            })
+            .batch(1)
+            .unordered()
+            | sum::<u64>()
+    });
+    assert_eq!(deep, 3 * 64 * (0..8u64).sum::<u64>());
+}

@@ -16,6 +16,19 @@ use crate::combinators::TopCounts;
 /// Named `Mergeable` because [`combinators::Merge`](crate::combinators::Merge) is the sorted
 /// merge of `merge_by`.
 ///
+/// Exact for every type but `f32` and `f64`: float addition is not associative, so the sum of
+/// the parts' sums can differ in the last bits from one sequential sum (and with it, from a
+/// run split otherwise). For an exact total, sum integers (cents, bytes) and convert at the end.
+///
+/// ```
+/// use genpipe::par::Mergeable;
+///
+/// let (a, b, c) = (1e16_f64, 1.0, 1.0);
+/// assert_eq!((a + b) + c, 1e16);            // one run: each 1.0 is lost to rounding
+/// assert_eq!(a.merge(b + c), 1e16 + 2.0);   // two parts merged: 2.0 is not
+/// assert_eq!(10_000_000_000_000_000_u64.merge(1 + 1), 10_000_000_000_000_002); // integers: exact
+/// ```
+///
 /// # Example
 /// ```
 /// use genpipe::prelude::*;

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::Duration;
 
 use crate::consume::Sink;
 use crate::engine::Pull;
@@ -182,8 +183,7 @@ impl<O: Send + 'static> Flight<O> {
                 return false;
             }
             let done = if wait {
-                // `self.tx` keeps the channel open: a receive always ends with a batch.
-                self.rx.recv().expect("a sender is held")
+                self.wait()
             } else {
                 match self.rx.try_recv() {
                     Ok(done) => done,
@@ -215,14 +215,38 @@ impl<O: Send + 'static> Flight<O> {
     }
 }
 
+impl<O> Flight<O> {
+    /// The next result from a worker, waiting for it. On a thread of a rayon pool (a `par_map`
+    /// inside another's function) the wait runs the pool's pending jobs meanwhile, as rayon's
+    /// own `join` does: blocked instead, every worker could be waiting for jobs that only a
+    /// worker can run (measured: `par_map` inside `par_map` hung on 2 cores).
+    fn wait(&self) -> Done<O> {
+        if rayon::current_thread_index().is_none() {
+            // `self.tx` keeps the channel open: a receive always ends with a batch.
+            return self.rx.recv().expect("a sender is held");
+        }
+        loop {
+            if let Ok(done) = self.rx.try_recv() {
+                return done;
+            }
+            if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                // Nothing to run here now: the jobs are running elsewhere, or about to be
+                // queued. Look again soon (a blocking wait could miss a job only this thread
+                // is free to run).
+                if let Ok(done) = self.rx.recv_timeout(Duration::from_millis(1)) {
+                    return done;
+                }
+            }
+        }
+    }
+}
+
 impl<O> Drop for Flight<O> {
     /// Waits for the batches still on workers, so none of the stage's work runs after it;
     /// a panic among them is raised here unless this thread is panicking already.
     fn drop(&mut self) {
         while self.outstanding > 0 {
-            let Ok((_, result)) = self.rx.recv() else {
-                return;
-            };
+            let (_, result) = self.wait();
             self.outstanding -= 1;
             if let Err(panic) = result
                 && !std::thread::panicking()
