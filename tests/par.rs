@@ -448,3 +448,37 @@ fn par_map_inside_par_map_finishes() {
     });
     assert_eq!(deep, 3 * 64 * (0..8u64).sum::<u64>());
 }
+
+#[test]
+#[cfg_attr(miri, ignore = "threads and sleeps")]
+fn threaded_bounds_buffers_in_bytes_not_items() {
+    // Buffers made and not yet consumed are what `threaded` holds in memory: count them.
+    const BUF: usize = 64 << 10;
+    let made = Arc::new(AtomicUsize::new(0));
+    let most_ahead = Arc::new(AtomicUsize::new(0));
+    let source = {
+        let made = Arc::clone(&made);
+        pipe((0..3000).map(move |i| {
+            made.fetch_add(1, Ordering::SeqCst);
+            vec![i as u8; BUF]
+        }))
+    };
+    let consumed = AtomicUsize::new(0);
+    let total = source
+        | threaded(2)
+        | map(|b: Vec<u8>| {
+            let ahead = made.load(Ordering::SeqCst) - consumed.fetch_add(1, Ordering::SeqCst);
+            most_ahead.fetch_max(ahead, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_micros(20)); // a slow consumer
+            b.len()
+        })
+        | sum::<usize>();
+    assert_eq!(total, 3000 * BUF);
+    // Before: batches of 1024 buffers, two in flight and one filling (~3000 ahead, ~200 MB).
+    // Now a batch ends at 1 MiB (16 buffers): 2 in flight, 1 filling, 1 being read.
+    let ahead = most_ahead.load(Ordering::SeqCst);
+    assert!(
+        ahead <= 5 * 16,
+        "{ahead} buffers of 64 KiB were held at once"
+    );
+}

@@ -65,6 +65,11 @@ pub struct ThreadedStage {
 ///   left to end on its own at its next item: dropping a pipeline never hangs.
 /// - A partial batch is sent when the upstream is about to wait for input (a `follow` at the end
 ///   of its file), so lines of a followed log arrive as they are written.
+/// - Memory: at most `cap` batches in flight, one filling and one being read. A batch of lines
+///   is a read chunk (64 KiB by default); a batch of buffers (`Vec<u8>`, `String`,
+///   `Box<[u8]>`) ends at 1 MiB, so `threaded(2)` over 64 KiB buffers holds a few MiB. Other
+///   items count by number: `cap` x [`batch`](ThreadedStage::batch) items (1024 by default),
+///   so give large items of other types a smaller `.batch(n)`.
 ///
 /// # Panics
 /// `cap == 0`.
