@@ -31,6 +31,12 @@ use core::pin::Pin;
 /// assert_eq!(stage.as_mut().pull(), None);
 /// assert_eq!(stage.as_mut().take_return(), Some("done"));
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a pipeline (`genpipe::Pull`): `Gen<{Self}>` is not a generator's type",
+    label = "`Gen<T>` names a generator's item type only in a `#[generator]` signature",
+    note = "to store a generator (a struct field, a variable of a named type), box it: `BoxGen<'a, T>`, made by `gen.boxed()`",
+    note = "to return one from a plain fn: `Gen<impl Pull<Item = T, Return = ()>>`"
+)]
 pub trait Pull: crate::sealed::Pull {
     /// What the producer yields.
     type Item;

@@ -89,6 +89,12 @@ pub use stage::{Stage, StageOp, StageSink};
 ///
 /// assert_eq!(pipe(0..10) | Every(3), [0, 3, 6, 9]);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot follow `|` here",
+    label = "not a stage or a sink for what comes before `|`",
+    note = "after `|` comes a stage (a built-in one such as `map(f)`, or a `#[generator]` fn whose LAST parameter is its upstream, `input: impl Iterator<Item = T>`, which `|` supplies) or a sink (`count()`, `collect()`, a `Coro`)",
+    note = "a `Gen` there is a producer, not a stage: a `#[generator]` whose upstream parameter is not its last is one"
+)]
 pub trait PipeRhs<L> {
     /// The result of `left | self`.
     type Output;
