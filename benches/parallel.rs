@@ -8,7 +8,8 @@
 //!   (a read chunk of lines to a batch);
 //! - `cpu heavy`: per line of a generated access log, regex captures (host, method, path) and a
 //!   SipHash of host and path: `map` on one thread, `par_map` with 1 and 2 workers, ordered and
-//!   `unordered`; and the machine's ceiling, the log cut in two halves on two threads;
+//!   `unordered`, and on the global pool beside rayon's own `par_iter` over the split lines; and
+//!   the machine's ceiling, the log cut in two halves on two threads;
 //! - `workers`: the same `par_map` with 1, 2, 4, 8 and 32 workers on this machine's cores;
 //! - `gzip overlap`: a 16 MiB log gzipped, grepped with a cheap and a costly regex, on one
 //!   thread and with `threaded` between the decompressing source and the grep.
@@ -44,11 +45,16 @@ thread_local! {
 
 /// The CPU-heavy stage: captures, then a hash of two of the fields.
 fn heavy(line: Line) -> u64 {
-    REQUEST_HERE.with(|re| hash_fields(re, &line))
+    REQUEST_HERE.with(|re| hash_fields(re, line.as_bytes()))
 }
 
-fn hash_fields(re: &regex::bytes::Regex, line: &Line) -> u64 {
-    let Some(caps) = re.captures(line.as_bytes()) else {
+/// [`heavy`] over a line's bytes (for rayon's own split).
+fn heavy_bytes(line: &[u8]) -> u64 {
+    REQUEST_HERE.with(|re| hash_fields(re, line))
+}
+
+fn hash_fields(re: &regex::bytes::Regex, line: &[u8]) -> u64 {
+    let Some(caps) = re.captures(line) else {
         return 0;
     };
     let mut h = std::hash::DefaultHasher::new();
@@ -134,6 +140,22 @@ fn cpu_heavy(c: &mut Criterion) {
             });
             assert_eq!(halves, want);
         });
+    });
+    // rayon's own: the lines split first, then `par_iter` over them (its adaptive split),
+    // on the global pool (one thread per core); the same stage, the same sum.
+    group.bench_function("rayon par_iter over the split lines", |b| {
+        use rayon::prelude::*;
+        b.iter(|| {
+            let lines: Vec<&[u8]> = log
+                .strip_suffix(b"\n")
+                .unwrap_or(log)
+                .split(|&b| b == b'\n')
+                .collect();
+            assert_eq!(lines.par_iter().map(|l| heavy_bytes(l)).sum::<u64>(), want);
+        });
+    });
+    group.bench_function("par_map, global pool", |b| {
+        b.iter(|| assert_eq!((lines_from(log) | par_map(heavy) | sum()).unwrap(), want));
     });
     for (name, workers, ordered) in [
         ("par_map 1 worker", 1, true),

@@ -75,7 +75,9 @@ cold() { # variant, cargo flags: prints "wall cpu", medians of $runs cold builds
 }
 printf '%-12s %6s | %9s %8s | %9s %8s\n' variant crates dev_wall dev_cpu rel_wall rel_cpu
 for v in genawaiter default no-default logs full; do
-  n=$(cd "$work/$v" && cargo tree -e normal --prefix none | sort -u | wc -l)
+  # The crates built for it: its dependencies, each once (not the tiny crate itself).
+  n=$(cd "$work/$v" && cargo tree -q -e normal --prefix none | sed 's/ (\*)$//' | sort -u \
+    | grep -vc "^cold-$v ")
   read -r dw dc <<<"$(cold "$v")"
   read -r rw rc <<<"$(cold "$v" --release)"
   printf '%-12s %6s | %9s %8s | %9s %8s\n' "$v" "$n" "$dw" "$dc" "$rw" "$rc"

@@ -163,8 +163,8 @@
 //! # Crate features
 //! The default build is light: `io` and `memo` on top of the engine, the macros, [`Gen`],
 //! [`Coro`], `|`, [`stages`], [`sinks`], [`combinators`], [`par`]'s thread stages and [`mem`]
-//! (14 crates, `cargo tree -e normal`; a crate using generators and `|` builds cold in 1.4x
-//! genawaiter's time, README "Features"). Two words turn on the rest:
+//! (11 crates, `cargo tree -e normal`; a crate using generators and `|` builds cold in 1.4x
+//! genawaiter's time, README "Add it"). Two words turn on the rest:
 //! - `logs`: everything a log pipeline uses: `io`, `find`, `gzip`, `bzip2`, `regex`, `mmap`.
 //! - `full`: every part of the library: `logs`, `zstd`, `xz`, `memo`, `sched`, `rayon`,
 //!   `stackful`, `synth` (not `cli`, the command).
