@@ -186,3 +186,42 @@ fn echo_server_serves_clients_and_ends() {
     assert_eq!(rest.lines().count(), K + 1, "{rest}");
     assert!(rest.contains("server: 8"), "{rest}");
 }
+
+#[test]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn tsv_report_sums_bytes_per_status_and_counts_empty_agents() {
+    // The same rows as the example generates, summed here without genpipe.
+    let mut per_status = std::collections::BTreeMap::<u16, u64>::new();
+    for i in 0..20_000u64 {
+        let status = [200, 200, 200, 404, 500][i as usize % 5];
+        let bytes = if i % 11 == 0 { 0 } else { i % 997 };
+        *per_status.entry(status).or_default() += bytes;
+    }
+    let mut want = String::from("20000 rows\n");
+    for (status, bytes) in per_status {
+        want.push_str(&format!("{status}\t{bytes} bytes\n"));
+    }
+    want.push_str(&format!(
+        "{} rows without a user agent\n",
+        20_000u64.div_ceil(7)
+    ));
+    assert_eq!(run_example("tsv_report", &[]), want);
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn alerts_are_rate_limited_and_the_rest_reported() {
+    let out = run_example("alerts", &["2"]);
+    let alerts = out.lines().filter(|l| l.starts_with("ALERT ")).count();
+    let reported: u64 = out
+        .lines()
+        .filter_map(|l| l.strip_prefix('(')?.split(' ').next()?.parse::<u64>().ok())
+        .sum();
+    // Every error is alerted or reported; at most 3 alerts a second.
+    assert_eq!(alerts as u64 + reported, 20, "{out}");
+    assert!((3..=6).contains(&alerts) && reported >= 14, "{out}");
+    assert!(
+        out.ends_with(&format!("{alerts} alerts, {reported} suppressed\n")),
+        "{out}"
+    );
+}
