@@ -408,12 +408,9 @@ fn shards_merged_equal_one_run() {
     assert_eq!(a.merge(Err("bad")), Err("bad"));
 }
 
-/// Runs `body` on a thread and fails the test if it has not returned within 60 s.
+/// Fails the test if `body` has not returned within 60 s.
 fn within_60s<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || tx.send(body()).ok());
-    rx.recv_timeout(std::time::Duration::from_secs(60))
-        .expect("hung: no result within 60 s")
+    common::within(Duration::from_secs(60), body)
 }
 
 #[test]

@@ -4,18 +4,16 @@
 //! something happens while the source is idle, not how fast.
 
 use std::sync::mpsc::{Sender, channel};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use genpipe::par::Limited;
 use genpipe::prelude::*;
 
-/// Runs `body` on a thread and fails the test if it has not returned within 20 s.
+mod common;
+
+/// Fails the test if `body` has not returned within 20 s (it takes milliseconds).
 fn within_20s<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = channel();
-    thread::spawn(move || tx.send(body()).ok());
-    rx.recv_timeout(Duration::from_secs(20))
-        .expect("hung: no result within 20 s")
+    common::within(Duration::from_secs(20), body)
 }
 
 /// A source that yields what is sent on the returned sender and ends when it is dropped.

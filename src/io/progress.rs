@@ -178,14 +178,7 @@ impl<T: 'static> ProgressOp<T> {
     /// Brings the shared counters and the bar up to date, `line` the last item if it is one.
     #[inline(never)]
     fn publish(&mut self, line: Option<&Line>) {
-        self.progress
-            .shared
-            .items
-            .store(self.items, Ordering::Relaxed);
-        self.progress
-            .shared
-            .bytes
-            .store(self.bytes, Ordering::Relaxed);
+        self.store();
         if let Some(bar) = &mut self.bar {
             bar.show(self.items, line);
         }
@@ -194,6 +187,19 @@ impl<T: 'static> ProgressOp<T> {
     /// The input has ended: the counters are final, the bar is cleared.
     fn finish(&mut self) {
         self.publish(None);
+        self.clear_bar();
+    }
+}
+
+impl<T> ProgressOp<T> {
+    /// The counts so far, where [`Progress`] reads them.
+    fn store(&self) {
+        let shared = &self.progress.shared;
+        shared.items.store(self.items, Ordering::Relaxed);
+        shared.bytes.store(self.bytes, Ordering::Relaxed);
+    }
+
+    fn clear_bar(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.bar.finish_and_clear();
         }
@@ -204,17 +210,8 @@ impl<T> Drop for ProgressOp<T> {
     fn drop(&mut self) {
         // A pipeline stopped early (a satisfied `take`, an error), or pushed and closed: what
         // passed is counted.
-        self.progress
-            .shared
-            .items
-            .store(self.items, Ordering::Relaxed);
-        self.progress
-            .shared
-            .bytes
-            .store(self.bytes, Ordering::Relaxed);
-        if let Some(bar) = self.bar.take() {
-            bar.bar.finish_and_clear();
-        }
+        self.store();
+        self.clear_bar();
     }
 }
 

@@ -25,3 +25,15 @@ pub fn fails_after(n: u32) -> Gen<u32, Result<(), String>> {
     }
     Err(format!("source failed after {n}"))
 }
+
+/// Runs `body` on a thread and fails the test if it has not returned within `limit`: a test of
+/// something that could hang fails instead.
+pub fn within<T: Send + 'static>(
+    limit: std::time::Duration,
+    body: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(body()).ok());
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("hung: no result within {limit:?}"))
+}
