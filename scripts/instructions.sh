@@ -70,7 +70,7 @@ measure "" "$bench" $({ "$bench" 2>&1 || true; } | awk '/^  / { print $1 }')
 # ---- the user-crate probe, as users build it ----
 probe_cases=(chain/hand chain/genpipe chain/for_heap chain/for_pinned chain/boxed push/closure push/coro
   vec/hand vec/genpipe spread/hand spread/genpipe twice/hand twice/genpipe boxed/hand boxed/genpipe
-  lines/hand lines/genpipe lines/map lines/stage)
+  lines/hand lines/genpipe lines/map lines/stage lines/progress)
 build_probe() { # profile -> path of the binary
   local dir=target/user-crate/$1
   case $1 in

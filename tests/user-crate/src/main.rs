@@ -351,6 +351,14 @@ fn lines_stage(n: u64) -> u64 {
     .unwrap()
 }
 
+fn lines_progress(n: u64) -> u64 {
+    let text = log_text(n);
+    (lines_from(black_box(&text[..]))
+        | genpipe::io::progress()
+        | fold(0, |acc, line: Line| tally(acc, line.as_bytes())))
+    .unwrap()
+}
+
 /// Every case: `group/name` and its function. The first case of a group is its baseline.
 const CASES: &[(&str, fn(u64) -> u64)] = &[
     ("chain/hand", chain_hand),
@@ -364,6 +372,7 @@ const CASES: &[(&str, fn(u64) -> u64)] = &[
     ("lines/genpipe", lines_genpipe),
     ("lines/map", lines_map),
     ("lines/stage", lines_stage),
+    ("lines/progress", lines_progress),
     ("push/closure", push_closure),
     ("push/coro", push_coro),
     ("vec/hand", vec_hand),
