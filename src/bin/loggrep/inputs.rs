@@ -1,0 +1,169 @@
+//! What to read: files named or found in directories, or standard input; and how to open each.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use genpipe::io::{Line, Lines, StopToken, follow, lines, lines_from_auto, lines_mmap, try_find};
+use genpipe::prelude::*;
+
+use crate::flags::Options;
+
+/// Where lines come from: files (named, or found under directories) or standard input.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum Input {
+    File(PathBuf),
+    /// Found in a directory walk: skipped if it is binary, as ripgrep does.
+    Found(PathBuf),
+    Stdin,
+}
+
+impl Input {
+    pub(crate) fn path(&self) -> Option<&Path> {
+        match self {
+            Input::File(p) | Input::Found(p) => Some(p),
+            Input::Stdin => None,
+        }
+    }
+}
+
+/// Where a NUL byte is in the first block of the plain file `path`, if there is one:
+/// ripgrep's sign of a binary file (compressed files are not checked).
+pub(crate) fn binary_offset(path: &Path) -> Option<u64> {
+    if matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("gz" | "bz2" | "zst" | "xz")
+    ) {
+        return None;
+    }
+    let mut head = vec![0u8; 64 << 10];
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut filled = 0;
+    while filled < head.len() {
+        match std::io::Read::read(&mut file, &mut head[filled..]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => filled += n,
+        }
+    }
+    memchr::memchr(0, &head[..filled]).map(|i| i as u64)
+}
+
+pub(crate) fn inputs(o: &Options, errors: &mut Vec<String>) -> Vec<Input> {
+    let glob = o.glob.as_deref().unwrap_or("*");
+    if o.paths.is_empty() {
+        return vec![Input::Stdin];
+    }
+    let mut files = Vec::new();
+    for path in &o.paths {
+        if path.as_os_str() == "-" {
+            files.push(Input::Stdin);
+            continue;
+        }
+        if path.is_dir() {
+            let walk = match try_find(path, glob) {
+                Ok(walk) => walk.sorted(),
+                Err(e) => {
+                    errors.push(format!("--glob {glob:?}: {e}"));
+                    continue;
+                }
+            };
+            let walk = if o.hidden { walk } else { walk.skip_hidden() };
+            let report = walk.report();
+            files.extend((walk | collect::<Vec<_>>()).into_iter().map(Input::Found));
+            errors.extend(report.errors().into_iter().map(|e| e.to_string()));
+        } else {
+            // Named files are searched whatever their name, as grep does; a missing one
+            // reports its error when it is read.
+            files.push(Input::File(path.clone()));
+        }
+    }
+    files
+}
+
+/// The lines of one input, as one type whatever they come from (a dynamic call per pull, paid
+/// only for the lines `grep` hands on: it searches the source's buffer itself).
+pub(crate) type Source = BoxGen<'static, Line, genpipe::Result<()>>;
+
+/// Opens `input` as `o` asks; the counter holds the lines read once the source is dropped, and
+/// a `--follow` source comes with its stop token.
+///
+/// A binary file's source keeps at most 1 MiB for a line: binary data may have no line end for
+/// gigabytes.
+pub(crate) fn open_input(
+    o: &Options,
+    input: &Input,
+    binary: bool,
+) -> (Source, Arc<AtomicU64>, Option<StopToken>) {
+    let max_line = if binary {
+        1 << 20
+    } else {
+        genpipe::io::DEFAULT_MAX_LINE_BYTES
+    };
+    let mut stop = None;
+    let (source, read) = match input {
+        Input::File(p) | Input::Found(p) if o.follow => {
+            let tail = numbering(o, follow(p).keep_cr());
+            stop = Some(tail.stop_token());
+            let (source, read) = tail.lines_read();
+            (source.boxed(), read)
+        }
+        // SAFETY: the user asked for a memory map with --mmap, whose help says the files must
+        // not change while searched (ripgrep's --mmap has the same contract).
+        Input::File(p) | Input::Found(p) if o.mmap => {
+            let source = unsafe { lines_mmap(p) }.keep_cr().max_line_bytes(max_line);
+            let (source, read) = numbering(o, source).lines_read();
+            (source.boxed(), read)
+        }
+        Input::File(p) | Input::Found(p) => {
+            let source = lines(p).keep_cr().max_line_bytes(max_line);
+            let (source, read) = numbering(o, source).lines_read();
+            (source.boxed(), read)
+        }
+        // No name to go by: compressed input is told by its first bytes.
+        Input::Stdin => {
+            let source = lines_from_auto(std::io::stdin()).keep_cr();
+            let (source, read) = numbering(o, source).lines_read();
+            (source.boxed(), read)
+        }
+    };
+    if o.eager {
+        return (eager(source), read, stop);
+    }
+    (source, read, stop)
+}
+
+pub(crate) fn numbering<R: std::io::Read>(o: &Options, source: Gen<Lines<R>>) -> Gen<Lines<R>> {
+    if numbered(o) {
+        source
+    } else {
+        source.unnumbered()
+    }
+}
+
+/// Whether lines need their numbers: for `-n`, and for `--stats` (lines scanned). Without
+/// them grep skips counting the line ends of text that does not match.
+pub(crate) fn numbered(o: &Options) -> bool {
+    o.line_number || o.stats || context(o)
+}
+
+/// Whether lines around the selected ones are printed (context tells groups apart by number).
+pub(crate) fn context(o: &Options) -> bool {
+    (o.before > 0 || o.after > 0) && !o.count && !o.files_with_matches && !o.files_without_match
+}
+
+/// The eager version of the same source: every line read into memory first (to compare memory
+/// with the lazy run), then split again. A read error is kept for the end.
+pub(crate) fn eager(source: Source) -> Source {
+    let mut all = Vec::new();
+    let mut source = source;
+    for line in &mut source {
+        all.extend_from_slice(line.as_bytes());
+        all.push(b'\n');
+    }
+    let outcome = source.finish();
+    let again = genpipe::io::lines_from(std::io::Cursor::new(all)).keep_cr();
+    match outcome {
+        Ok(()) => again.boxed(),
+        Err(e) => again.map_err(move |_| e.clone()).boxed(),
+    }
+}

@@ -1,0 +1,317 @@
+//! loggrep: grep for logs, as a genpipe pipeline.
+//!
+//! ```text
+//! cargo run --release --features cli --bin loggrep -- [OPTIONS] PATTERN [PATH...]
+//! cargo run --release --features cli --bin loggrep   # demo on a generated log
+//! cargo install --path . --features cli              # or from the registry: --features cli
+//! ```
+//!
+//! PATHs are files or directories (searched recursively; `--glob` picks the file names);
+//! `.gz`, `.bz2`, `.zst` and `.xz` files are read transparently; `-` or no PATH reads standard input.
+//! Exit status as grep: 0 if a line matched, 1 if none did, 2 on an error.
+//!
+//! The modules, each importing only those above it in this list: `flags` (the command line,
+//! declared once in a table that builds the parser and `--help`), `patterns` (the matcher and
+//! the highlighter), `inputs` (what to read and how to open it), `output` (printing, colour),
+//! `search` (one input's search, context lines), `tail` (`--follow` of several files), and this
+//! file (the run, its statistics, the demo).
+
+mod flags;
+mod inputs;
+mod output;
+mod patterns;
+mod search;
+mod tail;
+
+use std::cell::Cell;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use genpipe::prelude::*;
+use genpipe::synth::{AccessFormat, write_access_log_file};
+
+use flags::{Color, Command, Options, USAGE, parse_args};
+use inputs::{Input, context, inputs};
+use patterns::{highlighter, matcher};
+use search::{Search, Searched, Stopped, search_input};
+use tail::follow_many;
+
+#[derive(Default)]
+pub(crate) struct Stats {
+    pub(crate) files: u64,
+    pub(crate) bytes: u64,
+    pub(crate) lines: u64,
+    pub(crate) matches: u64,
+}
+
+pub(crate) fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if args.is_empty() {
+        return demo();
+    }
+    match parse_args(args) {
+        Ok(Command::Search(options)) => run(&options),
+        Ok(Command::Help) => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Err(msg) => {
+            eprintln!("loggrep: {msg}");
+            eprintln!("try 'loggrep --help'");
+            ExitCode::from(2)
+        }
+    }
+}
+
+pub(crate) fn run(o: &Options) -> ExitCode {
+    let started = Instant::now();
+    let stage = match matcher(o) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("loggrep: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut errors = Vec::new();
+    let inputs = inputs(o, &mut errors);
+    for e in &errors {
+        eprintln!("loggrep: {e}");
+    }
+    let prefix_names = o.with_filename || inputs.len() > 1;
+    let color = match o.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal(),
+    };
+    // The patterns as one regex, for what needs the matches' places (`-o`, colour) or every
+    // line matched one by one (context).
+    let patterns = if o.only_matching || color || context(o) {
+        match highlighter(o) {
+            Ok(re) => Some(re),
+            Err(e) => {
+                eprintln!("loggrep: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
+    };
+    // With -v no part of a selected line matches: nothing to highlight.
+    let highlight = patterns
+        .as_ref()
+        .filter(|_| (o.only_matching || color) && !o.invert);
+    let context_re = patterns.as_ref().filter(|_| context(o));
+    let listing = o.files_with_matches || o.files_without_match;
+    let limit = match (listing, o.max_count) {
+        (true, _) => 1,
+        (false, Some(m)) => usize::try_from(m).unwrap_or(usize::MAX),
+        (false, None) => usize::MAX,
+    };
+    if o.follow && inputs.len() > 1 {
+        return follow_many(o, &inputs, &stage, highlight, color);
+    }
+    let progress = progress_bar(&inputs, o);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let stopped = Cell::new(Stopped::No);
+    let mut write_error: Option<std::io::Error> = None;
+    let mut stats = Stats::default();
+    let mut total = 0u64;
+    let mut selected_any = false;
+    let mut failed = !errors.is_empty();
+    let search = Search {
+        stage,
+        highlight: highlight.cloned(),
+        context_re: context_re.cloned(),
+        color,
+        prefix_names,
+        limit,
+        listing,
+    };
+    // What one input's search adds to the run; false once output has stopped.
+    let mut tally = |searched: Searched, out: &mut std::io::BufWriter<_>| {
+        if let (Some(bar), Some(bytes)) = (&progress, searched.read_bytes) {
+            bar.inc(bytes);
+        }
+        if searched.skipped {
+            return true;
+        }
+        stats.files += 1;
+        stats.bytes += searched.read_bytes.unwrap_or(0);
+        stats.lines += searched.lines;
+        if let Some(e) = searched.error {
+            let _ = out.flush();
+            eprintln!("loggrep: {e}");
+            failed = true;
+        } else {
+            selected_any |= searched.selected > 0;
+            total += searched.selected;
+        }
+        if searched.stopped != Stopped::No {
+            stopped.set(searched.stopped);
+            write_error = write_error.take().or(searched.write_error);
+            return false;
+        }
+        true
+    };
+    let threads = o.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    if threads > 1 && inputs.len() > 1 && !o.follow && !inputs.contains(&Input::Stdin) {
+        // Files on `threads` workers, each file's output kept in a buffer of its own and
+        // printed in input order: the output of -j1, sooner (ripgrep's --sort path).
+        let shared = Arc::new((o.clone(), search));
+        let searches = pipe(inputs.clone())
+            | par_map(move |input: Input| {
+                let (o, search) = &*shared;
+                let mut block: Vec<u8> = Vec::new();
+                let searched = search_input(o, &input, search, &mut block);
+                (block, searched)
+            })
+            .batch(1)
+            .workers(threads);
+        for (block, mut searched) in searches {
+            if searched.stopped == Stopped::No
+                && let Err(e) = out.write_all(&block)
+            {
+                searched.stopped = Stopped::by(&e);
+                searched.write_error = Some(e);
+            }
+            if !tally(searched, &mut out) {
+                break;
+            }
+        }
+    } else {
+        for input in &inputs {
+            let searched = search_input(o, input, &search, &mut out);
+            if !tally(searched, &mut out) {
+                break;
+            }
+        }
+    }
+    if o.count && o.total && stopped.get() == Stopped::No {
+        let _ = writeln!(out, "{total}");
+    }
+    if let Err(e) = out.flush()
+        && stopped.get() == Stopped::No
+    {
+        stopped.set(Stopped::by(&e));
+        write_error.get_or_insert(e);
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    stats.matches = total;
+    if o.stats {
+        print_stats(&stats, started);
+    }
+    match stopped.get() {
+        // The reader has what it wanted (`| head -1`): a quiet success, as ripgrep does.
+        Stopped::PipeClosed => return ExitCode::SUCCESS,
+        Stopped::WriteFailed => {
+            let e = write_error.map(|e| e.to_string()).unwrap_or_default();
+            eprintln!("loggrep: write error: {e}");
+            return ExitCode::from(2);
+        }
+        Stopped::No => {}
+    }
+    // -L selects files, not lines: its status says whether it listed one.
+    let selected = if o.files_without_match {
+        inputs.len() > usize::from(selected_any) && !failed
+    } else {
+        selected_any
+    };
+    if failed {
+        ExitCode::from(2)
+    } else if selected {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// A progress bar on stderr for long runs (over 256 MiB in all), only when stderr is a terminal.
+pub(crate) fn progress_bar(inputs: &[Input], o: &Options) -> Option<indicatif::ProgressBar> {
+    if o.follow || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let total: u64 = inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::File(p) | Input::Found(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Input::Stdin => None,
+        })
+        .sum();
+    if total < 256 << 20 {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+pub(crate) fn print_stats(stats: &Stats, started: Instant) {
+    let secs = started.elapsed().as_secs_f64();
+    let mib = stats.bytes as f64 / (1024.0 * 1024.0);
+    eprintln!(
+        "loggrep: {} files, {:.1} MiB, {} lines scanned, {} matching lines, {:.3} s, {:.0} MiB/s, peak memory {}",
+        stats.files,
+        mib,
+        stats.lines,
+        stats.matches,
+        secs,
+        if secs > 0.0 { mib / secs } else { 0.0 },
+        peak_rss().map_or("unknown".to_string(), |kib| format!(
+            "{:.1} MiB",
+            kib as f64 / 1024.0
+        )),
+    );
+}
+
+/// The process's peak resident set size in KiB, where the OS says it (Linux: `VmHWM`).
+pub(crate) fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// No arguments: generate a sample access log once, count its 404s, and say what happened.
+pub(crate) fn demo() -> ExitCode {
+    let dir = std::env::temp_dir().join("genpipe-loggrep-demo");
+    let path = dir.join("access-log");
+    if !path.exists() {
+        let made = std::fs::create_dir_all(&dir)
+            .and_then(|()| write_access_log_file(&path, 32 << 20, 2008, AccessFormat::Combined));
+        match made {
+            Ok(w) => println!(
+                "generated {} ({} lines, {} bytes)",
+                path.display(),
+                w.lines,
+                w.bytes
+            ),
+            Err(e) => {
+                eprintln!("loggrep: cannot write the demo log {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let shown = format!("loggrep --stats -c '\" 404 ' {}", path.display());
+    println!("running: {shown}");
+    if std::io::stderr().is_terminal() {
+        println!("(try also: -n, -i, -v, -l, -m 5, a regex, --eager, a directory, or a .gz file)");
+    }
+    let options = Options {
+        patterns: vec![b"\" 404 ".to_vec()],
+        count: true,
+        stats: true,
+        paths: vec![path],
+        ..Options::default()
+    };
+    run(&options)
+}

@@ -1,0 +1,156 @@
+//! How selected lines are printed: file names, line numbers, matches, in grep's colours.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use genpipe::io::{Line, StopToken};
+
+/// How selected lines are printed.
+pub(crate) struct Printer<'a> {
+    pub(crate) name: Option<&'a str>,
+    pub(crate) number: bool,
+    /// After the name and the number: `:` for a selected line, `-` for a context line.
+    pub(crate) sep: u8,
+    /// `-o`: only the matches, each on its own line.
+    pub(crate) only_matching: bool,
+    /// The patterns, for `-o` and colour; `None` when neither is asked for.
+    pub(crate) highlight: Option<&'a regex::bytes::Regex>,
+    pub(crate) color: bool,
+}
+
+// grep's default colours: file names magenta, line numbers green, separators cyan, matches
+// bold red.
+
+pub(crate) const NAME: &[u8] = b"\x1b[35m";
+
+pub(crate) const NUMBER: &[u8] = b"\x1b[32m";
+
+pub(crate) const SEPARATOR: &[u8] = b"\x1b[36m";
+
+pub(crate) const MATCH: &[u8] = b"\x1b[1;31m";
+
+pub(crate) const RESET: &[u8] = b"\x1b[0m";
+
+impl Printer<'_> {
+    pub(crate) fn prefix(&self, out: &mut impl Write, line_no: u64) -> std::io::Result<()> {
+        let paint = |out: &mut dyn Write, code: &[u8], text: &[u8]| -> std::io::Result<()> {
+            if self.color {
+                out.write_all(code)?;
+                out.write_all(text)?;
+                out.write_all(RESET)?;
+                out.write_all(SEPARATOR)?;
+                out.write_all(&[self.sep])?;
+                out.write_all(RESET)
+            } else {
+                out.write_all(text)?;
+                out.write_all(&[self.sep])
+            }
+        };
+        if let Some(name) = self.name {
+            paint(out, NAME, name.as_bytes())?;
+        }
+        if self.number {
+            paint(out, NUMBER, line_no.to_string().as_bytes())?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn line(&self, out: &mut impl Write, line: &Line) -> std::io::Result<()> {
+        let bytes = line.as_bytes();
+        match self.highlight {
+            Some(re) if self.only_matching => {
+                for m in re.find_iter(bytes).filter(|m| !m.is_empty()) {
+                    self.prefix(out, line.line_no())?;
+                    self.paint_match(out, m.as_bytes())?;
+                    out.write_all(b"\n")?;
+                }
+                Ok(())
+            }
+            Some(re) if self.color => {
+                self.prefix(out, line.line_no())?;
+                let mut at = 0;
+                for m in re.find_iter(bytes).filter(|m| !m.is_empty()) {
+                    out.write_all(&bytes[at..m.start()])?;
+                    self.paint_match(out, m.as_bytes())?;
+                    at = m.end();
+                }
+                out.write_all(&bytes[at..])?;
+                out.write_all(b"\n")
+            }
+            _ => {
+                self.prefix(out, line.line_no())?;
+                out.write_all(bytes)?;
+                out.write_all(b"\n")
+            }
+        }
+    }
+
+    pub(crate) fn paint_match(&self, out: &mut impl Write, text: &[u8]) -> std::io::Result<()> {
+        if self.color {
+            out.write_all(MATCH)?;
+            out.write_all(text)?;
+            out.write_all(RESET)
+        } else {
+            out.write_all(text)
+        }
+    }
+}
+
+/// `error: cause: cause`, as command-line tools print errors.
+pub(crate) fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
+}
+
+/// Stops `stops` as soon as standard output's reader has gone (`--follow | head -1`), and says
+/// so in the flag returned. A pipe whose reader closed reports an error condition to epoll with
+/// no event asked for, so the watcher thread sleeps in the poller and costs nothing meanwhile.
+/// Output to a file or a terminal cannot close that way: no watcher then.
+pub(crate) fn stop_when_output_closes(stops: Vec<StopToken>) -> Arc<AtomicBool> {
+    use std::os::fd::AsFd;
+    let closed = Arc::new(AtomicBool::new(false));
+    let Ok(poller) = polling::Poller::new() else {
+        return closed;
+    };
+    let Ok(stdout) = std::io::stdout().as_fd().try_clone_to_owned() else {
+        return closed;
+    };
+    let stdout = std::fs::File::from(stdout);
+    if !stdout
+        .metadata()
+        .is_ok_and(|m| std::os::unix::fs::FileTypeExt::is_fifo(&m.file_type()))
+    {
+        return closed;
+    }
+    // SAFETY: `stdout` is a duplicate of the descriptor owned by this function, moved into the
+    // watcher with the poller and deleted from it before either is dropped; no other thread or
+    // caller holds it, so none can close it while it is registered.
+    if unsafe { poller.add(&stdout, polling::Event::none(0)) }.is_err() {
+        return closed;
+    }
+    let flag = Arc::clone(&closed);
+    std::thread::spawn(move || {
+        let mut events = polling::Events::new();
+        // No interest was registered: the only event is the error of a closed pipe (or of
+        // the descriptor going bad), whichever the reader's exit causes.
+        while events.is_empty() {
+            if poller.wait(&mut events, None).is_err() {
+                break;
+            }
+        }
+        let _ = poller.delete(&stdout);
+        if !events.is_empty() {
+            flag.store(true, Ordering::Relaxed);
+            for stop in &stops {
+                stop.stop();
+            }
+        }
+    });
+    closed
+}

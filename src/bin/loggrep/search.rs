@@ -1,0 +1,271 @@
+//! One input's search: its selected lines (with context) and its summary written out.
+
+use std::cell::Cell;
+use std::io::Write;
+use std::sync::atomic::Ordering;
+
+use genpipe::io::{GrepOp, Line};
+use genpipe::prelude::*;
+
+use crate::flags::Options;
+use crate::inputs::{Input, Source, binary_offset, open_input};
+use crate::output::{Printer, stop_when_output_closes, with_causes};
+
+/// Why output stopped: the reader went away (a closed pipe), or writing failed.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Stopped {
+    #[default]
+    No,
+    PipeClosed,
+    WriteFailed,
+}
+
+impl Stopped {
+    /// Why a write failed: the reader left, or something else.
+    pub(crate) fn by(e: &std::io::Error) -> Stopped {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Stopped::PipeClosed
+        } else {
+            Stopped::WriteFailed
+        }
+    }
+}
+
+/// What every input's search shares, read-only: parallel searches share one.
+pub(crate) struct Search {
+    pub(crate) stage: Stage<GrepOp>,
+    /// The patterns, for `-o` and colour.
+    pub(crate) highlight: Option<regex::bytes::Regex>,
+    /// The patterns, for context lines.
+    pub(crate) context_re: Option<regex::bytes::Regex>,
+    pub(crate) color: bool,
+    pub(crate) prefix_names: bool,
+    /// Selected lines per input at most (-m; 1 for -l and -L).
+    pub(crate) limit: usize,
+    pub(crate) listing: bool,
+}
+
+/// One input's search: its output went to the writer it was given; this is the rest.
+#[derive(Default)]
+pub(crate) struct Searched {
+    /// A binary file found in a walk: not searched, not counted.
+    pub(crate) skipped: bool,
+    /// The file's size, when it is a file.
+    pub(crate) read_bytes: Option<u64>,
+    pub(crate) selected: u64,
+    pub(crate) lines: u64,
+    /// The error that ended the input, with its causes (it has no count line).
+    pub(crate) error: Option<String>,
+    pub(crate) stopped: Stopped,
+    pub(crate) write_error: Option<std::io::Error>,
+}
+
+/// Searches `input`, writing its lines and its summary (count, name, binary notice) to `out`.
+pub(crate) fn search_input(
+    o: &Options,
+    input: &Input,
+    search: &Search,
+    out: &mut impl Write,
+) -> Searched {
+    let Search {
+        stage,
+        highlight,
+        context_re,
+        color,
+        prefix_names,
+        limit,
+        listing,
+    } = search;
+    let (color, prefix_names, limit, listing) = (*color, *prefix_names, *limit, *listing);
+    let highlight = highlight.as_ref();
+    let context_re = context_re.as_ref();
+    let stopped = Cell::new(Stopped::No);
+    let mut write_error: Option<std::io::Error> = None;
+    let mut searched = Searched {
+        read_bytes: input
+            .path()
+            .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)),
+        ..Searched::default()
+    };
+    let name = match input.path() {
+        Some(p) => p.display().to_string(),
+        None => "(standard input)".to_string(),
+    };
+    // Binary files (a NUL in the first block), as ripgrep treats them: skipped when found
+    // in a walk; searched when named, with one "binary file matches" line instead of lines.
+    let binary = input.path().filter(|_| !o.follow).and_then(binary_offset);
+    if binary.is_some() && matches!(input, Input::Found(_)) {
+        searched.skipped = true;
+        return searched;
+    }
+    let printer = Printer {
+        name: prefix_names.then_some(name.as_str()),
+        number: o.line_number,
+        sep: b':',
+        only_matching: o.only_matching,
+        highlight,
+        color,
+    };
+    let mut n = 0u64;
+    let mut print = |line: Line| {
+        n += 1;
+        // With -v no part of a line matched: `-o -v` prints nothing, as grep does.
+        if o.count || listing || binary.is_some() || (o.only_matching && o.invert) {
+            return;
+        }
+        let mut written = printer.line(out, &line);
+        if o.follow && written.is_ok() {
+            // Each line as it is written, as `tail -f | grep --line-buffered` does.
+            written = out.flush();
+        }
+        if let Err(e) = written {
+            stopped.set(Stopped::by(&e));
+            write_error.get_or_insert(e);
+        }
+    };
+    let (source, read, stop) = open_input(o, input, binary.is_some());
+    // An idle follow writes nothing, so it would learn of a closed pipe only at its next
+    // line: the watcher ends it as soon as the reader goes.
+    let output_closed = stop.map(|stop| stop_when_output_closes(vec![stop]));
+    // A binary file needs only to know whether a line matches (unless counting): its
+    // search stops at the first match, or at a "line" over 1 MiB.
+    let limit = if binary.is_some() && !o.count {
+        1
+    } else {
+        limit
+    };
+    // `take` for -m, -l, -L and binary files; `take_while` ends the pipeline (and the
+    // reading) at once when output has stopped.
+    let selected = stage
+        .clone()
+        .take(limit)
+        .take_while(|_| stopped.get() == Stopped::No);
+    let mut outcome = if let (None, Some(re)) = (binary, context_re) {
+        let (outcome, selected) = with_context(
+            o,
+            source,
+            re,
+            &printer,
+            out,
+            &stopped,
+            limit,
+            &mut write_error,
+        );
+        n = selected;
+        outcome
+    } else {
+        source | selected | for_each(&mut print)
+    };
+    if output_closed.is_some_and(|closed| closed.load(Ordering::Relaxed)) {
+        stopped.set(Stopped::PipeClosed);
+    }
+    if binary.is_some()
+        && let Err(genpipe::Error::LineTooLong { .. }) = outcome
+    {
+        // Binary data without line ends: not an error, the search just ends there.
+        outcome = Ok(());
+    }
+    searched.lines = read.load(Ordering::Relaxed);
+    searched.stopped = stopped.get();
+    searched.write_error = write_error;
+    if let Err(e) = outcome {
+        // A file that could not be read has no count to print.
+        searched.error = Some(with_causes(&e));
+        return searched;
+    }
+    searched.selected = n;
+    let listed = match (o.files_with_matches, o.files_without_match) {
+        (true, _) => n > 0,
+        (_, true) => n == 0,
+        _ => false,
+    };
+    let summary = if listed {
+        writeln!(out, "{name}")
+    } else if let (Some(offset), true, false) = (binary, n > 0, o.count || listing) {
+        writeln!(
+            out,
+            "{name}: binary file matches (found \"\\0\" byte around offset {offset})"
+        )
+    } else if o.count && !o.total && !listing {
+        if prefix_names {
+            writeln!(out, "{name}:{n}")
+        } else {
+            writeln!(out, "{n}")
+        }
+    } else {
+        Ok(())
+    };
+    if let Err(e) = summary
+        && searched.stopped == Stopped::No
+    {
+        searched.stopped = Stopped::by(&e);
+        searched.write_error = Some(e);
+    }
+    searched
+}
+
+/// The selected lines of `source` with `o.before` lines before and `o.after` after each, groups
+/// that are not adjacent separated by `--`, as grep prints them; at most `limit` selected lines.
+/// Returns the source's outcome and the number of selected lines.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn with_context(
+    o: &Options,
+    source: Source,
+    re: &regex::bytes::Regex,
+    printer: &Printer<'_>,
+    out: &mut impl Write,
+    stopped: &Cell<Stopped>,
+    limit: usize,
+    write_error: &mut Option<std::io::Error>,
+) -> (genpipe::Result<()>, u64) {
+    let context = Printer {
+        sep: b'-',
+        ..*printer
+    };
+    let mut before: std::collections::VecDeque<Line> = std::collections::VecDeque::new();
+    let mut after_left = 0usize;
+    let mut selected = 0usize;
+    let mut last_printed: Option<u64> = None;
+    let mut note = |result: std::io::Result<()>| {
+        if let Err(e) = result {
+            stopped.set(Stopped::by(&e));
+            write_error.get_or_insert(e);
+        }
+    };
+    let mut each = |line: Line| {
+        if selected >= limit && after_left == 0 {
+            return false;
+        }
+        let no = line.line_no();
+        if re.is_match(line.as_bytes()) != o.invert && selected < limit {
+            let first = before.front().map_or(no, Line::line_no);
+            if last_printed.is_some_and(|last| first > last + 1) {
+                let sep: &[u8] = if printer.color {
+                    b"\x1b[36m--\x1b[0m\n"
+                } else {
+                    b"--\n"
+                };
+                note(out.write_all(sep));
+            }
+            for l in before.drain(..) {
+                note(context.line(out, &l));
+            }
+            note(printer.line(out, &line));
+            selected += 1;
+            after_left = o.after;
+            last_printed = Some(no);
+        } else if after_left > 0 {
+            note(context.line(out, &line));
+            after_left -= 1;
+            last_printed = Some(no);
+        } else if o.before > 0 {
+            if before.len() == o.before {
+                before.pop_front();
+            }
+            before.push_back(line);
+        }
+        stopped.get() == Stopped::No
+    };
+    let outcome = source.take_while(|line| each(line.clone())) | for_each(drop);
+    (outcome, selected as u64)
+}
