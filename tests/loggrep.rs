@@ -33,7 +33,7 @@ fn loggrep(args: &[&str], stdin: Option<&[u8]>) -> Output {
 /// `loggrep --follow 404 log`, its output piped to the test.
 fn follow_404(log: &std::path::Path) -> std::process::Child {
     Command::new(loggrep_exe())
-        .args(["--follow", "404", log.to_str().unwrap()])
+        .args(["--tail", "404", log.to_str().unwrap()])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap()
@@ -239,7 +239,7 @@ fn files_limits_and_walks() {
 
     let o = loggrep(&["-l", "hit", a_s, b_s], None);
     assert_eq!(stdout(&o), format!("{a_s}\n"));
-    let o = loggrep(&["-L", "hit", a_s, b_s], None);
+    let o = loggrep(&["--files-without-match", "hit", a_s, b_s], None);
     assert_eq!((o.status.code(), stdout(&o)), (Some(0), format!("{b_s}\n")));
     let o = loggrep(&["-m", "2", "hit", a_s], None);
     assert_eq!(stdout(&o), "hit 1\nhit 2\n");
@@ -495,7 +495,7 @@ fn follow_several_files_at_once() {
     std::fs::write(&a, "").unwrap();
     std::fs::write(&b, "").unwrap();
     let mut child = Command::new(exe)
-        .args(["--follow", "404", a.to_str().unwrap(), b.to_str().unwrap()])
+        .args(["--tail", "404", a.to_str().unwrap(), b.to_str().unwrap()])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -627,7 +627,7 @@ fn parallel_search_prints_what_the_sequential_one_prints() {
         vec!["-c", "404", root],
         vec!["-n", "404", root],
         vec!["-l", "404", root],
-        vec!["-L", "f0 line", root],
+        vec!["--files-without-match", "f0 line", root],
         vec!["-m", "2", "-C", "1", "404", root, missing],
         vec!["-c", "404", missing, root],
     ] {
@@ -640,6 +640,89 @@ fn parallel_search_prints_what_the_sequential_one_prints() {
         assert_eq!(stdout(&one), stdout(&four), "{args:?}");
         assert_eq!(stderr(&one), stderr(&four), "{args:?}");
         assert_eq!(one.status.code(), four.status.code(), "{args:?}");
-        assert!(!stdout(&one).is_empty() || args[0] == "-L", "{args:?}");
+        assert!(
+            !stdout(&one).is_empty() || args[0] == "--files-without-match",
+            "{args:?}"
+        );
     }
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs a process")]
+fn ripgrep_flags_words_lines_smart_case_counts_and_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("a.log");
+    std::fs::write(&log, "get foo GET\nforget it\nGET x\nget get get\n").unwrap();
+    let log_s = log.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.push(log_s);
+        stdout(&loggrep(&all, None))
+    };
+    // -w: whole words only ("forget" does not match); -x: whole lines only.
+    assert_eq!(run(&["-w", "get"]), "get foo GET\nget get get\n");
+    assert_eq!(run(&["-x", "GET x"]), "GET x\n");
+    assert_eq!(run(&["-x", "GET"]), "");
+    // -S: case-insensitive unless a pattern has an uppercase letter.
+    assert_eq!(run(&["-c", "-S", "get"]), "4\n");
+    assert_eq!(run(&["-c", "-S", "GET"]), "2\n");
+    // --count-matches counts matches, not lines; with --total one figure.
+    assert_eq!(run(&["--count-matches", "get"]), "5\n");
+    assert_eq!(run(&["--count-matches", "-c", "-w", "get"]), "4\n");
+    // -z is accepted (compressed files are always read); -V prints the version.
+    assert_eq!(run(&["-z", "-c", "GET"]), "2\n");
+    let version = stdout(&loggrep(&["-V"], None));
+    assert_eq!(version, format!("loggrep {}\n", env!("CARGO_PKG_VERSION")));
+    // --files lists what would be searched; -g is --glob.
+    std::fs::write(dir.path().join("b.txt"), "x\n").unwrap();
+    let root = dir.path().to_str().unwrap();
+    let files = loggrep(&["--files", "-g", "*.log", root], None);
+    assert_eq!(stdout(&files), format!("{log_s}\n"));
+    assert_eq!(files.status.code(), Some(0));
+    let none = loggrep(&["--files", "-g", "*.none", root], None);
+    assert_eq!((stdout(&none).as_str(), none.status.code()), ("", Some(1)));
+}
+
+#[test]
+#[cfg(unix)]
+#[cfg_attr(miri, ignore = "runs a process")]
+fn dash_l_follows_links_as_ripgrep_does() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("real")).unwrap();
+    std::fs::write(dir.path().join("real/app.log"), "hit\n").unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("other.log"), "hit\n").unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("linked")).unwrap();
+    let root = dir.path().to_str().unwrap();
+    assert_eq!(
+        stdout(&loggrep(&["-c", "--total", "hit", root], None)),
+        "1\n"
+    );
+    assert_eq!(
+        stdout(&loggrep(&["-L", "-c", "--total", "hit", root], None)),
+        "2\n"
+    );
+    assert_eq!(
+        stdout(&loggrep(&["--follow", "-c", "--total", "hit", root], None)),
+        "2\n"
+    );
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs a process")]
+fn every_flag_of_the_help_is_in_the_readme() {
+    let help = stdout(&loggrep(&["--help"], None));
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let mut missing = Vec::new();
+    for word in help.split(|c: char| c.is_whitespace() || c == ',') {
+        let flag = word.trim_end_matches(|c: char| !c.is_alphanumeric());
+        if flag.starts_with("--") && flag.len() > 2 && !readme.contains(&format!("`{flag}")) {
+            missing.push(flag.to_string());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "flags of --help missing from the README: {missing:?}"
+    );
 }

@@ -58,6 +58,8 @@ pub struct Find {
     ended: bool,
     /// `.shard(i, n)`: only the files whose path hash is `i` modulo `n`.
     shard: Option<(u64, u64)>,
+    /// `.follow_links()`: symbolic links to directories are walked into, to files found.
+    follow_links: bool,
 }
 
 impl std::fmt::Debug for Find {
@@ -77,7 +79,7 @@ impl Find {
             return None;
         }
         let walk = this.walk.get_or_insert_with(|| {
-            let walk = walkdir::WalkDir::new(&this.root);
+            let walk = walkdir::WalkDir::new(&this.root).follow_links(this.follow_links);
             if this.sorted {
                 walk.sort_by_file_name()
             } else {
@@ -262,6 +264,7 @@ pub fn try_find(root: impl AsRef<Path>, glob: &str) -> Result<Gen<Find>, globset
         failed: None,
         ended: false,
         shard: None,
+        follow_links: false,
     }))
 }
 
@@ -269,6 +272,30 @@ impl Gen<Find> {
     /// Walks each directory in name order, so the output is the same on every run.
     pub fn sorted(self) -> Self {
         self.configure(|find| find.sorted = true)
+    }
+
+    /// Follows symbolic links: a link to a directory is walked into, a link to a file is found
+    /// as a file (by default links are left out, as ripgrep does without `-L`). A link that
+    /// leads back to a directory above it is reported as a filesystem loop, not followed.
+    ///
+    /// # Example
+    /// ```
+    /// # #[cfg(unix)] {
+    /// use genpipe::prelude::*;
+    /// use genpipe::io::find;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("genpipe-doc-links-{}", std::process::id()));
+    /// std::fs::create_dir_all(dir.join("real"))?;
+    /// std::fs::write(dir.join("real/app.log"), "x\n")?;
+    /// std::os::unix::fs::symlink(dir.join("real"), dir.join("linked"))?;
+    /// assert_eq!(find(&dir, "*.log") | count(), 1);
+    /// assert_eq!(find(&dir, "*.log").follow_links() | count(), 2);
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn follow_links(self) -> Self {
+        self.configure(|find| find.follow_links = true)
     }
 
     /// Leaves out hidden entries, files and directories whose name starts with `.` (`.git/`

@@ -1,54 +1,277 @@
-//! The command line: what loggrep is asked to do.
+//! The command line: what loggrep is asked to do. Every flag is declared once, in [`FLAGS`]:
+//! its names, the value it takes and its help line. The parser looks flags up there and
+//! `--help` is printed from it, so the two cannot disagree (ripgrep's `flags/defs.rs`, at
+//! loggrep's size).
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-pub(crate) const USAGE: &str = "\
+/// One flag of the command line.
+pub(crate) struct Flag {
+    pub(crate) short: Option<char>,
+    pub(crate) long: &'static str,
+    /// The name of the value it takes (`NUM`), if it takes one.
+    pub(crate) value: Option<&'static str>,
+    pub(crate) help: &'static str,
+}
+
+const fn flag(
+    short: Option<char>,
+    long: &'static str,
+    value: Option<&'static str>,
+    help: &'static str,
+) -> Flag {
+    Flag {
+        short,
+        long,
+        value,
+        help,
+    }
+}
+
+/// Every flag, in the order `--help` shows them.
+pub(crate) const FLAGS: &[Flag] = &[
+    flag(
+        Some('e'),
+        "regexp",
+        Some("PATTERN"),
+        "a pattern (repeatable: lines matching any of them)",
+    ),
+    flag(
+        Some('F'),
+        "fixed-strings",
+        None,
+        "the patterns are fixed strings, not regexes",
+    ),
+    flag(Some('i'), "ignore-case", None, "match regardless of case"),
+    flag(
+        Some('S'),
+        "smart-case",
+        None,
+        "ignore case unless a pattern has an uppercase letter",
+    ),
+    flag(
+        Some('w'),
+        "word-regexp",
+        None,
+        "only matches that are whole words (\\b around each pattern)",
+    ),
+    flag(
+        Some('x'),
+        "line-regexp",
+        None,
+        "only matches that are whole lines",
+    ),
+    flag(
+        Some('v'),
+        "invert-match",
+        None,
+        "select the lines that do not match",
+    ),
+    flag(
+        Some('c'),
+        "count",
+        None,
+        "print the number of selected lines (per file when several)",
+    ),
+    flag(
+        None,
+        "count-matches",
+        None,
+        "print the number of matches (per file when several)",
+    ),
+    flag(
+        None,
+        "total",
+        None,
+        "with -c or --count-matches: one total for all files",
+    ),
+    flag(
+        Some('l'),
+        "files-with-matches",
+        None,
+        "print only the names of files with a selected line",
+    ),
+    flag(
+        None,
+        "files-without-match",
+        None,
+        "print only the names of files without one",
+    ),
+    flag(
+        Some('m'),
+        "max-count",
+        Some("NUM"),
+        "stop reading a file after NUM selected lines",
+    ),
+    flag(
+        Some('A'),
+        "after-context",
+        Some("NUM"),
+        "print NUM lines after each selected line",
+    ),
+    flag(
+        Some('B'),
+        "before-context",
+        Some("NUM"),
+        "print NUM lines before each selected line",
+    ),
+    flag(
+        Some('C'),
+        "context",
+        Some("NUM"),
+        "both; groups that are not adjacent are separated by --",
+    ),
+    flag(
+        Some('n'),
+        "line-number",
+        None,
+        "prefix each line with its line number",
+    ),
+    flag(
+        Some('o'),
+        "only-matching",
+        None,
+        "print only the matched parts, each on a line of its own",
+    ),
+    flag(
+        None,
+        "color",
+        Some("WHEN"),
+        "highlight matches, file names and line numbers: auto (on a terminal, the default), always or never",
+    ),
+    flag(
+        Some('H'),
+        "with-filename",
+        None,
+        "prefix each line with its file name (default with several files)",
+    ),
+    flag(
+        Some('g'),
+        "glob",
+        Some("GLOB"),
+        "in directories, only files whose name matches GLOB (default *)",
+    ),
+    flag(
+        None,
+        "hidden",
+        None,
+        "in directories, search hidden files and directories too",
+    ),
+    flag(
+        Some('L'),
+        "follow",
+        None,
+        "in directories, follow symbolic links (as ripgrep's -L)",
+    ),
+    flag(
+        None,
+        "files",
+        None,
+        "print the files that would be searched, and search nothing",
+    ),
+    flag(
+        Some('z'),
+        "search-zip",
+        None,
+        "accepted for ripgrep's sake: compressed files are always read (by suffix or by their first bytes)",
+    ),
+    flag(
+        Some('j'),
+        "threads",
+        Some("N"),
+        "files searched at once (default: one per core; -j1 one at a time); the output is the same, each file's block in input order",
+    ),
+    flag(
+        None,
+        "mmap",
+        None,
+        "read files through a memory map (they must not change while searched)",
+    ),
+    flag(
+        None,
+        "tail",
+        None,
+        "keep reading the files as they grow (tail -f): several files are followed at once, each line prefixed with its file name; Ctrl-C to stop",
+    ),
+    flag(
+        None,
+        "stats",
+        None,
+        "print files, bytes, matches, time, throughput and peak memory to stderr",
+    ),
+    flag(
+        None,
+        "eager",
+        None,
+        "read every line into memory first (to compare memory with the lazy run)",
+    ),
+    flag(Some('V'), "version", None, "print the version"),
+    flag(Some('h'), "help", None, "print this help"),
+];
+
+const USAGE_HEAD: &str = "\
 usage: loggrep [OPTIONS] PATTERN [PATH...]
        loggrep [OPTIONS] -e PATTERN... [PATH...]
 PATTERN is a regular expression (Rust's regex syntax, on bytes), as ripgrep's is; with -F it is
-a fixed string. A pattern with no regex metacharacters is searched as a fixed string either way.
-  -e, --regexp PATTERN     a pattern (repeatable: lines matching any of them)
-  -F, --fixed-strings      the patterns are fixed strings, not regexes
-  -i, --ignore-case        match regardless of case
-  -v, --invert-match       select the lines that do not match
-  -c, --count              print the number of selected lines (per file when several)
-      --total              with -c: one total for all files
-  -l, --files-with-matches print only the names of files with a selected line
-  -L, --files-without-match print only the names of files without one
-  -m, --max-count NUM      stop reading a file after NUM selected lines
-  -A, --after-context NUM  print NUM lines after each selected line
-  -B, --before-context NUM print NUM lines before each selected line
-  -C, --context NUM        both; groups that are not adjacent are separated by --
-  -n, --line-number        prefix each line with its line number
-  -o, --only-matching      print only the matched parts, each on a line of its own
-      --color WHEN         highlight matches, file names and line numbers: auto (on a
-                           terminal, the default), always or never
-  -H, --with-filename      prefix each line with its file name (default with several files)
-      --glob GLOB          in directories, only files whose name matches GLOB (default *)
-      --hidden             in directories, search hidden files and directories too
-      --stats              print files, bytes, matches, time, throughput and peak memory to stderr
-      --eager              read every line into memory first (to compare memory with the lazy run)
-  -j, --threads N          files searched at once (default: one per core; -j1 one at a time);
-                           the output is the same, each file's block in input order
-      --mmap               read files through a memory map (they must not change while searched)
-      --follow             keep reading the files as they grow (tail -f): several files are
-                           followed at once, each line prefixed with its file name; Ctrl-C to
-                           stop
-  -h, --help               print this help
+a fixed string. A pattern with no regex metacharacters is searched as a fixed string either way.";
+
+const USAGE_TAIL: &str = "\
 PATHs are files or directories (searched recursively, hidden entries skipped); .gz, .bz2,
-.zst and .xz files are read transparently; - or no PATH reads standard input (compressed or
-not). Binary files (a NUL byte in the first 64 KiB) found in directories are skipped; named
-ones print 'binary file matches' instead of their lines. Lines are printed byte for byte (a CRLF line keeps its CR). Exit status: 0 if a line was selected, 1 if none was, 2 on an
-error (a missing file, a bad pattern, a write error); a closed output pipe ends the run with 0.
+.zst and .xz files are read transparently; - reads standard input (compressed or not), and so
+does no PATH when standard input is not a terminal (with a terminal: the current directory).
+Binary files (a NUL byte in the first 64 KiB) found in directories are skipped; named ones
+print 'binary file matches' instead of their lines. Lines are printed byte for byte (a CRLF line
+keeps its CR). Exit status: 0 if a line was selected, 1 if none was, 2 on an error (a missing
+file, a bad pattern, a write error); a closed output pipe ends the run with 0.
 With no arguments at all: a demo on a generated access log.";
+
+/// `--help`: the head, a line per flag of [`FLAGS`] (its help wrapped at 96 columns), the tail.
+pub(crate) fn usage() -> String {
+    const WIDTH: usize = 96;
+    const INDENT: usize = 27;
+    let mut text = format!("{USAGE_HEAD}\n");
+    for f in FLAGS {
+        let short = f.short.map_or("    ".to_string(), |c| format!("-{c}, "));
+        let value = f.value.map_or(String::new(), |v| format!(" {v}"));
+        let mut line = format!("  {short}--{}{value}", f.long);
+        if line.len() + 1 > INDENT {
+            text.push_str(&line);
+            text.push('\n');
+            line = String::new();
+        }
+        for word in f.help.split(' ') {
+            let start = if line.is_empty() { INDENT } else { line.len() };
+            if line.len() > INDENT && start + 1 + word.len() > WIDTH {
+                text.push_str(line.trim_end());
+                text.push('\n');
+                line = String::new();
+            }
+            if line.len() < INDENT {
+                line = format!("{line:INDENT$}");
+            } else {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text.push_str(USAGE_TAIL);
+    text
+}
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Options {
     pub(crate) patterns: Vec<Vec<u8>>,
     pub(crate) fixed: bool,
     pub(crate) count: bool,
+    pub(crate) count_matches: bool,
     pub(crate) total: bool,
     pub(crate) ignore_case: bool,
+    pub(crate) smart_case: bool,
+    pub(crate) word: bool,
+    pub(crate) whole_line: bool,
     pub(crate) invert: bool,
     pub(crate) files_with_matches: bool,
     pub(crate) files_without_match: bool,
@@ -61,9 +284,14 @@ pub(crate) struct Options {
     pub(crate) with_filename: bool,
     pub(crate) glob: Option<String>,
     pub(crate) hidden: bool,
+    /// -L: follow symbolic links in directory walks.
+    pub(crate) follow_links: bool,
+    /// --files: list what would be searched.
+    pub(crate) list_files: bool,
     pub(crate) stats: bool,
     pub(crate) eager: bool,
     pub(crate) mmap: bool,
+    /// --tail: follow growing files.
     pub(crate) follow: bool,
     /// -j: files searched at once (`None`: one per core).
     pub(crate) threads: Option<usize>,
@@ -79,14 +307,15 @@ pub(crate) enum Color {
     Never,
 }
 
-/// What the command line asks for: a search, or the help text.
+/// What the command line asks for: a search, the help text or the version.
 pub(crate) enum Command {
     Search(Options),
     Help,
+    Version,
 }
 
 /// An argument as bytes: patterns may be any bytes (Unix), not only UTF-8.
-pub(crate) fn arg_bytes(arg: std::ffi::OsString) -> Result<Vec<u8>, String> {
+pub(crate) fn arg_bytes(arg: OsString) -> Result<Vec<u8>, String> {
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStringExt;
@@ -100,74 +329,114 @@ pub(crate) fn arg_bytes(arg: std::ffi::OsString) -> Result<Vec<u8>, String> {
     }
 }
 
-pub(crate) fn parse_args(
-    args: impl IntoIterator<Item = std::ffi::OsString>,
-) -> Result<Command, String> {
+/// The number a flag's value says.
+fn number(flag: &str, value: &OsString) -> Result<usize, String> {
+    value
+        .to_str()
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| format!("--{flag} needs a number, not {value:?}"))
+}
+
+/// What flag `long` (a name of [`FLAGS`]) with `value` does to `o`; `Ok(Some(..))` when it asks
+/// for something else than a search.
+fn apply(o: &mut Options, long: &str, value: Option<OsString>) -> Result<Option<Command>, String> {
+    let value = value.unwrap_or_default();
+    match long {
+        "regexp" => o.patterns.push(arg_bytes(value)?),
+        "fixed-strings" => o.fixed = true,
+        "ignore-case" => o.ignore_case = true,
+        "smart-case" => o.smart_case = true,
+        "word-regexp" => o.word = true,
+        "line-regexp" => o.whole_line = true,
+        "invert-match" => o.invert = true,
+        "count" => o.count = true,
+        "count-matches" => o.count_matches = true,
+        "total" => o.total = true,
+        "files-with-matches" => o.files_with_matches = true,
+        "files-without-match" => o.files_without_match = true,
+        "max-count" => {
+            o.max_count = Some(
+                value
+                    .to_str()
+                    .and_then(|v| v.parse().ok())
+                    .ok_or_else(|| format!("-m needs a number, not {value:?}"))?,
+            );
+        }
+        "after-context" => o.after = number(long, &value)?,
+        "before-context" => o.before = number(long, &value)?,
+        "context" => {
+            let n = number(long, &value)?;
+            (o.after, o.before) = (n, n);
+        }
+        "line-number" => o.line_number = true,
+        "only-matching" => o.only_matching = true,
+        "color" => {
+            o.color = match value.to_str() {
+                Some("auto") => Color::Auto,
+                Some("always") => Color::Always,
+                Some("never") => Color::Never,
+                _ => {
+                    return Err(format!(
+                        "--color takes auto, always or never, not {value:?}"
+                    ));
+                }
+            };
+        }
+        "with-filename" => o.with_filename = true,
+        "glob" => {
+            o.glob = Some(
+                value
+                    .into_string()
+                    .map_err(|g| format!("--glob {g:?} is not valid Unicode"))?,
+            );
+        }
+        "hidden" => o.hidden = true,
+        "follow" => o.follow_links = true,
+        "files" => o.list_files = true,
+        "search-zip" => {}
+        // 0, as in ripgrep: one per core.
+        "threads" => o.threads = Some(number(long, &value)?).filter(|&n| n > 0),
+        "mmap" => o.mmap = true,
+        "tail" => o.follow = true,
+        "stats" => o.stats = true,
+        "eager" => o.eager = true,
+        "version" => return Ok(Some(Command::Version)),
+        "help" => return Ok(Some(Command::Help)),
+        _ => unreachable!("--{long} is in FLAGS but not here"),
+    }
+    Ok(None)
+}
+
+pub(crate) fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Command, String> {
     use lexopt::prelude::*;
     let mut o = Options::default();
-    let mut positional: Vec<std::ffi::OsString> = Vec::new();
+    let mut positional: Vec<OsString> = Vec::new();
     let mut parser = lexopt::Parser::from_args(args);
     let bad = |e: lexopt::Error| e.to_string();
     while let Some(arg) = parser.next().map_err(bad)? {
-        match arg {
-            Short('e') | Long("regexp") => {
-                o.patterns.push(arg_bytes(parser.value().map_err(bad)?)?)
+        let found = match &arg {
+            Short(c) => FLAGS.iter().find(|f| f.short == Some(*c)),
+            // `--colour` and `--follow-links` are spelled both ways elsewhere.
+            Long("colour") => FLAGS.iter().find(|f| f.long == "color"),
+            Long(name) => FLAGS.iter().find(|f| f.long == *name),
+            Value(v) => {
+                positional.push(v.clone());
+                continue;
             }
-            Short('F') | Long("fixed-strings") => o.fixed = true,
-            Short('c') | Long("count") => o.count = true,
-            Long("total") => o.total = true,
-            Short('i') | Long("ignore-case") => o.ignore_case = true,
-            Short('v') | Long("invert-match") => o.invert = true,
-            Short('l') | Long("files-with-matches") => o.files_with_matches = true,
-            Short('L') | Long("files-without-match") => o.files_without_match = true,
-            Short('m') | Long("max-count") => {
-                let n = parser.value().map_err(bad)?;
-                o.max_count = Some(
-                    n.parse()
-                        .map_err(|_| format!("-m needs a number, not {n:?}"))?,
-                );
-            }
-            Short('A') | Long("after-context") => o.after = number(&mut parser, "-A")?,
-            Short('B') | Long("before-context") => o.before = number(&mut parser, "-B")?,
-            Short('C') | Long("context") => {
-                let n = number(&mut parser, "-C")?;
-                (o.after, o.before) = (n, n);
-            }
-            Short('n') | Long("line-number") => o.line_number = true,
-            Short('o') | Long("only-matching") => o.only_matching = true,
-            Long("color") | Long("colour") => {
-                let when = parser.value().map_err(bad)?;
-                o.color = match when.to_str() {
-                    Some("auto") => Color::Auto,
-                    Some("always") => Color::Always,
-                    Some("never") => Color::Never,
-                    _ => return Err(format!("--color takes auto, always or never, not {when:?}")),
-                };
-            }
-            Short('H') | Long("with-filename") => o.with_filename = true,
-            Long("glob") => {
-                let glob = parser.value().map_err(bad)?;
-                o.glob = Some(
-                    glob.into_string()
-                        .map_err(|g| format!("--glob {g:?} is not valid Unicode"))?,
-                );
-            }
-            Long("hidden") => o.hidden = true,
-            Long("stats") => o.stats = true,
-            Long("eager") => o.eager = true,
-            Long("mmap") => o.mmap = true,
-            Long("follow") => o.follow = true,
-            Short('j') | Long("threads") => {
-                // 0, as in ripgrep: one per core.
-                o.threads = Some(number(&mut parser, "-j")?).filter(|&n| n > 0);
-            }
-            Short('h') | Long("help") => return Ok(Command::Help),
-            Value(v) => positional.push(v),
-            _ => return Err(arg.unexpected().to_string()),
+        };
+        let Some(flag) = found else {
+            return Err(arg.unexpected().to_string());
+        };
+        let value = match flag.value {
+            Some(_) => Some(parser.value().map_err(bad)?),
+            None => None,
+        };
+        if let Some(command) = apply(&mut o, flag.long, value)? {
+            return Ok(command);
         }
     }
     let mut positional = positional.into_iter();
-    if o.patterns.is_empty() {
+    if o.patterns.is_empty() && !o.list_files {
         let pattern = positional.next().ok_or("missing PATTERN")?;
         o.patterns.push(arg_bytes(pattern)?);
     }
@@ -177,22 +446,93 @@ pub(crate) fn parse_args(
             "a pattern contains a line end, which no line does; give each pattern with -e".into(),
         );
     }
-    if o.follow && (o.count || o.files_with_matches || o.files_without_match) {
+    if o.follow && (o.count || o.count_matches || o.files_with_matches || o.files_without_match) {
         return Err(
-            "--follow prints lines as they come; it cannot be combined with -c, -l or -L".into(),
+            "--tail prints lines as they come; it cannot be combined with -c, --count-matches, \
+             -l or --files-without-match"
+                .into(),
         );
     }
     if o.files_with_matches && o.files_without_match {
-        return Err("-l and -L cannot be combined".into());
+        return Err("-l and --files-without-match cannot be combined".into());
+    }
+    if o.smart_case && !o.ignore_case {
+        o.ignore_case = o.patterns.iter().all(|p| !has_uppercase_literal(p));
     }
     Ok(Command::Search(o))
 }
 
-/// The number an option takes.
-pub(crate) fn number(parser: &mut lexopt::Parser, flag: &str) -> Result<usize, String> {
-    let value = parser.value().map_err(|e| e.to_string())?;
-    value
-        .to_str()
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| format!("{flag} needs a number, not {value:?}"))
+/// Whether `pattern` has an uppercase letter of its own, not one of an escape (`\S`, `\W`,
+/// `\P{..}`): ripgrep's rule for `--smart-case`.
+fn has_uppercase_literal(pattern: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(pattern);
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            chars.next();
+        } else if c.is_uppercase() {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Command, String> {
+        parse_args(args.iter().map(OsString::from))
+    }
+
+    #[test]
+    fn every_flag_in_the_table_is_understood() {
+        for f in FLAGS {
+            let mut o = Options::default();
+            let value = f
+                .value
+                .map(|_| OsString::from(if f.long == "color" { "never" } else { "1" }));
+            // `apply` panics on a name it does not handle.
+            assert!(apply(&mut o, f.long, value).is_ok(), "--{}", f.long);
+        }
+        let shorts: Vec<char> = FLAGS.iter().filter_map(|f| f.short).collect();
+        let mut unique = shorts.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(shorts.len(), unique.len(), "a short flag used twice");
+    }
+
+    #[test]
+    fn help_lists_every_flag_within_96_columns() {
+        let help = usage();
+        for f in FLAGS {
+            assert!(help.contains(&format!("--{}", f.long)), "--{}", f.long);
+        }
+        assert!(help.lines().all(|l| l.len() <= 96), "{help}");
+    }
+
+    #[test]
+    fn smart_case_ignores_case_unless_a_pattern_has_an_uppercase_letter() {
+        let ignores = |args: &[&str]| match parse(args) {
+            Ok(Command::Search(o)) => o.ignore_case,
+            _ => panic!("{args:?}"),
+        };
+        assert!(ignores(&["-S", "error"]));
+        assert!(!ignores(&["-S", "Error"]));
+        assert!(ignores(&["-S", r"\S+\W"]), "escapes are not letters");
+        assert!(!ignores(&["-S", "-e", "a", "-e", "B"]));
+        assert!(ignores(&["-S", "-i", "Error"]), "-i wins");
+    }
+
+    #[test]
+    fn bad_values_say_what_is_wrong() {
+        let err = |args: &[&str]| parse(args).err().unwrap_or_default();
+        assert!(err(&["-A", "x", "p"]).contains("needs a number"));
+        assert!(err(&["-m", "-1", "p"]).contains("needs a number"));
+        assert!(err(&["--color", "pink", "p"]).contains("auto, always or never"));
+        assert!(err(&["--nope", "p"]).contains("--nope"));
+        assert!(err(&["-l", "--files-without-match", "p"]).contains("cannot be combined"));
+        assert!(err(&["--tail", "-c", "p"]).contains("--tail"));
+        assert_eq!(err(&[]), "missing PATTERN");
+    }
 }

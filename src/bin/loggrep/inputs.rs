@@ -1,5 +1,6 @@
 //! What to read: files named or found in directories, or standard input; and how to open each.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -50,11 +51,16 @@ pub(crate) fn binary_offset(path: &Path) -> Option<u64> {
 
 pub(crate) fn inputs(o: &Options, errors: &mut Vec<String>) -> Vec<Input> {
     let glob = o.glob.as_deref().unwrap_or("*");
-    if o.paths.is_empty() {
-        return vec![Input::Stdin];
-    }
+    // No PATH: standard input, unless it is a terminal (nobody is typing a log): then the
+    // current directory, as ripgrep does, its files named without the leading `./`.
+    let here = [PathBuf::from(".")];
+    let paths: &[PathBuf] = match (o.paths.is_empty(), std::io::stdin().is_terminal()) {
+        (true, false) => return vec![Input::Stdin],
+        (true, true) => &here,
+        (false, _) => &o.paths,
+    };
     let mut files = Vec::new();
-    for path in &o.paths {
+    for path in paths {
         if path.as_os_str() == "-" {
             files.push(Input::Stdin);
             continue;
@@ -68,8 +74,20 @@ pub(crate) fn inputs(o: &Options, errors: &mut Vec<String>) -> Vec<Input> {
                 }
             };
             let walk = if o.hidden { walk } else { walk.skip_hidden() };
+            let walk = if o.follow_links {
+                walk.follow_links()
+            } else {
+                walk
+            };
             let report = walk.report();
-            files.extend((walk | collect::<Vec<_>>()).into_iter().map(Input::Found));
+            let implicit = o.paths.is_empty();
+            files.extend((walk | collect::<Vec<_>>()).into_iter().map(|p| {
+                let shown = match p.strip_prefix(".") {
+                    Ok(relative) if implicit => relative.to_path_buf(),
+                    _ => p,
+                };
+                Input::Found(shown)
+            }));
             errors.extend(report.errors().into_iter().map(|e| e.to_string()));
         } else {
             // Named files are searched whatever their name, as grep does; a missing one
@@ -85,7 +103,7 @@ pub(crate) fn inputs(o: &Options, errors: &mut Vec<String>) -> Vec<Input> {
 pub(crate) type Source = BoxGen<'static, Line, genpipe::Result<()>>;
 
 /// Opens `input` as `o` asks; the counter holds the lines read once the source is dropped, and
-/// a `--follow` source comes with its stop token.
+/// a `--tail` source comes with its stop token.
 ///
 /// A binary file's source keeps at most 1 MiB for a line: binary data may have no line end for
 /// gigabytes.
@@ -148,7 +166,11 @@ pub(crate) fn numbered(o: &Options) -> bool {
 
 /// Whether lines around the selected ones are printed (context tells groups apart by number).
 pub(crate) fn context(o: &Options) -> bool {
-    (o.before > 0 || o.after > 0) && !o.count && !o.files_with_matches && !o.files_without_match
+    (o.before > 0 || o.after > 0)
+        && !o.count
+        && !o.count_matches
+        && !o.files_with_matches
+        && !o.files_without_match
 }
 
 /// The eager version of the same source: every line read into memory first (to compare memory

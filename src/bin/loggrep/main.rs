@@ -13,7 +13,7 @@
 //! The modules, each importing only those above it in this list: `flags` (the command line,
 //! declared once in a table that builds the parser and `--help`), `patterns` (the matcher and
 //! the highlighter), `inputs` (what to read and how to open it), `output` (printing, colour),
-//! `search` (one input's search, context lines), `tail` (`--follow` of several files), and this
+//! `search` (one input's search, context lines), `tail` (`--tail` of several files), and this
 //! file (the run, its statistics, the demo).
 
 mod flags;
@@ -32,7 +32,7 @@ use std::time::Instant;
 use genpipe::prelude::*;
 use genpipe::synth::{AccessFormat, write_access_log_file};
 
-use flags::{Color, Command, Options, USAGE, parse_args};
+use flags::{Color, Command, Options, parse_args, usage};
 use inputs::{Input, context, inputs};
 use patterns::{highlighter, matcher};
 use search::{Search, Searched, Stopped, search_input};
@@ -54,7 +54,11 @@ pub(crate) fn main() -> ExitCode {
     match parse_args(args) {
         Ok(Command::Search(options)) => run(&options),
         Ok(Command::Help) => {
-            println!("{USAGE}");
+            println!("{}", usage());
+            ExitCode::SUCCESS
+        }
+        Ok(Command::Version) => {
+            println!("loggrep {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
         Err(msg) => {
@@ -79,6 +83,9 @@ pub(crate) fn run(o: &Options) -> ExitCode {
     for e in &errors {
         eprintln!("loggrep: {e}");
     }
+    if o.list_files {
+        return list_files(&inputs, !errors.is_empty());
+    }
     let prefix_names = o.with_filename || inputs.len() > 1;
     let color = match o.color {
         Color::Always => true,
@@ -87,7 +94,7 @@ pub(crate) fn run(o: &Options) -> ExitCode {
     };
     // The patterns as one regex, for what needs the matches' places (`-o`, colour) or every
     // line matched one by one (context).
-    let patterns = if o.only_matching || color || context(o) {
+    let patterns = if o.only_matching || color || context(o) || o.count_matches {
         match highlighter(o) {
             Ok(re) => Some(re),
             Err(e) => {
@@ -103,6 +110,8 @@ pub(crate) fn run(o: &Options) -> ExitCode {
         .as_ref()
         .filter(|_| (o.only_matching || color) && !o.invert);
     let context_re = patterns.as_ref().filter(|_| context(o));
+    // With -v the selected lines hold no match: --count-matches counts them, as lines.
+    let count_re = patterns.as_ref().filter(|_| o.count_matches && !o.invert);
     let listing = o.files_with_matches || o.files_without_match;
     let limit = match (listing, o.max_count) {
         (true, _) => 1,
@@ -125,6 +134,7 @@ pub(crate) fn run(o: &Options) -> ExitCode {
         stage,
         highlight: highlight.cloned(),
         context_re: context_re.cloned(),
+        count_re: count_re.cloned(),
         color,
         prefix_names,
         limit,
@@ -191,7 +201,7 @@ pub(crate) fn run(o: &Options) -> ExitCode {
             }
         }
     }
-    if o.count && o.total && stopped.get() == Stopped::No {
+    if (o.count || o.count_matches) && o.total && stopped.get() == Stopped::No {
         let _ = writeln!(out, "{total}");
     }
     if let Err(e) = out.flush()
@@ -229,6 +239,30 @@ pub(crate) fn run(o: &Options) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// `--files`: the files a search would read, one a line, and nothing searched. Exit status 0
+/// if there is one, 1 if none, 2 after an error (an unreadable directory).
+fn list_files(inputs: &[Input], failed: bool) -> ExitCode {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut any = false;
+    for path in inputs.iter().filter_map(Input::path) {
+        any = true;
+        if let Err(e) = writeln!(out, "{}", path.display()) {
+            return if e.kind() == std::io::ErrorKind::BrokenPipe {
+                ExitCode::SUCCESS
+            } else {
+                eprintln!("loggrep: write error: {e}");
+                ExitCode::from(2)
+            };
+        }
+    }
+    let _ = out.flush();
+    match (failed, any) {
+        (true, _) => ExitCode::from(2),
+        (false, true) => ExitCode::SUCCESS,
+        (false, false) => ExitCode::from(1),
     }
 }
 

@@ -108,7 +108,7 @@ pub(crate) fn with_causes(e: &dyn std::error::Error) -> String {
     text
 }
 
-/// Stops `stops` as soon as standard output's reader has gone (`--follow | head -1`), and says
+/// Stops `stops` as soon as standard output's reader has gone (`--tail | head -1`), and says
 /// so in the flag returned. A pipe whose reader closed reports an error condition to epoll with
 /// no event asked for, so the watcher thread sleeps in the poller and costs nothing meanwhile.
 /// Output to a file or a terminal cannot close that way: no watcher then.

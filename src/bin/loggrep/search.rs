@@ -38,6 +38,8 @@ pub(crate) struct Search {
     pub(crate) highlight: Option<regex::bytes::Regex>,
     /// The patterns, for context lines.
     pub(crate) context_re: Option<regex::bytes::Regex>,
+    /// The patterns, for `--count-matches`.
+    pub(crate) count_re: Option<regex::bytes::Regex>,
     pub(crate) color: bool,
     pub(crate) prefix_names: bool,
     /// Selected lines per input at most (-m; 1 for -l and -L).
@@ -71,6 +73,7 @@ pub(crate) fn search_input(
         stage,
         highlight,
         context_re,
+        count_re,
         color,
         prefix_names,
         limit,
@@ -106,11 +109,17 @@ pub(crate) fn search_input(
         highlight,
         color,
     };
+    let counting = o.count || o.count_matches;
     let mut n = 0u64;
+    // --count-matches: the matches in the selected lines (without a regex, with -v: the lines).
+    let mut matches = 0u64;
     let mut print = |line: Line| {
         n += 1;
+        matches += count_re
+            .as_ref()
+            .map_or(1, |re| re.find_iter(line.as_bytes()).count() as u64);
         // With -v no part of a line matched: `-o -v` prints nothing, as grep does.
-        if o.count || listing || binary.is_some() || (o.only_matching && o.invert) {
+        if counting || listing || binary.is_some() || (o.only_matching && o.invert) {
             return;
         }
         let mut written = printer.line(out, &line);
@@ -129,7 +138,7 @@ pub(crate) fn search_input(
     let output_closed = stop.map(|stop| stop_when_output_closes(vec![stop]));
     // A binary file needs only to know whether a line matches (unless counting): its
     // search stops at the first match, or at a "line" over 1 MiB.
-    let limit = if binary.is_some() && !o.count {
+    let limit = if binary.is_some() && !counting {
         1
     } else {
         limit
@@ -173,6 +182,7 @@ pub(crate) fn search_input(
         searched.error = Some(with_causes(&e));
         return searched;
     }
+    let n = if o.count_matches { matches } else { n };
     searched.selected = n;
     let listed = match (o.files_with_matches, o.files_without_match) {
         (true, _) => n > 0,
@@ -181,12 +191,12 @@ pub(crate) fn search_input(
     };
     let summary = if listed {
         writeln!(out, "{name}")
-    } else if let (Some(offset), true, false) = (binary, n > 0, o.count || listing) {
+    } else if let (Some(offset), true, false) = (binary, n > 0, counting || listing) {
         writeln!(
             out,
             "{name}: binary file matches (found \"\\0\" byte around offset {offset})"
         )
-    } else if o.count && !o.total && !listing {
+    } else if counting && !o.total && !listing {
         if prefix_names {
             writeln!(out, "{name}:{n}")
         } else {

@@ -1,4 +1,4 @@
-//! `--follow` of several files at once, as `tail -f` does, and the watch for a closed output.
+//! `--tail` of several files at once, as `tail -f` does, and the watch for a closed output.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -19,7 +19,7 @@ pub(crate) enum Followed {
     Failed(genpipe::Error),
 }
 
-/// `--follow` with several files, as `tail -f` does: each file followed on its own thread, the
+/// `--tail` with several files, as `tail -f` does: each file followed on its own thread, the
 /// selected lines printed as they come, each prefixed with its file's name. Runs until every
 /// follow has ended (a missing file ends at once) or the output stops (a closed pipe ends all of
 /// them within one poll).
@@ -31,7 +31,7 @@ pub(crate) fn follow_many(
     color: bool,
 ) -> ExitCode {
     let Some(paths) = inputs.iter().map(Input::path).collect::<Option<Vec<_>>>() else {
-        eprintln!("loggrep: --follow with several inputs follows files, not standard input");
+        eprintln!("loggrep: --tail with several inputs follows files, not standard input");
         return ExitCode::from(2);
     };
     let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
