@@ -105,7 +105,8 @@ fn greps_like_grep() {
         ],
         None,
     );
-    assert_eq!(stdout(&o), format!("{}\n", want_a.len()));
+    // A file found in a directory is named, even alone (as ripgrep does).
+    assert_eq!(stdout(&o), format!("{a_s}:{}\n", want_a.len()));
 
     // No match: exit 1. A missing file: exit 2, the error on stderr naming it.
     let o = loggrep(&["no such text anywhere", a_s], None);
@@ -725,4 +726,61 @@ fn every_flag_of_the_help_is_in_the_readme() {
         missing.is_empty(),
         "flags of --help missing from the README: {missing:?}"
     );
+}
+
+#[test]
+#[cfg(unix)]
+#[cfg_attr(miri, ignore = "runs processes")]
+fn a_fifo_is_searched_whole_and_does_not_block() {
+    // The binary sniff opened the path, read 64 KiB and reopened it: a FIFO lost those bytes
+    // (`loggrep -c foo <(seq ...)` counted 192595 of 200000) or blocked for a second writer.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("lines.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo is not available");
+        return;
+    }
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut w = std::io::BufWriter::new(
+                std::fs::OpenOptions::new().write(true).open(&fifo).unwrap(),
+            );
+            for i in 0..200_000 {
+                writeln!(w, "{i} foo").unwrap();
+            }
+        })
+    };
+    let mut child = Command::new(loggrep_exe())
+        .args(["-c", "foo", fifo.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = exit_within_20s(&mut child);
+    writer.join().unwrap();
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    assert_eq!((status.code(), out.as_str()), (Some(0), "200000\n"));
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs a process")]
+fn max_count_zero_selects_nothing_and_lists_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("a.log");
+    std::fs::write(&log, "hit\n").unwrap();
+    let log_s = log.to_str().unwrap();
+    for args in [
+        vec!["-m", "0", "-l", "hit", log_s],
+        vec!["-m", "0", "-c", "hit", log_s],
+        vec!["-m", "0", "hit", log_s],
+    ] {
+        let o = loggrep(&args, None);
+        assert_eq!(
+            (o.status.code(), stdout(&o).as_str()),
+            (Some(1), ""),
+            "{args:?}"
+        );
+    }
 }

@@ -8,8 +8,8 @@ use std::path::Path;
 /// not per line).
 pub type FileReader = Box<dyn Read + Send>;
 
-/// A compressed encoding. Each needs its feature (`gzip` and `bzip2` are default, `zstd` and
-/// `xz` are not); a file in one read without its feature ends its source with an error that
+/// A compressed encoding. Each needs its feature (`gzip` and `bzip2` are in `logs`, `zstd` and
+/// `xz` in `full`); a file in one read without its feature ends its source with an error that
 /// names the feature.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Codec {
@@ -17,6 +17,61 @@ pub(crate) enum Codec {
     Bzip2,
     Zstd,
     Xz,
+}
+
+/// Whether [`lines`](crate::io::lines) decompresses `path`: its suffix is `.gz`, `.bz2`, `.zst`
+/// or `.xz` (whether or not the feature that reads it is on). Its size and offsets are then not
+/// its lines'.
+///
+/// # Example
+/// ```
+/// use genpipe::io::is_compressed;
+///
+/// assert!(is_compressed("access.log.gz".as_ref()));
+/// assert!(!is_compressed("access.log".as_ref()));
+/// ```
+pub fn is_compressed(path: &Path) -> bool {
+    Codec::from_suffix(path).is_some()
+}
+
+/// How far [`binary_offset`] looks for a NUL byte: ripgrep's first block.
+pub const BINARY_SNIFF_BYTES: usize = 64 << 10;
+
+/// Where the first NUL byte of the regular file `path` is, if there is one in its first
+/// [`BINARY_SNIFF_BYTES`]: ripgrep's sign of a binary file. `None` for a file that is not
+/// regular (a FIFO, a pipe given as `/dev/fd/N`, a terminal) without opening it, since reading
+/// one here would block or take bytes its search needs; `None` for a compressed file too (its
+/// bytes are not its lines'), and for one that cannot be opened (its search reports why).
+///
+/// # Example
+/// ```
+/// use genpipe::io::binary_offset;
+///
+/// let dir = std::env::temp_dir().join(format!("genpipe-doc-binary-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// std::fs::write(dir.join("text.log"), "a\nb\n")?;
+/// std::fs::write(dir.join("data.bin"), b"ab\0cd")?;
+/// assert_eq!(binary_offset(&dir.join("text.log")), None);
+/// assert_eq!(binary_offset(&dir.join("data.bin")), Some(2));
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn binary_offset(path: &Path) -> Option<u64> {
+    if is_compressed(path) || !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let mut head = vec![0u8; BINARY_SNIFF_BYTES];
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut filled = 0;
+    while filled < head.len() {
+        match file.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    memchr::memchr(0, &head[..filled]).map(|i| i as u64)
 }
 
 /// The longest magic number below (xz's).

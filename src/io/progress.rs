@@ -130,11 +130,7 @@ impl<T> fmt::Debug for ProgressOp<T> {
 /// The size of the file `path`, if it is read as it is (not decompressed: a compressed file's
 /// size says nothing of its lines' offsets).
 fn plain_file_size(path: &Path) -> Option<u64> {
-    let compressed = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| matches!(e, "gz" | "bz2" | "zst" | "xz"));
-    if compressed {
+    if crate::io::is_compressed(path) {
         return None;
     }
     std::fs::metadata(path)

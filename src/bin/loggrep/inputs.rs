@@ -28,27 +28,6 @@ impl Input {
     }
 }
 
-/// Where a NUL byte is in the first block of the plain file `path`, if there is one:
-/// ripgrep's sign of a binary file (compressed files are not checked).
-pub(crate) fn binary_offset(path: &Path) -> Option<u64> {
-    if matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("gz" | "bz2" | "zst" | "xz")
-    ) {
-        return None;
-    }
-    let mut head = vec![0u8; 64 << 10];
-    let mut file = std::fs::File::open(path).ok()?;
-    let mut filled = 0;
-    while filled < head.len() {
-        match std::io::Read::read(&mut file, &mut head[filled..]) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => filled += n,
-        }
-    }
-    memchr::memchr(0, &head[..filled]).map(|i| i as u64)
-}
-
 pub(crate) fn inputs(o: &Options, errors: &mut Vec<String>) -> Vec<Input> {
     let glob = o.glob.as_deref().unwrap_or("*");
     // No PATH: standard input, unless it is a terminal (nobody is typing a log): then the
@@ -88,7 +67,7 @@ pub(crate) fn inputs(o: &Options, errors: &mut Vec<String>) -> Vec<Input> {
                 };
                 Input::Found(shown)
             }));
-            errors.extend(report.errors().into_iter().map(|e| e.to_string()));
+            errors.extend(report.take_errors().iter().map(|e| with_causes(e)));
         } else {
             // Named files are searched whatever their name, as grep does; a missing one
             // reports its error when it is read.
@@ -188,4 +167,15 @@ pub(crate) fn eager(source: Source) -> Source {
         Ok(()) => again.boxed(),
         Err(e) => again.map_err(move |_| e.clone()).boxed(),
     }
+}
+
+/// `error: cause: cause`, as command-line tools print errors.
+pub(crate) fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
 }

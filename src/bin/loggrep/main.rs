@@ -78,6 +78,10 @@ pub(crate) fn run(o: &Options) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // -m 0 selects nothing: nothing is read, listed or counted (ripgrep and grep).
+    if o.max_count == Some(0) && !o.list_files {
+        return ExitCode::from(1);
+    }
     let mut errors = Vec::new();
     let inputs = inputs(o, &mut errors);
     for e in &errors {
@@ -86,7 +90,9 @@ pub(crate) fn run(o: &Options) -> ExitCode {
     if o.list_files {
         return list_files(&inputs, !errors.is_empty());
     }
-    let prefix_names = o.with_filename || inputs.len() > 1;
+    // Names when several inputs are searched, or any was found in a directory (as ripgrep).
+    let prefix_names =
+        o.with_filename || inputs.len() > 1 || inputs.iter().any(|i| matches!(i, Input::Found(_)));
     let color = match o.color {
         Color::Always => true,
         Color::Never => false,

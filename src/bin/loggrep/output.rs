@@ -97,17 +97,6 @@ impl Printer<'_> {
     }
 }
 
-/// `error: cause: cause`, as command-line tools print errors.
-pub(crate) fn with_causes(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        text.push_str(&format!(": {c}"));
-        cause = c.source();
-    }
-    text
-}
-
 /// Stops `stops` as soon as standard output's reader has gone (`--tail | head -1`), and says
 /// so in the flag returned. A pipe whose reader closed reports an error condition to epoll with
 /// no event asked for, so the watcher thread sleeps in the poller and costs nothing meanwhile.

@@ -4,12 +4,12 @@ use std::cell::Cell;
 use std::io::Write;
 use std::sync::atomic::Ordering;
 
-use genpipe::io::{GrepOp, Line};
+use genpipe::io::{GrepOp, Line, binary_offset};
 use genpipe::prelude::*;
 
 use crate::flags::Options;
-use crate::inputs::{Input, Source, binary_offset, open_input};
-use crate::output::{Printer, stop_when_output_closes, with_causes};
+use crate::inputs::{Input, Source, open_input, with_causes};
+use crate::output::{Printer, stop_when_output_closes};
 
 /// Why output stopped: the reader went away (a closed pipe), or writing failed.
 #[derive(Clone, Copy, Default, PartialEq, Eq)]

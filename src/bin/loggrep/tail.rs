@@ -8,8 +8,8 @@ use genpipe::io::{GrepOp, Line};
 use genpipe::prelude::*;
 
 use crate::flags::Options;
-use crate::inputs::{Input, numbering};
-use crate::output::{Printer, stop_when_output_closes, with_causes};
+use crate::inputs::{Input, numbering, with_causes};
+use crate::output::{Printer, stop_when_output_closes};
 use crate::search::Stopped;
 
 /// What a follower thread of [`follow_many`] sends: a selected line of file `.0`, or the error
