@@ -207,8 +207,9 @@ fn the_command_line_reads_like_grep() {
     // A regex by default, a fixed string with -F.
     let o = loggrep(&["-c", "G.T"], Some(input));
     assert_eq!(stdout(&o), "1\n");
+    // No match: no count line (ripgrep's way; grep prints 0), exit 1.
     let o = loggrep(&["-cF", "G.T"], Some(input));
-    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(1), "0\n"));
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(1), ""));
     // `--` ends the options: a pattern may start with `-`.
     let o = loggrep(&["--", "-x"], Some(input));
     assert_eq!(stdout(&o), "-x\n");
@@ -783,4 +784,33 @@ fn max_count_zero_selects_nothing_and_lists_nothing() {
             "{args:?}"
         );
     }
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs a process")]
+fn binary_standard_input_is_told_and_bounded() {
+    // NUL-only standard input held 64+ MiB (one "line" up to the line limit): now it is told
+    // binary from its first block, as a named file is, and a "line" stops at 1 MiB.
+    let zeros = vec![0u8; 32 << 20];
+    let o = loggrep(&["--stats", "-c", "foo"], Some(&zeros));
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(1), ""));
+    let stats = stderr(&o);
+    let peak: f64 = stats
+        .rsplit("peak memory ")
+        .next()
+        .and_then(|m| m.trim().strip_suffix(" MiB"))
+        .and_then(|m| m.parse().ok())
+        .unwrap_or_else(|| panic!("no peak in {stats:?}"));
+    assert!(peak <= 16.0, "peak {peak} MiB");
+    // A match in binary input: the notice, not the bytes.
+    let mut input = b"a foo\0b\n".to_vec();
+    input.extend_from_slice(&[0u8; 1000]);
+    let o = loggrep(&["foo"], Some(&input));
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("binary file matches"), "{}", stdout(&o));
+    // Compressed standard input is not binary: its bytes are not its lines'.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(b"a foo\nb\n").unwrap();
+    let o = loggrep(&["foo"], Some(&gz.finish().unwrap()));
+    assert_eq!(stdout(&o), "a foo\n");
 }

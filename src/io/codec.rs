@@ -34,6 +34,20 @@ pub fn is_compressed(path: &Path) -> bool {
     Codec::from_suffix(path).is_some()
 }
 
+/// Whether `head`, the first bytes of a stream, start one of the compressed encodings
+/// [`lines_from_auto`](crate::io::lines_from_auto) decompresses (told by their magic numbers).
+///
+/// # Example
+/// ```
+/// use genpipe::io::starts_compressed;
+///
+/// assert!(starts_compressed(&[0x1f, 0x8b, 8, 0]));
+/// assert!(!starts_compressed(b"GET /index.html"));
+/// ```
+pub fn starts_compressed(head: &[u8]) -> bool {
+    Codec::from_magic(head).is_some()
+}
+
 /// How far [`binary_offset`] looks for a NUL byte: ripgrep's first block.
 pub const BINARY_SNIFF_BYTES: usize = 64 << 10;
 

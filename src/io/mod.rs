@@ -41,7 +41,7 @@ pub use crate::text::matcher::Matcher;
 #[cfg(feature = "regex")]
 pub use captures::{Caps, CapturesOp, captures};
 pub use cat::{Cat, CatOp, CatSink, CatStep, OpenOp, cat, open};
-pub use codec::{BINARY_SNIFF_BYTES, binary_offset, is_compressed};
+pub use codec::{BINARY_SNIFF_BYTES, binary_offset, is_compressed, starts_compressed};
 pub use fields::{
     FieldOp, ParseOp, ParseSink, Parsed, SkipValueOp, TryParseOp, field, field_by, last_field,
     parse, skip_value, try_parse,

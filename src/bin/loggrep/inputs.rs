@@ -1,11 +1,14 @@
 //! What to read: files named or found in directories, or standard input; and how to open each.
 
-use std::io::IsTerminal;
+use std::io::{BufRead, BufReader, IsTerminal, Stdin};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use genpipe::io::{Line, Lines, StopToken, follow, lines, lines_from_auto, lines_mmap, try_find};
+use genpipe::io::{
+    BINARY_SNIFF_BYTES, Line, Lines, StopToken, follow, lines, lines_from_auto, lines_mmap,
+    starts_compressed, try_find,
+};
 use genpipe::prelude::*;
 
 use crate::flags::Options;
@@ -90,6 +93,7 @@ pub(crate) fn open_input(
     o: &Options,
     input: &Input,
     binary: bool,
+    stdin: Option<BufReader<Stdin>>,
 ) -> (Source, Arc<AtomicU64>, Option<StopToken>) {
     let max_line = if binary {
         1 << 20
@@ -118,7 +122,8 @@ pub(crate) fn open_input(
         }
         // No name to go by: compressed input is told by its first bytes.
         Input::Stdin => {
-            let source = lines_from_auto(std::io::stdin()).keep_cr();
+            let reader = stdin.unwrap_or_else(|| BufReader::new(std::io::stdin()));
+            let source = lines_from_auto(reader).keep_cr().max_line_bytes(max_line);
             let (source, read) = numbering(o, source).lines_read();
             (source.boxed(), read)
         }
@@ -127,6 +132,21 @@ pub(crate) fn open_input(
         return (eager(source), read, stop);
     }
     (source, read, stop)
+}
+
+/// Standard input with its first block read, and where a NUL byte is in it if there is one
+/// (not looked for in compressed input, whose bytes are not its lines'): a binary standard input
+/// is told before its search, as a binary file is.
+pub(crate) fn sniff_stdin() -> (BufReader<Stdin>, Option<u64>) {
+    let mut reader = BufReader::with_capacity(BINARY_SNIFF_BYTES, std::io::stdin());
+    // A read error here is met again, and reported, by the search.
+    let head = reader.fill_buf().unwrap_or_default();
+    let binary = if starts_compressed(head) {
+        None
+    } else {
+        memchr::memchr(0, head).map(|i| i as u64)
+    };
+    (reader, binary)
 }
 
 pub(crate) fn numbering<R: std::io::Read>(o: &Options, source: Gen<Lines<R>>) -> Gen<Lines<R>> {

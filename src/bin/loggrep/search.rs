@@ -8,7 +8,7 @@ use genpipe::io::{GrepOp, Line, binary_offset};
 use genpipe::prelude::*;
 
 use crate::flags::Options;
-use crate::inputs::{Input, Source, open_input, with_causes};
+use crate::inputs::{Input, Source, open_input, sniff_stdin, with_causes};
 use crate::output::{Printer, stop_when_output_closes};
 
 /// Why output stopped: the reader went away (a closed pipe), or writing failed.
@@ -96,7 +96,16 @@ pub(crate) fn search_input(
     };
     // Binary files (a NUL in the first block), as ripgrep treats them: skipped when found
     // in a walk; searched when named, with one "binary file matches" line instead of lines.
-    let binary = input.path().filter(|_| !o.follow).and_then(binary_offset);
+    let (stdin, binary) = match input {
+        Input::Stdin => {
+            let (reader, binary) = sniff_stdin();
+            (Some(reader), binary)
+        }
+        _ => (
+            None,
+            input.path().filter(|_| !o.follow).and_then(binary_offset),
+        ),
+    };
     if binary.is_some() && matches!(input, Input::Found(_)) {
         searched.skipped = true;
         return searched;
@@ -132,7 +141,7 @@ pub(crate) fn search_input(
             write_error.get_or_insert(e);
         }
     };
-    let (source, read, stop) = open_input(o, input, binary.is_some());
+    let (source, read, stop) = open_input(o, input, binary.is_some(), stdin);
     // An idle follow writes nothing, so it would learn of a closed pipe only at its next
     // line: the watcher ends it as soon as the reader goes.
     let output_closed = stop.map(|stop| stop_when_output_closes(vec![stop]));
@@ -196,7 +205,8 @@ pub(crate) fn search_input(
             out,
             "{name}: binary file matches (found \"\\0\" byte around offset {offset})"
         )
-    } else if counting && !o.total && !listing {
+    } else if counting && !o.total && !listing && n > 0 {
+        // A file without a selected line gets no count line, as in ripgrep (grep prints 0).
         if prefix_names {
             writeln!(out, "{name}:{n}")
         } else {
