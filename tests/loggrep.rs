@@ -814,3 +814,27 @@ fn binary_standard_input_is_told_and_bounded() {
     let o = loggrep(&["foo"], Some(&gz.finish().unwrap()));
     assert_eq!(stdout(&o), "a foo\n");
 }
+
+#[test]
+#[cfg_attr(miri, ignore = "runs a process")]
+fn a_long_line_is_searched_up_to_the_limit_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("long.log");
+    let mut text = "x".repeat(3 << 20);
+    text.push_str(" needle\nshort needle\n");
+    std::fs::write(&log, &text).unwrap();
+    let log_s = log.to_str().unwrap();
+    // Under the default limit (64 MiB) and under one asked for: both lines.
+    assert_eq!(stdout(&loggrep(&["-c", "needle", log_s], None)), "2\n");
+    assert_eq!(
+        stdout(&loggrep(
+            &["-c", "--max-line-bytes", "4M", "needle", log_s],
+            None
+        )),
+        "2\n"
+    );
+    // Over it: an error that names the limit, exit 2.
+    let o = loggrep(&["-c", "--max-line-bytes", "1M", "needle", log_s], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("1048576"), "{}", stderr(&o));
+}

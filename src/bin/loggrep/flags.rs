@@ -190,6 +190,13 @@ pub(crate) const FLAGS: &[Flag] = &[
     ),
     flag(
         None,
+        "max-line-bytes",
+        Some("SIZE"),
+        "the longest line searched (default 64M; K, M and G suffixes): a longer one ends its \
+         file's search with an error; a line holds about its size in memory while it is read",
+    ),
+    flag(
+        None,
         "tail",
         None,
         "keep reading the files as they grow (tail -f): several files are followed at once, each line prefixed with its file name; Ctrl-C to stop",
@@ -293,6 +300,8 @@ pub(crate) struct Options {
     pub(crate) mmap: bool,
     /// --tail: follow growing files.
     pub(crate) follow: bool,
+    /// --max-line-bytes (`None`: genpipe's default, 64 MiB).
+    pub(crate) max_line_bytes: Option<usize>,
     /// -j: files searched at once (`None`: one per core).
     pub(crate) threads: Option<usize>,
     pub(crate) paths: Vec<PathBuf>,
@@ -335,6 +344,20 @@ fn number(flag: &str, value: &OsString) -> Result<usize, String> {
         .to_str()
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| format!("--{flag} needs a number, not {value:?}"))
+}
+
+/// A size in bytes, with an optional K, M or G suffix (powers of 1024).
+fn size(flag: &str, value: &OsString) -> Result<usize, String> {
+    let bad = || format!("--{flag} needs a size such as 300M or 2G, not {value:?}");
+    let text = value.to_str().ok_or_else(bad)?;
+    let (digits, shift) = match text.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&text[..i], 10),
+        Some((i, 'M' | 'm')) => (&text[..i], 20),
+        Some((i, 'G' | 'g')) => (&text[..i], 30),
+        _ => (text, 0),
+    };
+    let n: usize = digits.parse().map_err(|_| bad())?;
+    n.checked_mul(1 << shift).filter(|&n| n > 0).ok_or_else(bad)
 }
 
 /// What flag `long` (a name of [`FLAGS`]) with `value` does to `o`; `Ok(Some(..))` when it asks
@@ -397,6 +420,7 @@ fn apply(o: &mut Options, long: &str, value: Option<OsString>) -> Result<Option<
         // 0, as in ripgrep: one per core.
         "threads" => o.threads = Some(number(long, &value)?).filter(|&n| n > 0),
         "mmap" => o.mmap = true,
+        "max-line-bytes" => o.max_line_bytes = Some(size(long, &value)?),
         "tail" => o.follow = true,
         "stats" => o.stats = true,
         "eager" => o.eager = true,
@@ -525,12 +549,24 @@ mod tests {
     }
 
     #[test]
+    fn sizes_take_suffixes() {
+        let one = |v: &str| size("max-line-bytes", &OsString::from(v));
+        assert_eq!(one("300"), Ok(300));
+        assert_eq!(one("4K"), Ok(4096));
+        assert_eq!(one("300M"), Ok(300 << 20));
+        assert_eq!(one("1g"), Ok(1 << 30));
+    }
+
+    #[test]
     fn bad_values_say_what_is_wrong() {
         let err = |args: &[&str]| parse(args).err().unwrap_or_default();
         assert!(err(&["-A", "x", "p"]).contains("needs a number"));
         assert!(err(&["-m", "-1", "p"]).contains("needs a number"));
         assert!(err(&["--color", "pink", "p"]).contains("auto, always or never"));
         assert!(err(&["--nope", "p"]).contains("--nope"));
+        assert!(err(&["--max-line-bytes", "0", "p"]).contains("a size"));
+        assert!(err(&["--max-line-bytes", "12X", "p"]).contains("a size"));
+        assert!(err(&["--max-line-bytes", "99999999999G", "p"]).contains("a size"));
         assert!(err(&["-l", "--files-without-match", "p"]).contains("cannot be combined"));
         assert!(err(&["--tail", "-c", "p"]).contains("--tail"));
         assert_eq!(err(&[]), "missing PATTERN");

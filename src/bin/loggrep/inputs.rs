@@ -98,7 +98,8 @@ pub(crate) fn open_input(
     let max_line = if binary {
         1 << 20
     } else {
-        genpipe::io::DEFAULT_MAX_LINE_BYTES
+        o.max_line_bytes
+            .unwrap_or(genpipe::io::DEFAULT_MAX_LINE_BYTES)
     };
     let mut stop = None;
     let (source, read) = match input {
