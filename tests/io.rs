@@ -122,6 +122,32 @@ proptest! {
     }
 
     #[test]
+    fn truncated_long_lines_are_cut_prefixes_in_place(data in contents(), buffer in 1usize..40, max in 1usize..12) {
+        let mut want = Vec::new();
+        let mut start = 0u64;
+        for piece in data.split(|&b| b == b'\n') {
+            want.push((piece.to_vec(), start));
+            start += piece.len() as u64 + 1;
+        }
+        if data.is_empty() || data.ends_with(b"\n") {
+            want.pop();
+        }
+        let got = (lines_from(&data[..]).buffer_bytes(buffer).keep_cr().max_line_bytes(max).truncate_long_lines()
+            .map(|l| (l.as_bytes().to_vec(), l.offset()))
+            | collect::<Vec<_>>()).unwrap();
+        prop_assert_eq!(got.len(), want.len());
+        for ((line, offset), (whole, at)) in got.iter().zip(&want) {
+            prop_assert_eq!(offset, at);
+            prop_assert!(whole.starts_with(line));
+            if whole.len() <= max {
+                prop_assert_eq!(line, whole);
+            } else if whole.len() > max + buffer {
+                prop_assert_eq!(line.len(), max);
+            }
+        }
+    }
+
+    #[test]
     fn lines_equal_the_naive_split(data in contents(), buffer in 1usize..40, keep_cr: bool) {
         let g = lines_from(&data[..]).buffer_bytes(buffer);
         let g = if keep_cr { g.keep_cr() } else { g };

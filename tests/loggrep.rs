@@ -396,6 +396,12 @@ fn binary_files_are_reported_or_skipped_and_bounded() {
 
     let o = loggrep(&["abc", b_s], None);
     assert_eq!(o.status.code(), Some(0));
+    // One named file: the notice alone, as ripgrep prints it; with -H, named.
+    assert_eq!(
+        stdout(&o),
+        "binary file matches (found \"\\0\" byte around offset 3)\n"
+    );
+    let o = loggrep(&["-H", "abc", b_s], None);
     assert_eq!(
         stdout(&o),
         format!("{b_s}: binary file matches (found \"\\0\" byte around offset 3)\n")
@@ -837,4 +843,38 @@ fn a_long_line_is_searched_up_to_the_limit_asked() {
     let o = loggrep(&["-c", "--max-line-bytes", "1M", "needle", log_s], None);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("1048576"), "{}", stderr(&o));
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs a process")]
+fn a_binary_file_is_searched_past_its_long_runs() {
+    // A match after a 2 MiB run without a line end: the search ended at the 1 MiB "line" with
+    // no message and exit 1; ripgrep says "binary file matches". A "line" past 1 MiB is now
+    // cut and the search goes on.
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("data.bin");
+    let mut bytes = vec![0u8; 2 << 20];
+    bytes.extend_from_slice(b"\nfoo here\n");
+    std::fs::write(&bin, &bytes).unwrap();
+    let bin_s = bin.to_str().unwrap();
+    let o = loggrep(&["foo", bin_s], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "binary file matches (found \"\\0\" byte around offset 0)\n"
+    );
+    assert_eq!(stdout(&loggrep(&["-c", "foo", bin_s], None)), "1\n");
+    // A sparse file of NULs: one "line", which does not match: `-v -c` counts it (it was 0).
+    let sparse = dir.path().join("sparse.bin");
+    std::fs::File::create(&sparse)
+        .unwrap()
+        .set_len(200 << 20)
+        .unwrap();
+    let o = loggrep(&["-v", "-c", "foo", sparse.to_str().unwrap()], None);
+    assert_eq!(
+        (o.status.code(), stdout(&o).as_str()),
+        (Some(0), "1\n"),
+        "{}",
+        stderr(&o)
+    );
 }

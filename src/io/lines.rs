@@ -75,8 +75,12 @@ struct Refill<R> {
     /// The unterminated tail of the last read, to be completed by the next.
     carry: Vec<u8>,
     buffer_bytes: usize,
-    /// The longest line accepted: past it the source ends with an error.
+    /// The longest line accepted: past it the source ends with an error, or with
+    /// `truncate_long` the line is cut there and its rest skipped.
     max_line_bytes: usize,
+    truncate_long: bool,
+    /// Dropping the rest of a truncated line: what is read up to its line end.
+    skipping: bool,
     /// Bytes delivered so far (decompressed), for error reports.
     delivered: u64,
     /// Where to publish `line_no` when the source is dropped (`Gen::lines_read`).
@@ -120,6 +124,8 @@ impl<R: Read> Lines<R> {
                 carry: Vec::new(),
                 buffer_bytes: DEFAULT_BUFFER_BYTES,
                 max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+                truncate_long: false,
+                skipping: false,
                 delivered: 0,
                 published: None,
                 outcome,
@@ -171,6 +177,10 @@ impl<R: Read> Lines<R> {
 
     pub(crate) fn set_numbered(&mut self, numbered: bool) {
         self.numbered = numbered;
+    }
+
+    pub(crate) fn set_truncate_long_lines(&mut self, truncate: bool) {
+        self.refill.truncate_long = truncate;
     }
 
     pub(crate) fn set_max_line_bytes(&mut self, bytes: usize) {
@@ -397,62 +407,97 @@ impl<R: Read> Refill<R> {
             _ => Vec::new(),
         };
         let mut filled = self.carry.len();
-        // The carried bytes were read before, and come first in this chunk.
-        let offset = self.delivered - filled as u64;
+        // The carried bytes were read before, and come first in this chunk (and the skipped
+        // rest of a truncated line, which comes before them, is added as it is dropped).
+        let mut offset = self.delivered - filled as u64;
         if buf.len() < filled + self.buffer_bytes {
             buf.resize(filled + self.buffer_bytes, 0);
         }
         buf[..filled].copy_from_slice(&self.carry);
         self.carry.clear();
-        let len = loop {
-            if buf.len() < filled + self.buffer_bytes {
-                buf.resize(filled + self.buffer_bytes, 0);
+        let len = 'read: {
+            if self.truncate_long && filled > self.max_line_bytes {
+                // The carried start of a line is past the limit already: cut it here.
+                self.skipping = true;
+                break 'read self.max_line_bytes;
             }
-            let read = loop {
-                match reader.read(&mut buf[filled..filled + self.buffer_bytes]) {
-                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                    other => break other,
+            loop {
+                if buf.len() < filled + self.buffer_bytes {
+                    buf.resize(filled + self.buffer_bytes, 0);
                 }
-            };
-            match read {
-                Ok(0) => {
-                    self.reader = None;
-                    self.outcome = Some(Ok(()));
-                    break filled;
-                }
-                Ok(n) => {
-                    self.delivered += n as u64;
-                    let end = filled + n;
-                    if let Some(i) = memchr::memrchr(b'\n', &buf[filled..end]) {
-                        let cut = filled + i + 1;
-                        self.carry.extend_from_slice(&buf[cut..end]);
-                        break cut;
+                let read = loop {
+                    match reader.read(&mut buf[filled..filled + self.buffer_bytes]) {
+                        Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                        other => break other,
                     }
-                    // No line end yet: a line longer than the buffer; keep it whole, up to the
-                    // limit. Everything in `buf[..end]` is that one line (the carry holds no
-                    // line end), and there is no complete line before it to deliver.
-                    filled = end;
-                    if filled > self.max_line_bytes {
+                };
+                match read {
+                    Ok(0) => {
                         self.reader = None;
-                        self.outcome = Some(Err(Error::LineTooLong {
-                            path: self.path.as_deref().map(Path::to_path_buf),
-                            line_no: line_no + 1,
-                            limit: self.max_line_bytes,
-                        }));
-                        break 0;
+                        self.outcome = Some(Ok(()));
+                        // An unterminated last line is cut like any other.
+                        break if self.truncate_long {
+                            filled.min(self.max_line_bytes)
+                        } else {
+                            filled
+                        };
                     }
-                }
-                Err(e) => {
-                    // Deliver the complete lines read before the failure, then end with it.
-                    self.reader = None;
-                    self.outcome = Some(Err(self.error(e)));
-                    break memchr::memrchr(b'\n', &buf[..filled]).map_or(0, |i| i + 1);
+                    Ok(mut n) => {
+                        self.delivered += n as u64;
+                        if self.skipping {
+                            // The rest of a truncated line: dropped up to its line end (nothing
+                            // is carried while skipping, so it is all at `buf[..n]`).
+                            let Some(i) = memchr::memchr(b'\n', &buf[filled..filled + n]) else {
+                                offset += n as u64;
+                                continue;
+                            };
+                            self.skipping = false;
+                            offset += i as u64 + 1;
+                            buf.copy_within(filled + i + 1..filled + n, filled);
+                            n -= i + 1;
+                            if n == 0 {
+                                continue;
+                            }
+                        }
+                        let end = filled + n;
+                        if let Some(i) = memchr::memrchr(b'\n', &buf[filled..end]) {
+                            let cut = filled + i + 1;
+                            self.carry.extend_from_slice(&buf[cut..end]);
+                            break cut;
+                        }
+                        // No line end yet: a line longer than the buffer; keep it whole, up to the
+                        // limit. Everything in `buf[..end]` is that one line (the carry holds no
+                        // line end), and there is no complete line before it to deliver.
+                        filled = end;
+                        if filled > self.max_line_bytes && self.truncate_long {
+                            // The line so far, cut at the limit, is this chunk; its rest is
+                            // dropped by the reads that follow.
+                            self.skipping = true;
+                            break self.max_line_bytes;
+                        }
+                        if filled > self.max_line_bytes {
+                            self.reader = None;
+                            self.outcome = Some(Err(Error::LineTooLong {
+                                path: self.path.as_deref().map(Path::to_path_buf),
+                                line_no: line_no + 1,
+                                limit: self.max_line_bytes,
+                            }));
+                            break 0;
+                        }
+                    }
+                    Err(e) => {
+                        // Deliver the complete lines read before the failure, then end with it.
+                        self.reader = None;
+                        self.outcome = Some(Err(self.error(e)));
+                        break memchr::memrchr(b'\n', &buf[..filled]).map_or(0, |i| i + 1);
+                    }
                 }
             }
         };
         if len == 0 {
             return (None, false);
         }
+        debug_assert!(offset <= self.delivered);
         let chunk = Arc::new(Chunk {
             bytes: Storage::Heap(buf),
             len,

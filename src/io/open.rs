@@ -279,6 +279,29 @@ impl<R: Read> Gen<Lines<R>> {
         self.configure(|lines| lines.set_max_line_bytes(bytes))
     }
 
+    /// A line that has not ended within [`max_line_bytes`](Gen::max_line_bytes) is cut at that
+    /// length and the rest of it skipped, instead of ending the source: for input that may hold
+    /// huge "lines" (binary data, a minified file) where the lines around them matter. The cut
+    /// line keeps its number and offset; memory stays at the limit. (The limit bounds the
+    /// buffer: a line that ends in the read that takes it past the limit, at most one read
+    /// buffer longer, comes whole.)
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    /// use genpipe::io::lines_from;
+    ///
+    /// let input = format!("{}\nafter\n", "x".repeat(100_000));
+    /// let all = lines_from(input.as_bytes()).max_line_bytes(10).truncate_long_lines()
+    ///     | map(|l: Line| (l.line_no(), l.to_string()))
+    ///     | collect::<Vec<_>>();
+    /// assert_eq!(all?, [(1, "x".repeat(10)), (2, "after".to_string())]);
+    /// # Ok::<(), genpipe::Error>(())
+    /// ```
+    pub fn truncate_long_lines(self) -> Self {
+        self.configure(|lines| lines.set_truncate_long_lines(true))
+    }
+
     /// A counter that holds the number of lines this source read (lines `grep` skipped
     /// included) once the source is dropped, e.g. when its pipeline has run. Costs nothing per
     /// line.

@@ -112,19 +112,25 @@ pub(crate) fn open_input(
         // SAFETY: the user asked for a memory map with --mmap, whose help says the files must
         // not change while searched (ripgrep's --mmap has the same contract).
         Input::File(p) | Input::Found(p) if o.mmap => {
-            let source = unsafe { lines_mmap(p) }.keep_cr().max_line_bytes(max_line);
+            let source = cut_if(
+                binary,
+                unsafe { lines_mmap(p) }.keep_cr().max_line_bytes(max_line),
+            );
             let (source, read) = numbering(o, source).lines_read();
             (source.boxed(), read)
         }
         Input::File(p) | Input::Found(p) => {
-            let source = lines(p).keep_cr().max_line_bytes(max_line);
+            let source = cut_if(binary, lines(p).keep_cr().max_line_bytes(max_line));
             let (source, read) = numbering(o, source).lines_read();
             (source.boxed(), read)
         }
         // No name to go by: compressed input is told by its first bytes.
         Input::Stdin => {
             let reader = stdin.unwrap_or_else(|| BufReader::new(std::io::stdin()));
-            let source = lines_from_auto(reader).keep_cr().max_line_bytes(max_line);
+            let source = cut_if(
+                binary,
+                lines_from_auto(reader).keep_cr().max_line_bytes(max_line),
+            );
             let (source, read) = numbering(o, source).lines_read();
             (source.boxed(), read)
         }
@@ -133,6 +139,16 @@ pub(crate) fn open_input(
         return (eager(source), read, stop);
     }
     (source, read, stop)
+}
+
+/// A binary input's "lines" past the limit (runs of data without a line end) are cut and the
+/// search goes on, as ripgrep searches a binary file to its end.
+fn cut_if<R: std::io::Read>(binary: bool, source: Gen<Lines<R>>) -> Gen<Lines<R>> {
+    if binary {
+        source.truncate_long_lines()
+    } else {
+        source
+    }
 }
 
 /// Standard input with its first block read, and where a NUL byte is in it if there is one

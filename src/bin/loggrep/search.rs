@@ -158,7 +158,7 @@ pub(crate) fn search_input(
         .clone()
         .take(limit)
         .take_while(|_| stopped.get() == Stopped::No);
-    let mut outcome = if let (None, Some(re)) = (binary, context_re) {
+    let outcome = if let (None, Some(re)) = (binary, context_re) {
         let (outcome, selected) = with_context(
             o,
             source,
@@ -176,12 +176,6 @@ pub(crate) fn search_input(
     };
     if output_closed.is_some_and(|closed| closed.load(Ordering::Relaxed)) {
         stopped.set(Stopped::PipeClosed);
-    }
-    if binary.is_some()
-        && let Err(genpipe::Error::LineTooLong { .. }) = outcome
-    {
-        // Binary data without line ends: not an error, the search just ends there.
-        outcome = Ok(());
     }
     searched.lines = read.load(Ordering::Relaxed);
     searched.stopped = stopped.get();
@@ -201,9 +195,15 @@ pub(crate) fn search_input(
     let summary = if listed {
         writeln!(out, "{name}")
     } else if let (Some(offset), true, false) = (binary, n > 0, counting || listing) {
+        // Named only where lines would be (as ripgrep).
+        let named = if prefix_names {
+            format!("{name}: ")
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "{name}: binary file matches (found \"\\0\" byte around offset {offset})"
+            "{named}binary file matches (found \"\\0\" byte around offset {offset})"
         )
     } else if counting && !o.total && !listing && n > 0 {
         // A file without a selected line gets no count line, as in ripgrep (grep prints 0).
