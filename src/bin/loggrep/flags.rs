@@ -307,6 +307,18 @@ pub(crate) struct Options {
     pub(crate) paths: Vec<PathBuf>,
 }
 
+impl Options {
+    /// Sets one of the per-file modes (`-c`, `--count-matches`, `-l`, `--files-without-match`),
+    /// clearing the others.
+    fn set_mode(&mut self, set: impl FnOnce(&mut Options)) {
+        self.count = false;
+        self.count_matches = false;
+        self.files_with_matches = false;
+        self.files_without_match = false;
+        set(self);
+    }
+}
+
 /// When to colour the output.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Color {
@@ -369,14 +381,16 @@ fn apply(o: &mut Options, long: &str, value: Option<OsString>) -> Result<Option<
         "fixed-strings" => o.fixed = true,
         "ignore-case" => o.ignore_case = true,
         "smart-case" => o.smart_case = true,
-        "word-regexp" => o.word = true,
-        "line-regexp" => o.whole_line = true,
+        // -w and -x: the last wins, as in ripgrep.
+        "word-regexp" => (o.word, o.whole_line) = (true, false),
+        "line-regexp" => (o.word, o.whole_line) = (false, true),
         "invert-match" => o.invert = true,
-        "count" => o.count = true,
-        "count-matches" => o.count_matches = true,
+        // What is printed per file: the last of these flags wins, as in ripgrep.
+        "count" => o.set_mode(|o| o.count = true),
+        "count-matches" => o.set_mode(|o| o.count_matches = true),
+        "files-with-matches" => o.set_mode(|o| o.files_with_matches = true),
+        "files-without-match" => o.set_mode(|o| o.files_without_match = true),
         "total" => o.total = true,
-        "files-with-matches" => o.files_with_matches = true,
-        "files-without-match" => o.files_without_match = true,
         "max-count" => {
             o.max_count = Some(
                 value
@@ -477,8 +491,9 @@ pub(crate) fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Com
                 .into(),
         );
     }
-    if o.files_with_matches && o.files_without_match {
-        return Err("-l and --files-without-match cannot be combined".into());
+    // `-c -o` counts the matches, as ripgrep does (with -v there are none: the lines).
+    if o.count && o.only_matching && !o.invert {
+        o.set_mode(|o| o.count_matches = true);
     }
     if o.smart_case && !o.ignore_case {
         o.ignore_case = o.patterns.iter().all(|p| !has_uppercase_literal(p));
@@ -549,6 +564,31 @@ mod tests {
     }
 
     #[test]
+    fn the_last_per_file_mode_wins() {
+        let mode = |args: &[&str]| match parse(args) {
+            Ok(Command::Search(o)) => (
+                o.count,
+                o.count_matches,
+                o.files_with_matches,
+                o.files_without_match,
+            ),
+            _ => panic!("{args:?}"),
+        };
+        assert_eq!(mode(&["-c", "-l", "p"]), (false, false, true, false));
+        assert_eq!(mode(&["-l", "-c", "p"]), (true, false, false, false));
+        assert_eq!(
+            mode(&["-c", "--count-matches", "p"]),
+            (false, true, false, false)
+        );
+        assert_eq!(
+            mode(&["-l", "--files-without-match", "p"]),
+            (false, false, false, true)
+        );
+        assert_eq!(mode(&["-c", "-o", "p"]), (false, true, false, false));
+        assert_eq!(mode(&["-c", "-o", "-v", "p"]), (true, false, false, false));
+    }
+
+    #[test]
     fn sizes_take_suffixes() {
         let one = |v: &str| size("max-line-bytes", &OsString::from(v));
         assert_eq!(one("300"), Ok(300));
@@ -567,7 +607,6 @@ mod tests {
         assert!(err(&["--max-line-bytes", "0", "p"]).contains("a size"));
         assert!(err(&["--max-line-bytes", "12X", "p"]).contains("a size"));
         assert!(err(&["--max-line-bytes", "99999999999G", "p"]).contains("a size"));
-        assert!(err(&["-l", "--files-without-match", "p"]).contains("cannot be combined"));
         assert!(err(&["--tail", "-c", "p"]).contains("--tail"));
         assert_eq!(err(&[]), "missing PATTERN");
     }

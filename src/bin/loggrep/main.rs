@@ -135,6 +135,8 @@ pub(crate) fn run(o: &Options) -> ExitCode {
     let mut stats = Stats::default();
     let mut total = 0u64;
     let mut selected_any = false;
+    // --files-without-match: whether a file was listed (a searched file without a line).
+    let mut unselected_any = false;
     let mut failed = !errors.is_empty();
     let search = Search {
         stage,
@@ -163,6 +165,7 @@ pub(crate) fn run(o: &Options) -> ExitCode {
             failed = true;
         } else {
             selected_any |= searched.selected > 0;
+            unselected_any |= searched.selected == 0;
             total += searched.selected;
         }
         if searched.stopped != Stopped::No {
@@ -183,14 +186,26 @@ pub(crate) fn run(o: &Options) -> ExitCode {
             | par_map(move |input: Input| {
                 let (o, search) = &*shared;
                 let mut block: Vec<u8> = Vec::new();
-                let searched = search_input(o, &input, search, &mut block);
+                let searched = search_input(o, &input, search, &mut block, false);
                 (block, searched)
             })
             .batch(1)
             .workers(threads);
+        let mut printed_context = false;
         for (block, mut searched) in searches {
+            // Context groups of two files are set apart, as one file's are.
+            let apart: &[u8] = if printed_context && searched.printed_context {
+                if color {
+                    b"\x1b[36m--\x1b[0m\n"
+                } else {
+                    b"--\n"
+                }
+            } else {
+                b""
+            };
+            printed_context |= searched.printed_context;
             if searched.stopped == Stopped::No
-                && let Err(e) = out.write_all(&block)
+                && let Err(e) = out.write_all(apart).and_then(|()| out.write_all(&block))
             {
                 searched.stopped = Stopped::by(&e);
                 searched.write_error = Some(e);
@@ -200,8 +215,10 @@ pub(crate) fn run(o: &Options) -> ExitCode {
             }
         }
     } else {
+        let mut printed_context = false;
         for input in &inputs {
-            let searched = search_input(o, input, &search, &mut out);
+            let searched = search_input(o, input, &search, &mut out, printed_context);
+            printed_context |= searched.printed_context;
             if !tally(searched, &mut out) {
                 break;
             }
@@ -235,7 +252,7 @@ pub(crate) fn run(o: &Options) -> ExitCode {
     }
     // -L selects files, not lines: its status says whether it listed one.
     let selected = if o.files_without_match {
-        inputs.len() > usize::from(selected_any) && !failed
+        unselected_any
     } else {
         selected_any
     };

@@ -60,14 +60,20 @@ pub(crate) struct Searched {
     pub(crate) error: Option<String>,
     pub(crate) stopped: Stopped,
     pub(crate) write_error: Option<std::io::Error>,
+    /// It printed a group of context lines (the next input's first is set apart by `--`).
+    pub(crate) printed_context: bool,
 }
 
 /// Searches `input`, writing its lines and its summary (count, name, binary notice) to `out`.
+///
+/// With context lines, `separate` puts `--` before the input's first group (an earlier input
+/// printed one).
 pub(crate) fn search_input(
     o: &Options,
     input: &Input,
     search: &Search,
     out: &mut impl Write,
+    separate: bool,
 ) -> Searched {
     let Search {
         stage,
@@ -114,7 +120,8 @@ pub(crate) fn search_input(
         name: prefix_names.then_some(name.as_str()),
         number: o.line_number,
         sep: b':',
-        only_matching: o.only_matching,
+        // `-o -v`: no part of a selected line matched: the whole line (ripgrep).
+        only_matching: o.only_matching && !o.invert,
         highlight,
         color,
     };
@@ -127,8 +134,7 @@ pub(crate) fn search_input(
         matches += count_re
             .as_ref()
             .map_or(1, |re| re.find_iter(line.as_bytes()).count() as u64);
-        // With -v no part of a line matched: `-o -v` prints nothing, as grep does.
-        if counting || listing || binary.is_some() || (o.only_matching && o.invert) {
+        if counting || listing || binary.is_some() {
             return;
         }
         let mut written = printer.line(out, &line);
@@ -159,7 +165,7 @@ pub(crate) fn search_input(
         .take(limit)
         .take_while(|_| stopped.get() == Stopped::No);
     let outcome = if let (None, Some(re)) = (binary, context_re) {
-        let (outcome, selected) = with_context(
+        let (outcome, selected, printed) = with_context(
             o,
             source,
             re,
@@ -168,8 +174,10 @@ pub(crate) fn search_input(
             &stopped,
             limit,
             &mut write_error,
+            separate,
         );
         n = selected;
+        searched.printed_context = printed;
         outcome
     } else {
         source | selected | for_each(&mut print)
@@ -237,9 +245,12 @@ pub(crate) fn with_context(
     stopped: &Cell<Stopped>,
     limit: usize,
     write_error: &mut Option<std::io::Error>,
-) -> (genpipe::Result<()>, u64) {
+    separate_first: bool,
+) -> (genpipe::Result<()>, u64, bool) {
+    // Context lines are printed whole, with -o too (ripgrep).
     let context = Printer {
         sep: b'-',
+        only_matching: false,
         ..*printer
     };
     let mut before: std::collections::VecDeque<Line> = std::collections::VecDeque::new();
@@ -257,9 +268,15 @@ pub(crate) fn with_context(
             return false;
         }
         let no = line.line_no();
-        if re.is_match(line.as_bytes()) != o.invert && selected < limit {
+        let matched = re.is_match(line.as_bytes()) != o.invert;
+        if matched && selected < limit {
             let first = before.front().map_or(no, Line::line_no);
-            if last_printed.is_some_and(|last| first > last + 1) {
+            // Groups apart are separated, and a file's first from the last file's (ripgrep).
+            let apart = match last_printed {
+                Some(last) => first > last + 1,
+                None => separate_first,
+            };
+            if apart {
                 let sep: &[u8] = if printer.color {
                     b"\x1b[36m--\x1b[0m\n"
                 } else {
@@ -275,7 +292,10 @@ pub(crate) fn with_context(
             after_left = o.after;
             last_printed = Some(no);
         } else if after_left > 0 {
-            note(context.line(out, &line));
+            // Past -m, a matching line after the last selected one is still shown as a match
+            // (ripgrep), though not counted.
+            let shown = if matched { printer } else { &context };
+            note(shown.line(out, &line));
             after_left -= 1;
             last_printed = Some(no);
         } else if o.before > 0 {
@@ -287,5 +307,5 @@ pub(crate) fn with_context(
         stopped.get() == Stopped::No
     };
     let outcome = source.take_while(|line| each(line.clone())) | for_each(drop);
-    (outcome, selected as u64)
+    (outcome, selected as u64, last_printed.is_some())
 }
