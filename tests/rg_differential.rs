@@ -58,6 +58,12 @@ fn pattern() -> impl Strategy<Value = &'static str> {
         Just("bar$"),
         Just("x"),
         Just("zzz"),
+        // Classes that hold `\n` (taken out for the buffer search), words, empty matches.
+        Just(r"\sbar"),
+        Just(r"[^x]+o"),
+        Just(r"\bfoo\b"),
+        Just("x*"),
+        Just(r"o\s*$"),
     ]
 }
 
@@ -72,6 +78,7 @@ fn flags() -> impl Strategy<Value = Vec<String>> {
         Just(vec!["-n"]),
         Just(vec!["-F"]),
         Just(vec!["-S"]),
+        Just(vec!["-s"]),
         Just(vec!["-l"]),
         Just(vec!["--files-without-match"]),
         Just(vec!["--count-matches"]),

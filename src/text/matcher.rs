@@ -7,7 +7,7 @@ use std::fmt;
 
 use memchr::memmem;
 #[cfg(feature = "regex")]
-use regex::bytes::{Regex, RegexBuilder};
+use regex::bytes::Regex;
 
 /// What `grep` looks for. Built by [`grep`](crate::io::grep) and
 /// [`grep_re`](crate::io::grep_re).
@@ -31,21 +31,60 @@ pub(crate) enum Kind {
     },
 }
 
-/// The buffer form of a regex (multi-line: `^` and `$` at `\n`), and whether its pattern has
-/// a `$`: for lines whose `\r` is stripped, `$` would have to match before `\r\n`, which only
-/// the regex crate's CRLF mode does, and that mode also changes `.` (it stops matching `\r`).
-/// Such patterns are searched line by line over those sources.
+/// The buffer form of a regex: its pattern in multi-line mode (`^` and `$` at `\n`) with `\n`
+/// taken out of every class, so a match never crosses a line end and never needs confirming on
+/// its line (ripgrep's `strip.rs`); and whether its pattern has a `$`: for lines whose `\r` is
+/// stripped, `$` would have to match before `\r\n`, which only the regex crate's CRLF mode
+/// does, and that mode also changes `.` (it stops matching `\r`). Such patterns are searched
+/// line by line over those sources.
 #[cfg(feature = "regex")]
 #[derive(Clone)]
 pub(crate) struct BufferRegexes {
-    lf: Regex,
+    lf: regex_automata::meta::Regex,
     has_dollar: bool,
+    /// Every match is at least a byte long: a search may stop at the first match end it
+    /// meets (the end alone tells the line), without looking for where the match starts.
+    half: bool,
 }
 
-/// The regex `grep` uses to search a whole buffer for `pattern`: multi-line (`^` and `$` at
-/// line bounds), so a match in a line is found there; every candidate is then confirmed on its
-/// line alone. `None` for patterns whose meaning that would change: `\A`, `\z`
-/// and inline flag groups (`(?-m)`, `(?s)`, ...).
+/// `hir` with `\n` taken out of every class, and a literal `\n` made unmatchable: the same
+/// matches within a line, none across one.
+#[cfg(feature = "regex")]
+fn within_lines(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{
+        Capture, Class, ClassBytes, ClassBytesRange, ClassUnicode, ClassUnicodeRange, Hir, HirKind,
+        Repetition,
+    };
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => hir.clone(),
+        HirKind::Literal(literal) if literal.0.contains(&b'\n') => Hir::fail(),
+        HirKind::Literal(_) => hir.clone(),
+        HirKind::Class(Class::Unicode(class)) => {
+            let mut class = class.clone();
+            class.difference(&ClassUnicode::new([ClassUnicodeRange::new('\n', '\n')]));
+            Hir::class(Class::Unicode(class))
+        }
+        HirKind::Class(Class::Bytes(class)) => {
+            let mut class = class.clone();
+            class.difference(&ClassBytes::new([ClassBytesRange::new(b'\n', b'\n')]));
+            Hir::class(Class::Bytes(class))
+        }
+        HirKind::Repetition(rep) => Hir::repetition(Repetition {
+            sub: Box::new(within_lines(&rep.sub)),
+            ..rep.clone()
+        }),
+        HirKind::Capture(cap) => Hir::capture(Capture {
+            sub: Box::new(within_lines(&cap.sub)),
+            ..cap.clone()
+        }),
+        HirKind::Concat(subs) => Hir::concat(subs.iter().map(within_lines).collect()),
+        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(within_lines).collect()),
+    }
+}
+
+/// The regex `grep` uses to search a whole buffer for `pattern` (see [`BufferRegexes`]).
+/// `None` for patterns whose meaning that would change: `\A`, `\z` and inline flag groups
+/// (`(?-m)`, `(?s)`, ...).
 #[cfg(feature = "regex")]
 pub(crate) fn buffer_regex(pattern: &str, case_insensitive: bool) -> Option<Box<BufferRegexes>> {
     let bytes = pattern.as_bytes();
@@ -55,14 +94,24 @@ pub(crate) fn buffer_regex(pattern: &str, case_insensitive: bool) -> Option<Box<
     if pattern.contains("\\A") || pattern.contains("\\z") || flag_group {
         return None;
     }
-    let lf = RegexBuilder::new(pattern)
+    // As `regex::bytes::Regex` parses it: Unicode, and bytes that are not UTF-8 allowed.
+    let hir = regex_syntax::ParserBuilder::new()
         .case_insensitive(case_insensitive)
         .multi_line(true)
+        .utf8(false)
         .build()
+        .parse(pattern)
+        .ok()?;
+    let hir = within_lines(&hir);
+    let half = hir.properties().minimum_len().is_some_and(|n| n > 0);
+    let lf = regex_automata::meta::Regex::builder()
+        .configure(regex_automata::meta::Config::new().utf8_empty(false))
+        .build_from_hir(&hir)
         .ok()?;
     Some(Box::new(BufferRegexes {
         lf,
         has_dollar: pattern.contains('$'),
+        half,
     }))
 }
 
@@ -70,9 +119,12 @@ pub(crate) fn buffer_regex(pattern: &str, case_insensitive: bool) -> Option<Box<
 pub(crate) enum BufferSearch<'a> {
     /// A literal without line-end bytes: a hit is always inside one line.
     Literal(&'a memmem::Finder<'static>),
-    /// A regex: a hit is a candidate, confirmed on its line.
+    /// A regex: a hit is in one line; confirmed on it only where a stripped `\r` was in it.
     #[cfg(feature = "regex")]
-    Regex { buffer: &'a Regex, line: &'a Regex },
+    Regex {
+        buffer: &'a BufferRegexes,
+        line: &'a Regex,
+    },
 }
 
 impl BufferSearch<'_> {
@@ -85,7 +137,15 @@ impl BufferSearch<'_> {
                 .map(|i| (pos + i, pos + i + finder.needle().len())),
             #[cfg(feature = "regex")]
             BufferSearch::Regex { buffer, .. } => {
-                buffer.find_at(bytes, pos).map(|m| (m.start(), m.end()))
+                let input = regex_automata::Input::new(bytes).range(pos..);
+                if buffer.half {
+                    // The first match end met: its last byte is in the matching line (no
+                    // match is empty, none crosses a line end).
+                    let end = buffer.lf.search_half(&input.earliest(true))?.offset();
+                    Some((end - 1, end))
+                } else {
+                    buffer.lf.find(input).map(|m| (m.start(), m.end()))
+                }
             }
         }
     }
@@ -148,7 +208,7 @@ impl Matcher {
                 line,
                 buffer: Some(forms),
             } if keep_cr || !forms.has_dollar => Some(BufferSearch::Regex {
-                buffer: &forms.lf,
+                buffer: forms,
                 line,
             }),
             _ => None,

@@ -51,6 +51,12 @@ pub(crate) const FLAGS: &[Flag] = &[
         "ignore case unless a pattern has an uppercase letter",
     ),
     flag(
+        Some('s'),
+        "case-sensitive",
+        None,
+        "match case (the default; undoes an earlier -i or -S)",
+    ),
+    flag(
         Some('w'),
         "word-regexp",
         None,
@@ -379,8 +385,10 @@ fn apply(o: &mut Options, long: &str, value: Option<OsString>) -> Result<Option<
     match long {
         "regexp" => o.patterns.push(arg_bytes(value)?),
         "fixed-strings" => o.fixed = true,
-        "ignore-case" => o.ignore_case = true,
-        "smart-case" => o.smart_case = true,
+        // -i, -S and -s: the last wins, as in ripgrep.
+        "ignore-case" => (o.ignore_case, o.smart_case) = (true, false),
+        "smart-case" => (o.ignore_case, o.smart_case) = (false, true),
+        "case-sensitive" => (o.ignore_case, o.smart_case) = (false, false),
         // -w and -x: the last wins, as in ripgrep.
         "word-regexp" => (o.word, o.whole_line) = (true, false),
         "line-regexp" => (o.word, o.whole_line) = (false, true),
@@ -495,7 +503,7 @@ pub(crate) fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Com
     if o.count && o.only_matching && !o.invert {
         o.set_mode(|o| o.count_matches = true);
     }
-    if o.smart_case && !o.ignore_case {
+    if o.smart_case {
         o.ignore_case = o.patterns.iter().all(|p| !has_uppercase_literal(p));
     }
     Ok(Command::Search(o))
@@ -560,7 +568,9 @@ mod tests {
         assert!(!ignores(&["-S", "Error"]));
         assert!(ignores(&["-S", r"\S+\W"]), "escapes are not letters");
         assert!(!ignores(&["-S", "-e", "a", "-e", "B"]));
-        assert!(ignores(&["-S", "-i", "Error"]), "-i wins");
+        assert!(ignores(&["-S", "-i", "Error"]), "the last wins");
+        assert!(!ignores(&["-i", "-S", "Error"]), "the last wins");
+        assert!(!ignores(&["-i", "-s", "error"]), "the last wins");
     }
 
     #[test]

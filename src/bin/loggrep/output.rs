@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use genpipe::io::{Line, StopToken};
 
+use crate::patterns::Matches;
+
 /// How selected lines are printed.
 pub(crate) struct Printer<'a> {
     pub(crate) name: Option<&'a str>,
@@ -59,10 +61,11 @@ impl Printer<'_> {
     pub(crate) fn line(&self, out: &mut impl Write, line: &Line) -> std::io::Result<()> {
         let bytes = line.as_bytes();
         match self.highlight {
+            // Every match, empty ones too (each an empty line), as ripgrep prints them.
             Some(re) if self.only_matching => {
-                for m in re.find_iter(bytes).filter(|m| !m.is_empty()) {
+                for (start, end) in Matches::new(re, bytes) {
                     self.prefix(out, line.line_no())?;
-                    self.paint_match(out, m.as_bytes())?;
+                    self.paint_match(out, &bytes[start..end])?;
                     out.write_all(b"\n")?;
                 }
                 Ok(())
@@ -70,10 +73,10 @@ impl Printer<'_> {
             Some(re) if self.color => {
                 self.prefix(out, line.line_no())?;
                 let mut at = 0;
-                for m in re.find_iter(bytes).filter(|m| !m.is_empty()) {
-                    out.write_all(&bytes[at..m.start()])?;
-                    self.paint_match(out, m.as_bytes())?;
-                    at = m.end();
+                for (start, end) in Matches::new(re, bytes).filter(|(s, e)| s < e) {
+                    out.write_all(&bytes[at..start])?;
+                    self.paint_match(out, &bytes[start..end])?;
+                    at = end;
                 }
                 out.write_all(&bytes[at..])?;
                 out.write_all(b"\n")

@@ -10,6 +10,7 @@ use genpipe::prelude::*;
 use crate::flags::Options;
 use crate::inputs::{Input, Source, open_input, sniff_stdin, with_causes};
 use crate::output::{Printer, stop_when_output_closes};
+use crate::patterns::Matches;
 
 /// Why output stopped: the reader went away (a closed pipe), or writing failed.
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
@@ -133,7 +134,7 @@ pub(crate) fn search_input(
         n += 1;
         matches += count_re
             .as_ref()
-            .map_or(1, |re| re.find_iter(line.as_bytes()).count() as u64);
+            .map_or(1, |re| Matches::new(re, line.as_bytes()).count() as u64);
         if counting || listing || binary.is_some() {
             return;
         }
