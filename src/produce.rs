@@ -106,6 +106,19 @@ where
 
 #[cfg(feature = "io")]
 #[inline(never)]
+fn count_matching_boxed<S: Pull>(
+    stage: Pin<&mut S>,
+    matcher: &crate::text::Matcher,
+    limit: u64,
+) -> u64
+where
+    S::Item: AsRef<[u8]>,
+{
+    stage.count_matching(matcher, limit)
+}
+
+#[cfg(feature = "io")]
+#[inline(never)]
 fn pull_with_boxed<S: Pull, T, F>(stage: Pin<&mut S>, f: F) -> Option<T>
 where
     S::Item: crate::text::AsLineRef,
@@ -431,6 +444,18 @@ impl<S: Pull> Pull for Gen<S> {
 
     #[cfg(feature = "io")]
     #[inline]
+    fn count_matching(self: Pin<&mut Self>, matcher: &crate::text::Matcher, limit: u64) -> u64
+    where
+        S::Item: AsRef<[u8]>,
+    {
+        match self.project().state.project() {
+            StateProj::Unpinned { stage } => stage.count_matching(matcher, limit),
+            StateProj::Pinned { boxed } => count_matching_boxed(boxed.as_mut(), matcher, limit),
+        }
+    }
+
+    #[cfg(feature = "io")]
+    #[inline]
     fn pull_with<T, F>(self: Pin<&mut Self>, f: F) -> Option<T>
     where
         S::Item: crate::text::AsLineRef,
@@ -742,6 +767,15 @@ where
         U::Item: AsRef<[u8]>,
     {
         self.project().up.pull_matching(matcher)
+    }
+
+    #[cfg(feature = "io")]
+    #[inline]
+    fn count_matching(self: Pin<&mut Self>, matcher: &crate::text::Matcher, limit: u64) -> u64
+    where
+        U::Item: AsRef<[u8]>,
+    {
+        self.project().up.count_matching(matcher, limit)
     }
 
     #[cfg(feature = "io")]

@@ -1024,3 +1024,26 @@ mod progress {
         assert_eq!(progress.items(), 0);
     }
 }
+
+#[test]
+fn counting_matches_in_the_buffer_equals_counting_lines() {
+    use genpipe::io::{grep, grep_re, lines_from};
+    use std::pin::pin;
+    let text: String = (0..5000)
+        .map(|i| format!("{i} {}\r\n", if i % 3 == 0 { "GET /a" } else { "post /b" }))
+        .collect();
+    for stage in [
+        grep("GET"),
+        grep_re(r"(?i)get\s/"),
+        grep_re("^1"),
+        grep_re(r"b\s*$"),
+    ] {
+        let want =
+            (lines_from(text.as_bytes()).buffer_bytes(100) | stage.clone() | count()).unwrap();
+        for limit in [0, 1, 7, u64::MAX] {
+            let mut source = pin!(lines_from(text.as_bytes()).buffer_bytes(100));
+            let n = source.as_mut().count_matching(stage.op().matcher(), limit);
+            assert_eq!(n, (want as u64).min(limit), "{stage:?} limit {limit}");
+        }
+    }
+}

@@ -122,6 +122,24 @@ pub trait Pull: crate::sealed::Pull {
     }
 
     #[cfg(feature = "io")]
+    /// How many of the next items (`limit` at most) `matcher` matches, pulling until then or
+    /// the end (grep's count). Line sources override it to count in their buffer without
+    /// making a `Line` handle per match; wrappers forward it.
+    #[doc(hidden)]
+    #[inline]
+    fn count_matching(self: Pin<&mut Self>, matcher: &crate::text::Matcher, limit: u64) -> u64
+    where
+        Self::Item: AsRef<[u8]>,
+    {
+        let mut this = self;
+        let mut n = 0;
+        while n < limit && this.as_mut().pull_matching(matcher).is_some() {
+            n += 1;
+        }
+        n
+    }
+
+    #[cfg(feature = "io")]
     /// The first `Some` that `f` makes of the next items, each seen borrowed (fused field and
     /// parse stages). Line sources override it to hand `f` their buffer's lines without making
     /// a `Line` handle for each; field stages forward it.
@@ -174,6 +192,15 @@ impl<P: Pull + ?Sized> Pull for Pin<Box<P>> {
         P::Item: AsRef<[u8]>,
     {
         self.get_mut().as_mut().pull_matching(matcher)
+    }
+
+    #[cfg(feature = "io")]
+    #[inline]
+    fn count_matching(self: Pin<&mut Self>, matcher: &crate::text::Matcher, limit: u64) -> u64
+    where
+        P::Item: AsRef<[u8]>,
+    {
+        self.get_mut().as_mut().count_matching(matcher, limit)
     }
 }
 

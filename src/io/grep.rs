@@ -189,6 +189,18 @@ fn literal_pattern(literal: &[u8]) -> String {
 }
 
 #[cfg(feature = "regex")]
+impl GrepOp {
+    /// What this stage looks for.
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    /// Whether it keeps the lines that do not match (`invert`).
+    pub fn is_inverted(&self) -> bool {
+        self.invert
+    }
+}
+
 impl Stage<GrepOp> {
     /// Matches regardless of case (Unicode simple case folding). A literal's bytes that are not
     /// UTF-8 are matched as they are. Needs the `regex` feature (default).

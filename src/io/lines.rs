@@ -230,19 +230,73 @@ impl<R: Read> Lines<R> {
         }
     }
 
+    /// [`next_line`](Lines::next_line) as bounds in the current chunk (the grep paths make a
+    /// `Line` of them, or only count them).
+    #[inline]
+    fn next_line_bounds(&mut self) -> Option<(usize, usize)> {
+        loop {
+            if let Some(chunk) = &self.chunk {
+                let bytes = chunk.data();
+                if self.pos < bytes.len() {
+                    let start = self.pos;
+                    let (mut end, next) = match memchr::memchr(b'\n', &bytes[start..]) {
+                        Some(i) => (start + i, start + i + 1),
+                        // The unterminated last segment of the input.
+                        None => (bytes.len(), bytes.len()),
+                    };
+                    self.pos = next;
+                    if !self.keep_cr && end > start && bytes[end - 1] == b'\r' {
+                        end -= 1;
+                    }
+                    self.line_no += 1;
+                    return Some((start, end));
+                }
+            }
+            if !self.fill() {
+                return None;
+            }
+        }
+    }
+
     /// The next line that `matcher` matches. A literal, or a regex in its multi-line form, is
     /// searched in the whole buffer and the line bounds are found around the hit only (skipped
     /// lines are just counted, or not at all when unnumbered); a regex's hit is confirmed on
     /// its line alone, so a match across a line end never selects a line.
     fn next_match(&mut self, matcher: &Matcher) -> Option<Line> {
+        let (start, end) = self.next_match_bounds(matcher)?;
+        let chunk = self.chunk.as_ref()?;
+        let number = if self.numbered { self.line_no } else { 0 };
+        Some(Line::new(Arc::clone(chunk), start, end, number))
+    }
+
+    /// How many of the next lines (`limit` at most) `matcher` matches: the search of
+    /// [`next_match`](Lines::next_match) without a `Line` made for each (`grep | count`).
+    fn count_matches(&mut self, matcher: &Matcher, limit: u64) -> u64 {
+        let mut n = 0;
+        while n < limit && self.next_match_bounds(matcher).is_some() {
+            n += 1;
+        }
+        n
+    }
+
+    /// Whether the line at `start..end` of the current chunk matches.
+    #[inline]
+    fn matches_in_chunk(&self, matcher: &Matcher, start: usize, end: usize) -> bool {
+        self.chunk
+            .as_ref()
+            .is_some_and(|chunk| matcher.is_match(&chunk.data()[start..end]))
+    }
+
+    /// [`next_match`](Lines::next_match) as bounds in the current chunk (`line_no` set).
+    fn next_match_bounds(&mut self, matcher: &Matcher) -> Option<(usize, usize)> {
         let search = match matcher.buffer_search(self.keep_cr) {
-            Some(BufferSearch::Literal(finder)) => return self.next_literal(finder),
+            Some(BufferSearch::Literal(finder)) => return self.next_literal_bounds(finder),
             #[cfg_attr(not(feature = "regex"), allow(unreachable_patterns))]
             Some(search) => search,
             None => loop {
-                let line = self.next_line()?;
-                if matcher.is_match(line.as_bytes()) {
-                    return Some(line);
+                let (start, end) = self.next_line_bounds()?;
+                if self.matches_in_chunk(matcher, start, end) {
+                    return Some((start, end));
                 }
             },
         };
@@ -254,9 +308,9 @@ impl<R: Read> Lines<R> {
         loop {
             if self.per_line_budget > 0 {
                 self.per_line_budget -= 1;
-                let line = self.next_line()?;
-                if matcher.is_match(line.as_bytes()) {
-                    return Some(line);
+                let (start, end) = self.next_line_bounds()?;
+                if self.matches_in_chunk(matcher, start, end) {
+                    return Some((start, end));
                 }
                 continue;
             }
@@ -302,7 +356,7 @@ impl<R: Read> Lines<R> {
                             self.hit_streak = 0;
                             self.per_line_budget = 256;
                         }
-                        return Some(Line::new(Arc::clone(chunk), start, end, self.line_no));
+                        return Some((start, end));
                     }
                 }
             }
@@ -315,7 +369,10 @@ impl<R: Read> Lines<R> {
     /// `next_match` for a literal: a hit is always inside one line, so there is nothing to
     /// confirm and no run of matching lines to watch for (a separate loop: the shared one cost
     /// 15% more instructions on a literal that most lines contain).
-    fn next_literal(&mut self, finder: &memchr::memmem::Finder<'_>) -> Option<Line> {
+    fn next_literal_bounds(
+        &mut self,
+        finder: &memchr::memmem::Finder<'_>,
+    ) -> Option<(usize, usize)> {
         loop {
             if let Some(chunk) = &self.chunk {
                 let bytes = chunk.data();
@@ -348,7 +405,7 @@ impl<R: Read> Lines<R> {
                     if !self.keep_cr && end > start && bytes[end - 1] == b'\r' {
                         end -= 1;
                     }
-                    return Some(Line::new(Arc::clone(chunk), start, end, self.line_no));
+                    return Some((start, end));
                 }
             }
             if !self.fill() {
@@ -565,6 +622,11 @@ impl<R: Read> Pull for Lines<R> {
     #[inline]
     fn pull_matching(self: Pin<&mut Self>, matcher: &Matcher) -> Option<Line> {
         self.get_mut().next_match(matcher)
+    }
+
+    #[inline]
+    fn count_matching(self: Pin<&mut Self>, matcher: &Matcher, limit: u64) -> u64 {
+        self.get_mut().count_matches(matcher, limit)
     }
 
     #[inline]

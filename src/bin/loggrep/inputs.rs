@@ -120,7 +120,13 @@ pub(crate) fn open_input(
             (source.boxed(), read)
         }
         Input::File(p) | Input::Found(p) => {
-            let source = cut_if(binary, lines(p).keep_cr().buffer_bytes(256 << 10).max_line_bytes(max_line));
+            let source = cut_if(
+                binary,
+                lines(p)
+                    .keep_cr()
+                    .buffer_bytes(256 << 10)
+                    .max_line_bytes(max_line),
+            );
             let (source, read) = numbering(o, source).lines_read();
             (source.boxed(), read)
         }
