@@ -148,6 +148,20 @@ proptest! {
     }
 
     #[test]
+    fn split_parts_together_are_the_file(data in contents(), parts in 1usize..9) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_file(dir.path(), "split.log", &data);
+        let whole = (genpipe::io::lines(&path).keep_cr().map(|l| (l.as_bytes().to_vec(), l.offset())) | collect::<Vec<_>>()).unwrap();
+        let split = genpipe::io::lines_split(&path, parts);
+        prop_assert!(split.len() <= parts);
+        let mut joined = Vec::new();
+        for part in split {
+            joined.extend((part.keep_cr().map(|l| (l.as_bytes().to_vec(), l.offset())) | collect::<Vec<_>>()).unwrap());
+        }
+        prop_assert_eq!(joined, whole);
+    }
+
+    #[test]
     fn lines_equal_the_naive_split(data in contents(), buffer in 1usize..40, keep_cr: bool) {
         let g = lines_from(&data[..]).buffer_bytes(buffer);
         let g = if keep_cr { g.keep_cr() } else { g };
@@ -1046,4 +1060,16 @@ fn counting_matches_in_the_buffer_equals_counting_lines() {
             assert_eq!(n, (want as u64).min(limit), "{stage:?} limit {limit}");
         }
     }
+}
+
+#[test]
+fn split_a_missing_or_compressed_file_is_one_part() {
+    let parts = genpipe::io::lines_split("/nonexistent/genpipe/split.log", 4);
+    assert_eq!(parts.len(), 1);
+    assert!(parts.into_iter().next().unwrap().finish().is_err());
+    let dir = tempfile::tempdir().unwrap();
+    let gz = write_file(dir.path(), "a.log.gz", &gzip(b"a\nb\n"));
+    let parts = genpipe::io::lines_split(&gz, 4);
+    assert_eq!(parts.len(), 1);
+    assert_eq!((parts.into_iter().next().unwrap() | count()).unwrap(), 2);
 }

@@ -884,3 +884,46 @@ fn a_binary_file_is_searched_past_its_long_runs() {
         stderr(&o)
     );
 }
+
+#[test]
+#[cfg_attr(miri, ignore = "runs processes on a 20 MiB file")]
+fn one_large_file_cut_in_parts_counts_what_one_worker_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("big.log");
+    write_access_log_file(&log, 20 << 20, 7, AccessFormat::Common).unwrap();
+    let log_s = log.to_str().unwrap();
+    for args in [
+        vec!["-c", " 404 "],
+        vec!["-c", "-i", "get /ply-\\S*\\.gz"],
+        vec!["-c", "-m", "1000", " 200 "],
+        vec!["-l", " 404 "],
+        vec!["--files-without-match", "zzz-absent"],
+        vec!["-c", "zzz-absent"],
+        vec!["--stats", "-c", " 404 "],
+    ] {
+        let run = |jobs: &str| {
+            let mut all = vec![jobs];
+            all.extend(&args);
+            all.push(log_s);
+            let o = loggrep(&all, None);
+            (o.status.code(), stdout(&o), stderr(&o).contains("2 files"))
+        };
+        let (one, four) = (run("-j1"), run("-j4"));
+        assert_eq!(one.0, four.0, "{args:?}");
+        assert_eq!(one.1, four.1, "{args:?}");
+        if args[0] == "--stats" {
+            let lines = |jobs: &str| {
+                let o = loggrep(&[jobs, "--stats", "-c", " 404 ", log_s], None);
+                stderr(&o)
+                    .split(" lines scanned")
+                    .next()
+                    .unwrap()
+                    .rsplit(' ')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            };
+            assert_eq!(lines("-j1"), lines("-j4"), "every part's lines are counted");
+        }
+    }
+}

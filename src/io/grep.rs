@@ -188,7 +188,6 @@ fn literal_pattern(literal: &[u8]) -> String {
     pattern
 }
 
-#[cfg(feature = "regex")]
 impl GrepOp {
     /// What this stage looks for.
     pub fn matcher(&self) -> &Matcher {
@@ -201,6 +200,7 @@ impl GrepOp {
     }
 }
 
+#[cfg(feature = "regex")]
 impl Stage<GrepOp> {
     /// Matches regardless of case (Unicode simple case folding). A literal's bytes that are not
     /// UTF-8 are matched as they are. Needs the `regex` feature (default).

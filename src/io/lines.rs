@@ -179,6 +179,12 @@ impl<R: Read> Lines<R> {
         self.numbered = numbered;
     }
 
+    /// The input starts `offset` bytes into something larger (a part of a file): lines'
+    /// offsets count from there.
+    pub(crate) fn set_start_offset(&mut self, offset: u64) {
+        self.refill.delivered = offset;
+    }
+
     pub(crate) fn set_truncate_long_lines(&mut self, truncate: bool) {
         self.refill.truncate_long = truncate;
     }

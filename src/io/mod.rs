@@ -56,7 +56,7 @@ pub use line::{AsLineRef, Field, Fields, FieldsBy, Line, LineRef, ParseFieldErro
 pub use lines::{DEFAULT_BUFFER_BYTES, DEFAULT_MAX_LINE_BYTES, Lines};
 #[cfg(feature = "mmap")]
 pub use open::lines_mmap;
-pub use open::{FileReader, lines, lines_from, lines_from_auto, stdin};
+pub use open::{FileReader, lines, lines_from, lines_from_auto, lines_split, stdin};
 pub use per_file::{PerFileOp, per_file, per_file_with};
 #[cfg(feature = "progress")]
 pub use progress::{Progress, ProgressOp, progress, progress_with};

@@ -65,6 +65,99 @@ fn lines_of(file: File, path: &Path) -> Gen<Lines<FileReader>> {
     Gen::from_pull(Lines::new(reader, Some(shared), encoding))
 }
 
+/// The lines of the plain file at `path` in `parts` parts of about equal size, each cut at a
+/// line end: one part's lines follow the one before's, and together they are the file's lines,
+/// each once. Search the parts on as many workers (`par_map`) and add the results up: one large
+/// file on every core, where ripgrep searches a file on one thread.
+///
+/// A line's [`offset`](crate::io::Line::offset) is its offset in the file; its number counts
+/// from its part's first line. A compressed file (which cannot be cut), a file that is not
+/// regular, or one that cannot be opened is one part (`lines(path)`, whose error then ends it).
+/// Parts that would be empty (a part smaller than a line) are left out.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::io::{FileReader, Lines, grep, lines_split};
+///
+/// let path = std::env::temp_dir().join(format!("genpipe-doc-split-{}.log", std::process::id()));
+/// let text: String = (0..1000).map(|i| format!("line {i}\n")).collect();
+/// std::fs::write(&path, &text)?;
+/// let parts = lines_split(&path, 4);
+/// assert_eq!(parts.len(), 4);
+/// let per_part = pipe(parts)
+///     | par_map(|part: Gen<Lines<FileReader>>| (part | grep("7") | count()).unwrap())
+///     | sum::<usize>();
+/// assert_eq!(per_part, text.lines().filter(|l| l.contains('7')).count());
+/// std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn lines_split(path: impl AsRef<Path>, parts: usize) -> Vec<Gen<Lines<FileReader>>> {
+    let path = path.as_ref();
+    let size = match std::fs::metadata(path) {
+        Ok(m) if m.is_file() && Codec::from_suffix(path).is_none() => m.len(),
+        _ => return vec![lines(path)],
+    };
+    let parts = parts.max(1) as u64;
+    // Each cut moved on to the start of the line it falls in, unless it is one already.
+    let mut starts = vec![0u64];
+    for i in 1..parts {
+        let guess = size * i / parts;
+        match line_start_at_or_after(path, guess) {
+            Ok(start) if start < size && start > *starts.last().unwrap_or(&0) => starts.push(start),
+            Ok(_) => {}
+            Err(_) => return vec![lines(path)],
+        }
+    }
+    let shared: Arc<Path> = Arc::from(path);
+    let mut sources = Vec::with_capacity(starts.len());
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(size);
+        let part = open_file(path).and_then(|mut file| {
+            std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(start)).map_err(|source| {
+                Error::Io {
+                    path: Some(path.into()),
+                    source: source.into(),
+                }
+            })?;
+            Ok(file)
+        });
+        sources.push(match part {
+            Ok(file) => {
+                let reader: FileReader = Box::new(file.take(end - start));
+                let mut part = Lines::new(reader, Some(Arc::clone(&shared)), Encoding::Plain);
+                part.set_start_offset(start);
+                Gen::from_pull(part)
+            }
+            Err(e) => Gen::from_pull(Lines::failed(e)),
+        });
+    }
+    sources
+}
+
+/// The offset of the first line start at or after `offset` in the file at `path` (its size if
+/// no line starts there).
+fn line_start_at_or_after(path: &Path, offset: u64) -> std::io::Result<u64> {
+    use std::io::{Seek, SeekFrom};
+    if offset == 0 {
+        return Ok(0);
+    }
+    let mut file = File::open(path)?;
+    // The byte before `offset` is a line end if a line starts at `offset`.
+    let mut at = file.seek(SeekFrom::Start(offset - 1))?;
+    let mut block = [0u8; 4096];
+    loop {
+        let n = file.read(&mut block)?;
+        if n == 0 {
+            return Ok(at);
+        }
+        if let Some(i) = memchr::memchr(b'\n', &block[..n]) {
+            return Ok(at + i as u64 + 1);
+        }
+        at += n as u64;
+    }
+}
+
 #[cfg(feature = "mmap")]
 /// The lines of the file at `path` read through a memory map: no copy from the kernel's page
 /// cache, which pays off for large files searched once. Compressed files (`.gz`, `.bz2`, ...) and

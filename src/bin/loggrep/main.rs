@@ -147,6 +147,7 @@ pub(crate) fn run(o: &Options) -> ExitCode {
         prefix_names,
         limit,
         listing,
+        split: 1,
     };
     // What one input's search adds to the run; false once output has stopped.
     let mut tally = |searched: Searched, out: &mut std::io::BufWriter<_>| {
@@ -178,6 +179,11 @@ pub(crate) fn run(o: &Options) -> ExitCode {
     let threads = o.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
+    // One input: a count or a file list of a large file is cut in parts for the workers.
+    let search = Search {
+        split: if inputs.len() == 1 { threads } else { 1 },
+        ..search
+    };
     if threads > 1 && inputs.len() > 1 && !o.follow && !inputs.contains(&Input::Stdin) {
         // Files on `threads` workers, each file's output kept in a buffer of its own and
         // printed in input order: the output of -j1, sooner (ripgrep's --sort path).

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::sync::atomic::Ordering;
 
 use genpipe::Pull;
-use genpipe::io::{GrepOp, Line, binary_offset};
+use genpipe::io::{FileReader, GrepOp, Line, Lines, binary_offset};
 use genpipe::prelude::*;
 
 use crate::flags::Options;
@@ -47,6 +47,58 @@ pub(crate) struct Search {
     /// Selected lines per input at most (-m; 1 for -l and -L).
     pub(crate) limit: usize,
     pub(crate) listing: bool,
+    /// Workers to search one large file on, cut in parts (1: none; the inputs are then searched
+    /// on the workers instead, one each).
+    pub(crate) split: usize,
+}
+
+/// The smallest file a count or a file list cuts in parts for its workers: below it a part
+/// costs more to start than it saves.
+const SPLIT_MIN_BYTES: u64 = 16 << 20;
+
+/// A count (or a file list) of what `matcher` selects in the large plain file `path`, its parts
+/// on `workers` workers: each counts its part (up to `limit`), the counts are added up. The
+/// lines read, and the first part's error if one failed. `None` where the file is not worth
+/// cutting.
+fn count_in_parts(
+    o: &Options,
+    path: &std::path::Path,
+    matcher: &genpipe::io::Matcher,
+    workers: usize,
+    limit: u64,
+) -> Option<(u64, u64, genpipe::Result<()>)> {
+    let size = std::fs::metadata(path).ok()?.len();
+    if workers < 2 || size < SPLIT_MIN_BYTES || o.mmap || o.eager {
+        return None;
+    }
+    let parts = genpipe::io::lines_split(path, workers);
+    if parts.len() < 2 {
+        return None;
+    }
+    let (matcher, numbered) = (matcher.clone(), crate::inputs::numbered(o));
+    let counted = pipe(parts)
+        | par_map(move |part: Gen<Lines<FileReader>>| {
+            let part = if numbered { part } else { part.unnumbered() };
+            let (part, read) = part.lines_read();
+            // The part is dropped at the end of the block: then `read` holds its lines.
+            let (n, outcome) = {
+                let mut part = std::pin::pin!(part);
+                let n = part.as_mut().count_matching(&matcher, limit);
+                (n, part.as_mut().take_return().unwrap_or(Ok(())))
+            };
+            (n, read.load(Ordering::Relaxed), outcome)
+        })
+        .batch(1)
+        .workers(workers);
+    let (mut n, mut lines, mut outcome) = (0u64, 0u64, Ok(()));
+    for (count, read, part_outcome) in counted {
+        n += count;
+        lines += read;
+        if outcome.is_ok() {
+            outcome = part_outcome;
+        }
+    }
+    Some((n.min(limit), lines, outcome))
 }
 
 /// One input's search: its output went to the writer it was given; this is the rest.
@@ -86,6 +138,7 @@ pub(crate) fn search_input(
         prefix_names,
         limit,
         listing,
+        split,
     } = search;
     let (color, prefix_names, limit, listing) = (*color, *prefix_names, *limit, *listing);
     let highlight = highlight.as_ref();
@@ -167,6 +220,7 @@ pub(crate) fn search_input(
         .take(limit)
         .take_while(|_| stopped.get() == Stopped::No);
     // A count or a file list of what a plain search selects: no line is printed or looked at.
+    let mut split_lines = None;
     let count_only = ((counting && !o.count_matches) || listing)
         && binary.is_none()
         && !stage.op().is_inverted()
@@ -186,6 +240,15 @@ pub(crate) fn search_input(
         n = selected;
         searched.printed_context = printed;
         outcome
+    } else if let Some((counted, lines, outcome)) = input
+        .path()
+        .filter(|_| count_only && matches!(input, Input::File(_)))
+        .and_then(|p| count_in_parts(o, p, stage.op().matcher(), *split, limit as u64))
+    {
+        // One large file on every core (ripgrep searches a file on one thread).
+        n = counted;
+        split_lines = Some(lines);
+        outcome
     } else if count_only {
         // Counted in the source's buffer, without a `Line` made per match (the atomic
         // reference-count updates of those were most of `-c -i get`'s time over ripgrep's).
@@ -200,7 +263,7 @@ pub(crate) fn search_input(
     if output_closed.is_some_and(|closed| closed.load(Ordering::Relaxed)) {
         stopped.set(Stopped::PipeClosed);
     }
-    searched.lines = read.load(Ordering::Relaxed);
+    searched.lines = split_lines.unwrap_or_else(|| read.load(Ordering::Relaxed));
     searched.stopped = stopped.get();
     searched.write_error = write_error;
     if let Err(e) = outcome {
