@@ -237,7 +237,9 @@ impl<R: Read> Lines<R> {
     }
 
     /// [`next_line`](Lines::next_line) as bounds in the current chunk (the grep paths make a
-    /// `Line` of them, or only count them).
+    /// `Line` of them, or only count them). A copy of `next_line` rather than its core: built
+    /// on this, `next_line` cost 2 instructions a line more in `lines | map | fold` (user-crate
+    /// probe, 251.77 -> 253.77), its hottest path.
     #[inline]
     fn next_line_bounds(&mut self) -> Option<(usize, usize)> {
         loop {
