@@ -141,6 +141,24 @@ pub(crate) const FLAGS: &[Flag] = &[
         "print only the matched parts, each on a line of its own",
     ),
     flag(
+        Some('r'),
+        "replace",
+        Some("TEXT"),
+        "print TEXT in place of each match ($1, $name: the pattern's groups; $0 the match)",
+    ),
+    flag(
+        Some('M'),
+        "max-columns",
+        Some("NUM"),
+        "print a line longer than NUM bytes as [Omitted long matching line]",
+    ),
+    flag(
+        None,
+        "sort",
+        Some("HOW"),
+        "path (files in path order) or none: loggrep prints files in path order either way",
+    ),
+    flag(
         None,
         "color",
         Some("WHEN"),
@@ -306,6 +324,10 @@ pub(crate) struct Options {
     pub(crate) mmap: bool,
     /// --tail: follow growing files.
     pub(crate) follow: bool,
+    /// -r: what each match is printed as.
+    pub(crate) replace: Option<Vec<u8>>,
+    /// -M: lines longer than this are omitted from the output.
+    pub(crate) max_columns: Option<usize>,
     /// --max-line-bytes (`None`: genpipe's default, 64 MiB).
     pub(crate) max_line_bytes: Option<usize>,
     /// -j: files searched at once (`None`: one per core).
@@ -414,6 +436,13 @@ fn apply(o: &mut Options, long: &str, value: Option<OsString>) -> Result<Option<
             (o.after, o.before) = (n, n);
         }
         "line-number" => o.line_number = true,
+        "replace" => o.replace = Some(arg_bytes(value)?),
+        // 0, as in ripgrep: no limit.
+        "max-columns" => o.max_columns = Some(number(long, &value)?).filter(|&n| n > 0),
+        "sort" => match value.to_str() {
+            Some("path" | "none") => {}
+            _ => return Err(format!("--sort takes path or none, not {value:?}")),
+        },
         "only-matching" => o.only_matching = true,
         "color" => {
             o.color = match value.to_str() {
@@ -536,9 +565,13 @@ mod tests {
     fn every_flag_in_the_table_is_understood() {
         for f in FLAGS {
             let mut o = Options::default();
-            let value = f
-                .value
-                .map(|_| OsString::from(if f.long == "color" { "never" } else { "1" }));
+            let value = f.value.map(|_| {
+                OsString::from(match f.long {
+                    "color" => "never",
+                    "sort" => "path",
+                    _ => "1",
+                })
+            });
             // `apply` panics on a name it does not handle.
             assert!(apply(&mut o, f.long, value).is_ok(), "--{}", f.long);
         }
@@ -615,6 +648,8 @@ mod tests {
         assert!(err(&["--color", "pink", "p"]).contains("auto, always or never"));
         assert!(err(&["--nope", "p"]).contains("--nope"));
         assert!(err(&["--max-line-bytes", "0", "p"]).contains("a size"));
+        assert!(err(&["--sort", "modified", "p"]).contains("path or none"));
+        assert!(err(&["-M", "x", "p"]).contains("needs a number"));
         assert!(err(&["--max-line-bytes", "12X", "p"]).contains("a size"));
         assert!(err(&["--max-line-bytes", "99999999999G", "p"]).contains("a size"));
         assert!(err(&["--tail", "-c", "p"]).contains("--tail"));

@@ -34,7 +34,7 @@ use genpipe::synth::{AccessFormat, write_access_log_file};
 
 use flags::{Color, Command, Options, parse_args, usage};
 use inputs::{Input, context, inputs};
-use patterns::{highlighter, matcher};
+use patterns::{highlighter, matcher, replacer};
 use search::{Search, Searched, Stopped, search_input};
 use tail::follow_many;
 
@@ -100,22 +100,31 @@ pub(crate) fn run(o: &Options) -> ExitCode {
     };
     // The patterns as one regex, for what needs the matches' places (`-o`, colour) or every
     // line matched one by one (context).
-    let patterns = if o.only_matching || color || context(o) || o.count_matches {
-        match highlighter(o) {
-            Ok(re) => Some(re),
-            Err(e) => {
-                eprintln!("loggrep: {e}");
-                return ExitCode::from(2);
+    let patterns =
+        if o.only_matching || color || context(o) || o.count_matches || o.replace.is_some() {
+            match highlighter(o) {
+                Ok(re) => Some(re),
+                Err(e) => {
+                    eprintln!("loggrep: {e}");
+                    return ExitCode::from(2);
+                }
             }
-        }
-    } else {
-        None
-    };
+        } else {
+            None
+        };
     // With -v no part of a selected line matches: nothing to highlight.
     let highlight = patterns
         .as_ref()
-        .filter(|_| (o.only_matching || color) && !o.invert);
+        .filter(|_| (o.only_matching || color || o.replace.is_some()) && !o.invert);
     let context_re = patterns.as_ref().filter(|_| context(o));
+    // -r: the groups to expand, from the patterns without -w and -x around them.
+    let replacer = match o.replace.as_ref().map(|_| replacer(o)).transpose() {
+        Ok(re) => re,
+        Err(e) => {
+            eprintln!("loggrep: {e}");
+            return ExitCode::from(2);
+        }
+    };
     // With -v the selected lines hold no match: --count-matches counts them, as lines.
     let count_re = patterns.as_ref().filter(|_| o.count_matches && !o.invert);
     let listing = o.files_with_matches || o.files_without_match;
@@ -125,7 +134,7 @@ pub(crate) fn run(o: &Options) -> ExitCode {
         (false, None) => usize::MAX,
     };
     if o.follow && inputs.len() > 1 {
-        return follow_many(o, &inputs, &stage, highlight, color);
+        return follow_many(o, &inputs, &stage, highlight, replacer.as_ref(), color);
     }
     let progress = progress_bar(&inputs, o);
     let stdout = std::io::stdout();
@@ -143,6 +152,7 @@ pub(crate) fn run(o: &Options) -> ExitCode {
         highlight: highlight.cloned(),
         context_re: context_re.cloned(),
         count_re: count_re.cloned(),
+        replacer,
         color,
         prefix_names,
         limit,

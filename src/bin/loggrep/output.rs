@@ -19,6 +19,11 @@ pub(crate) struct Printer<'a> {
     /// The patterns, for `-o` and colour; `None` when neither is asked for.
     pub(crate) highlight: Option<&'a regex::bytes::Regex>,
     pub(crate) color: bool,
+    /// `-r`: what each match is printed as (`$1` and `$name` expanded from the groups of the
+    /// regex, matched on the match's text).
+    pub(crate) replace: Option<(&'a [u8], &'a regex::bytes::Regex)>,
+    /// `-M`: a longer line is printed as a note that it was omitted.
+    pub(crate) max_columns: Option<usize>,
 }
 
 // grep's default colours: file names magenta, line numbers green, separators cyan, matches
@@ -58,18 +63,49 @@ impl Printer<'_> {
         Ok(())
     }
 
+    /// Whether text of `len` bytes is too long to print (`-M`).
+    fn too_long(&self, len: usize) -> bool {
+        self.max_columns.is_some_and(|max| len > max)
+    }
+
+    /// A line too long to print, as ripgrep says it: with the number of its matches where they
+    /// are being marked (colour, `-r`).
+    fn omitted(&self, out: &mut impl Write, line: &Line) -> std::io::Result<()> {
+        self.prefix(out, line.line_no())?;
+        match self
+            .highlight
+            .filter(|_| self.color || self.replace.is_some())
+        {
+            _ if self.sep != b':' => out.write_all(b"[Omitted long context line]\n"),
+            Some(re) => {
+                let n = Matches::new(re, line.as_bytes()).count();
+                writeln!(out, "[Omitted long line with {n} matches]")
+            }
+            None => out.write_all(b"[Omitted long matching line]\n"),
+        }
+    }
+
     pub(crate) fn line(&self, out: &mut impl Write, line: &Line) -> std::io::Result<()> {
         let bytes = line.as_bytes();
+        if let (Some(re), Some((with, groups))) = (self.highlight, self.replace) {
+            return self.replaced(out, line, re, with, groups);
+        }
         match self.highlight {
             // Every match, empty ones too (each an empty line), as ripgrep prints them.
             Some(re) if self.only_matching => {
                 for (start, end) in Matches::new(re, bytes) {
                     self.prefix(out, line.line_no())?;
+                    if self.too_long(end - start) {
+                        out.write_all(b"[Omitted long matching line]\n")?;
+                        continue;
+                    }
                     self.paint_match(out, &bytes[start..end])?;
                     out.write_all(b"\n")?;
                 }
                 Ok(())
             }
+            // -M counts the line end, as ripgrep does.
+            _ if self.too_long(bytes.len() + 1) => self.omitted(out, line),
             Some(re) if self.color => {
                 self.prefix(out, line.line_no())?;
                 let mut at = 0;
@@ -87,6 +123,59 @@ impl Printer<'_> {
                 out.write_all(b"\n")
             }
         }
+    }
+
+    /// The line with each match replaced by `with` expanded (or, with `-o`, each replacement
+    /// on a line of its own), as ripgrep's `-r`.
+    fn replaced(
+        &self,
+        out: &mut impl Write,
+        line: &Line,
+        re: &regex::bytes::Regex,
+        with: &[u8],
+        groups: &regex::bytes::Regex,
+    ) -> std::io::Result<()> {
+        let bytes = line.as_bytes();
+        // Each match's replacement: `with`, its groups taken from the match's own text.
+        let expand = |start: usize, end: usize| {
+            let mut text = Vec::new();
+            if let Some(caps) = groups.captures(&bytes[start..end]) {
+                caps.expand(with, &mut text);
+            }
+            text
+        };
+        if self.only_matching {
+            for (start, end) in Matches::new(re, bytes) {
+                let text = expand(start, end);
+                self.prefix(out, line.line_no())?;
+                if self.too_long(text.len()) {
+                    out.write_all(b"[Omitted long matching line]\n")?;
+                    continue;
+                }
+                self.paint_match(out, &text)?;
+                out.write_all(b"\n")?;
+            }
+            return Ok(());
+        }
+        // The whole line replaced first: -M looks at what would be printed.
+        let pieces: Vec<(usize, usize, Vec<u8>)> = Matches::new(re, bytes)
+            .map(|(start, end)| (start, end, expand(start, end)))
+            .collect();
+        let len = pieces
+            .iter()
+            .fold(bytes.len(), |len, (s, e, text)| len - (e - s) + text.len());
+        if self.too_long(len + 1) {
+            return self.omitted(out, line);
+        }
+        self.prefix(out, line.line_no())?;
+        let mut at = 0;
+        for (start, end, replacement) in &pieces {
+            out.write_all(&bytes[at..*start])?;
+            self.paint_match(out, replacement)?;
+            at = *end;
+        }
+        out.write_all(&bytes[at..])?;
+        out.write_all(b"\n")
     }
 
     pub(crate) fn paint_match(&self, out: &mut impl Write, text: &[u8]) -> std::io::Result<()> {

@@ -54,6 +54,14 @@ pub(crate) fn highlighter(o: &Options) -> Result<regex::bytes::Regex, String> {
         .map_err(|e| e.to_string())
 }
 
+/// The patterns alone, without `-w` or `-x` around them: what `-r` expands its groups from,
+/// matched on each match's text (`$0` is the match itself, not the bytes that bound a word).
+pub(crate) fn replacer(o: &Options) -> Result<regex::bytes::Regex, String> {
+    let mut bare = o.clone();
+    (bare.word, bare.whole_line) = (false, false);
+    highlighter(&bare)
+}
+
 /// The stage that selects lines.
 pub(crate) fn matcher(o: &Options) -> Result<Stage<GrepOp>, String> {
     let plain = o.fixed || o.patterns.iter().all(|p| is_plain(p));
@@ -126,12 +134,21 @@ impl Iterator for Matches<'_, '_> {
                 break Some((m.start(), m.end()));
             };
         }
-        if self.at > self.line.len() {
-            return None;
+        // The byte before the next match may be the non-word character that bounds it: the
+        // search starts there, and a match whose group starts before `at` is skipped.
+        let mut from = self.at.saturating_sub(1);
+        loop {
+            if self.at > self.line.len() || from > self.line.len() {
+                return None;
+            }
+            let caps = self.re.captures_at(self.line, from)?;
+            let w = caps.name("w")?;
+            if w.start() < self.at {
+                from = w.start() + 1;
+                continue;
+            }
+            self.at = if w.is_empty() { w.end() + 1 } else { w.end() };
+            return Some((w.start(), w.end()));
         }
-        let caps = self.re.captures_at(self.line, self.at)?;
-        let w = caps.name("w")?;
-        self.at = if w.is_empty() { w.end() + 1 } else { w.end() };
-        Some((w.start(), w.end()))
     }
 }

@@ -42,6 +42,8 @@ pub(crate) struct Search {
     pub(crate) context_re: Option<regex::bytes::Regex>,
     /// The patterns, for `--count-matches`.
     pub(crate) count_re: Option<regex::bytes::Regex>,
+    /// The patterns without `-w` and `-x`, for `-r`'s groups.
+    pub(crate) replacer: Option<regex::bytes::Regex>,
     pub(crate) color: bool,
     pub(crate) prefix_names: bool,
     /// Selected lines per input at most (-m; 1 for -l and -L).
@@ -134,6 +136,7 @@ pub(crate) fn search_input(
         highlight,
         context_re,
         count_re,
+        replacer,
         color,
         prefix_names,
         limit,
@@ -179,6 +182,8 @@ pub(crate) fn search_input(
         only_matching: o.only_matching && !o.invert,
         highlight,
         color,
+        replace: o.replace.as_deref().zip(replacer.as_ref()),
+        max_columns: o.max_columns,
     };
     let counting = o.count || o.count_matches;
     let mut n = 0u64;

@@ -28,6 +28,7 @@ pub(crate) fn follow_many(
     inputs: &[Input],
     stage: &Stage<GrepOp>,
     highlight: Option<&regex::bytes::Regex>,
+    replacer: Option<&regex::bytes::Regex>,
     color: bool,
 ) -> ExitCode {
     let Some(paths) = inputs.iter().map(Input::path).collect::<Option<Vec<_>>>() else {
@@ -79,6 +80,8 @@ pub(crate) fn follow_many(
                         only_matching: o.only_matching,
                         highlight,
                         color,
+                        replace: o.replace.as_deref().zip(replacer),
+                        max_columns: o.max_columns,
                     };
                     if let Err(e) = printer.line(&mut out, &line).and_then(|()| out.flush()) {
                         stopped = Stopped::by(&e);
