@@ -927,3 +927,47 @@ fn one_large_file_cut_in_parts_counts_what_one_worker_counts() {
         }
     }
 }
+
+#[test]
+#[cfg_attr(miri, ignore = "runs processes")]
+fn generated_man_page_and_completions_list_every_flag() {
+    let help = stdout(&loggrep(&["--help"], None));
+    let flags: Vec<&str> = help
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .map(|w| w.trim_end_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| w.starts_with("--") && w.len() > 2)
+        .collect();
+    assert!(flags.len() > 30, "{help}");
+    let man = stdout(&loggrep(&["--generate", "man"], None));
+    let bash = stdout(&loggrep(&["--generate", "complete-bash"], None));
+    let fish = stdout(&loggrep(&["--generate", "complete-fish"], None));
+    for flag in &flags {
+        let long = flag.trim_start_matches('-');
+        assert!(
+            man.contains(&format!("\\-\\-{}", long.replace('-', "\\-"))),
+            "man lacks {flag}"
+        );
+        assert!(bash.contains(flag), "bash completion lacks {flag}");
+        assert!(
+            fish.contains(&format!("-l {long}")),
+            "fish completion lacks {flag}"
+        );
+    }
+    assert!(man.starts_with(".TH LOGGREP 1"));
+    // The bash completion is valid bash.
+    let mut check = Command::new("bash")
+        .arg("-n")
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    check
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(bash.as_bytes())
+        .unwrap();
+    assert!(check.wait().unwrap().success(), "{bash}");
+    let bad = loggrep(&["--generate", "zsh"], None);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("complete-bash"));
+}

@@ -237,17 +237,26 @@ pub(crate) const FLAGS: &[Flag] = &[
         None,
         "read every line into memory first (to compare memory with the lazy run)",
     ),
+    flag(
+        None,
+        "generate",
+        Some("KIND"),
+        "print a man page (man) or a shell completion (complete-bash, complete-fish), made from this list of flags",
+    ),
     flag(Some('V'), "version", None, "print the version"),
     flag(Some('h'), "help", None, "print this help"),
 ];
 
-const USAGE_HEAD: &str = "\
+/// What `--generate` can make (module `generate` makes them).
+pub(crate) const GENERATE_KINDS: &[&str] = &["man", "complete-bash", "complete-fish"];
+
+pub(crate) const USAGE_HEAD: &str = "\
 usage: loggrep [OPTIONS] PATTERN [PATH...]
        loggrep [OPTIONS] -e PATTERN... [PATH...]
 PATTERN is a regular expression (Rust's regex syntax, on bytes), as ripgrep's is; with -F it is
 a fixed string. A pattern with no regex metacharacters is searched as a fixed string either way.";
 
-const USAGE_TAIL: &str = "\
+pub(crate) const USAGE_TAIL: &str = "\
 PATHs are files or directories (searched recursively, hidden entries skipped); .gz, .bz2,
 .zst and .xz files are read transparently; - reads standard input (compressed or not), and so
 does no PATH when standard input is not a terminal (with a terminal: the current directory).
@@ -361,6 +370,8 @@ pub(crate) enum Command {
     Search(Options),
     Help,
     Version,
+    /// `--generate KIND`.
+    Generate(String),
 }
 
 /// An argument as bytes: patterns may be any bytes (Unix), not only UTF-8.
@@ -476,6 +487,17 @@ fn apply(o: &mut Options, long: &str, value: Option<OsString>) -> Result<Option<
         "stats" => o.stats = true,
         "eager" => o.eager = true,
         "version" => return Ok(Some(Command::Version)),
+        "generate" => {
+            return match value.to_str() {
+                Some(kind) if GENERATE_KINDS.contains(&kind) => {
+                    Ok(Some(Command::Generate(kind.into())))
+                }
+                _ => Err(format!(
+                    "--generate takes {}, not {value:?}",
+                    GENERATE_KINDS.join(", ")
+                )),
+            };
+        }
         "help" => return Ok(Some(Command::Help)),
         _ => unreachable!("--{long} is in FLAGS but not here"),
     }
@@ -569,6 +591,7 @@ mod tests {
                 OsString::from(match f.long {
                     "color" => "never",
                     "sort" => "path",
+                    "generate" => "man",
                     _ => "1",
                 })
             });

@@ -11,12 +11,14 @@
 //! Exit status as grep: 0 if a line matched, 1 if none did, 2 on an error.
 //!
 //! The modules, each importing only those above it in this list: `flags` (the command line,
-//! declared once in a table that builds the parser and `--help`), `patterns` (the matcher and
+//! declared once in a table that builds the parser and `--help`), `generate` (the man page and
+//! shell completions, from the same table), `patterns` (the matcher and
 //! the highlighter), `inputs` (what to read and how to open it), `output` (printing, colour),
 //! `search` (one input's search, context lines), `tail` (`--tail` of several files), and this
 //! file (the run, its statistics, the demo).
 
 mod flags;
+mod generate;
 mod inputs;
 mod output;
 mod patterns;
@@ -55,6 +57,10 @@ pub(crate) fn main() -> ExitCode {
         Ok(Command::Search(options)) => run(&options),
         Ok(Command::Help) => {
             println!("{}", usage());
+            ExitCode::SUCCESS
+        }
+        Ok(Command::Generate(kind)) => {
+            print!("{}", generate::generate(&kind));
             ExitCode::SUCCESS
         }
         Ok(Command::Version) => {
