@@ -971,3 +971,44 @@ fn generated_man_page_and_completions_list_every_flag() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("complete-bash"));
 }
+
+#[test]
+#[cfg_attr(miri, ignore = "runs processes")]
+fn file_types_pick_the_files_of_a_walk() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["a.log", "b.txt", "c.rs", "d.md"] {
+        std::fs::write(dir.path().join(name), "hit\n").unwrap();
+    }
+    let root = dir.path().to_str().unwrap();
+    let names = |args: &[&str]| {
+        let mut all = vec!["-l"];
+        all.extend(args);
+        all.extend(["hit", root]);
+        let mut listed: Vec<String> = stdout(&loggrep(&all, None))
+            .lines()
+            .map(|l| l.rsplit('/').next().unwrap().to_string())
+            .collect();
+        listed.sort();
+        listed
+    };
+    assert_eq!(names(&["-t", "log"]), ["a.log"]);
+    assert_eq!(names(&["-t", "log", "-t", "md"]), ["a.log", "d.md"]);
+    assert_eq!(names(&["-T", "log", "-T", "txt"]), ["c.rs", "d.md"]);
+    // A file named on the command line is searched whatever its type (as ripgrep).
+    let named = dir.path().join("c.rs");
+    assert_eq!(
+        stdout(&loggrep(
+            &["-c", "-t", "log", "hit", named.to_str().unwrap()],
+            None
+        )),
+        "1\n"
+    );
+    let bad = loggrep(&["-t", "nope", "hit", root], None);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("--type-list"));
+    let list = stdout(&loggrep(&["--type-list"], None));
+    assert!(
+        list.contains("log: *.log\n") && list.contains("rust: *.rs\n"),
+        "{list}"
+    );
+}

@@ -177,6 +177,24 @@ pub(crate) const FLAGS: &[Flag] = &[
         "in directories, only files whose name matches GLOB (default *)",
     ),
     flag(
+        Some('t'),
+        "type",
+        Some("TYPE"),
+        "in directories, only files of TYPE (repeatable; --type-list lists the types)",
+    ),
+    flag(
+        Some('T'),
+        "type-not",
+        Some("TYPE"),
+        "in directories, no files of TYPE (repeatable)",
+    ),
+    flag(
+        None,
+        "type-list",
+        None,
+        "print the file types and their globs",
+    ),
+    flag(
         None,
         "hidden",
         None,
@@ -326,6 +344,9 @@ pub(crate) struct Options {
     pub(crate) hidden: bool,
     /// -L: follow symbolic links in directory walks.
     pub(crate) follow_links: bool,
+    /// -t and -T: the file types a directory walk keeps and leaves out.
+    pub(crate) types: Vec<String>,
+    pub(crate) types_not: Vec<String>,
     /// --files: list what would be searched.
     pub(crate) list_files: bool,
     pub(crate) stats: bool,
@@ -367,11 +388,13 @@ pub(crate) enum Color {
 
 /// What the command line asks for: a search, the help text or the version.
 pub(crate) enum Command {
-    Search(Options),
+    Search(Box<Options>),
     Help,
     Version,
     /// `--generate KIND`.
     Generate(String),
+    /// `--type-list`.
+    TypeList,
 }
 
 /// An argument as bytes: patterns may be any bytes (Unix), not only UTF-8.
@@ -476,6 +499,9 @@ fn apply(o: &mut Options, long: &str, value: Option<OsString>) -> Result<Option<
             );
         }
         "hidden" => o.hidden = true,
+        "type" => o.types.push(value.to_string_lossy().into_owned()),
+        "type-not" => o.types_not.push(value.to_string_lossy().into_owned()),
+        "type-list" => return Ok(Some(Command::TypeList)),
         "follow" => o.follow_links = true,
         "files" => o.list_files = true,
         "search-zip" => {}
@@ -557,7 +583,7 @@ pub(crate) fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Com
     if o.smart_case {
         o.ignore_case = o.patterns.iter().all(|p| !has_uppercase_literal(p));
     }
-    Ok(Command::Search(o))
+    Ok(Command::Search(Box::new(o)))
 }
 
 /// Whether `pattern` has an uppercase letter of its own, not one of an escape (`\S`, `\W`,
@@ -592,6 +618,7 @@ mod tests {
                     "color" => "never",
                     "sort" => "path",
                     "generate" => "man",
+                    "type" | "type-not" => "log",
                     _ => "1",
                 })
             });

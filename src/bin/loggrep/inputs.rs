@@ -12,6 +12,7 @@ use genpipe::io::{
 use genpipe::prelude::*;
 
 use crate::flags::Options;
+use crate::types::TypeFilter;
 
 /// Where lines come from: files (named, or found under directories) or standard input.
 #[derive(Clone, PartialEq, Eq)]
@@ -41,6 +42,13 @@ pub(crate) fn inputs(o: &Options, errors: &mut Vec<String>) -> Vec<Input> {
         (true, true) => &here,
         (false, _) => &o.paths,
     };
+    let types = match TypeFilter::new(&o.types, &o.types_not) {
+        Ok(types) => types,
+        Err(e) => {
+            errors.push(e);
+            return Vec::new();
+        }
+    };
     let mut files = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
@@ -63,7 +71,10 @@ pub(crate) fn inputs(o: &Options, errors: &mut Vec<String>) -> Vec<Input> {
             };
             let report = walk.report();
             let implicit = o.paths.is_empty();
-            files.extend((walk | collect::<Vec<_>>()).into_iter().map(|p| {
+            let found = (walk | collect::<Vec<_>>())
+                .into_iter()
+                .filter(|p| types.as_ref().is_none_or(|t| t.keeps(p)));
+            files.extend(found.map(|p| {
                 let shown = match p.strip_prefix(".") {
                     Ok(relative) if implicit => relative.to_path_buf(),
                     _ => p,

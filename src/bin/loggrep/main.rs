@@ -12,8 +12,8 @@
 //!
 //! The modules, each importing only those above it in this list: `flags` (the command line,
 //! declared once in a table that builds the parser and `--help`), `generate` (the man page and
-//! shell completions, from the same table), `patterns` (the matcher and
-//! the highlighter), `inputs` (what to read and how to open it), `output` (printing, colour),
+//! shell completions, from the same table), `types` (file types),
+//! `patterns` (the matcher and the highlighter), `inputs` (what to read and how to open it), `output` (printing, colour),
 //! `search` (one input's search, context lines), `tail` (`--tail` of several files), and this
 //! file (the run, its statistics, the demo).
 
@@ -24,6 +24,7 @@ mod output;
 mod patterns;
 mod search;
 mod tail;
+mod types;
 
 use std::cell::Cell;
 use std::io::{IsTerminal, Write};
@@ -61,6 +62,10 @@ pub(crate) fn main() -> ExitCode {
         }
         Ok(Command::Generate(kind)) => {
             print!("{}", generate::generate(&kind));
+            ExitCode::SUCCESS
+        }
+        Ok(Command::TypeList) => {
+            print!("{}", types::list());
             ExitCode::SUCCESS
         }
         Ok(Command::Version) => {
