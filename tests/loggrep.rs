@@ -1012,3 +1012,85 @@ fn file_types_pick_the_files_of_a_walk() {
         "{list}"
     );
 }
+
+#[test]
+#[cfg_attr(miri, ignore = "runs processes")]
+fn walks_read_ignore_files_as_ripgrep_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join(".git")).unwrap();
+    std::fs::write(root.join(".gitignore"), "skipped.log\nbuild/\n").unwrap();
+    std::fs::write(root.join(".ignore"), "also.log\n").unwrap();
+    std::fs::create_dir(root.join("build")).unwrap();
+    for name in [
+        "kept.log",
+        "skipped.log",
+        "also.log",
+        "build/out.log",
+        "other.txt",
+    ] {
+        std::fs::write(root.join(name), "hit\n").unwrap();
+    }
+    let root_s = root.to_str().unwrap();
+    let listed = |args: &[&str]| {
+        let mut all = vec!["-l"];
+        all.extend(args);
+        all.extend(["hit", root_s]);
+        let mut names: Vec<String> = stdout(&loggrep(&all, None))
+            .lines()
+            .map(|l| {
+                l.strip_prefix(root_s)
+                    .unwrap()
+                    .trim_start_matches('/')
+                    .to_string()
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(listed(&[]), ["kept.log", "other.txt"]);
+    assert_eq!(
+        listed(&["--no-ignore"]),
+        [
+            "also.log",
+            "build/out.log",
+            "kept.log",
+            "other.txt",
+            "skipped.log"
+        ]
+    );
+    // -g includes, !glob excludes; both override the ignore files for files, as in ripgrep
+    // (an ignored directory is still not entered).
+    assert_eq!(
+        listed(&["-g", "*.log"]),
+        ["also.log", "kept.log", "skipped.log"]
+    );
+    assert_eq!(listed(&["-g", "!*.txt"]), ["kept.log"]);
+    if let Some(rg) = ["rg"]
+        .into_iter()
+        .find(|rg| Command::new(rg).arg("--version").output().is_ok())
+    {
+        for args in [
+            vec![],
+            vec!["--no-ignore"],
+            vec!["-g", "*.log"],
+            vec!["-g", "!*.txt"],
+        ] {
+            let mut all = vec!["-l", "--sort", "path"];
+            all.extend(&args);
+            all.extend(["hit", root_s]);
+            let theirs = Command::new(rg).args(&all).output().unwrap();
+            let mut theirs: Vec<String> = String::from_utf8_lossy(&theirs.stdout)
+                .lines()
+                .map(|l| {
+                    l.strip_prefix(root_s)
+                        .unwrap()
+                        .trim_start_matches('/')
+                        .to_string()
+                })
+                .collect();
+            theirs.sort();
+            assert_eq!(listed(&args), theirs, "{args:?}");
+        }
+    }
+}

@@ -174,7 +174,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         Some('g'),
         "glob",
         Some("GLOB"),
-        "in directories, only files whose name matches GLOB (default *)",
+        "in directories, only files matching GLOB, or with !GLOB not (repeatable; gitignore syntax, as ripgrep's)",
     ),
     flag(
         Some('t'),
@@ -193,6 +193,12 @@ pub(crate) const FLAGS: &[Flag] = &[
         "type-list",
         None,
         "print the file types and their globs",
+    ),
+    flag(
+        None,
+        "no-ignore",
+        None,
+        "in directories, search files that .gitignore and .ignore files leave out",
     ),
     flag(
         None,
@@ -340,7 +346,10 @@ pub(crate) struct Options {
     pub(crate) only_matching: bool,
     pub(crate) color: Color,
     pub(crate) with_filename: bool,
-    pub(crate) glob: Option<String>,
+    /// -g: globs a walk's files must match (`!glob`: must not), as ripgrep's.
+    pub(crate) globs: Vec<String>,
+    /// --no-ignore: `.gitignore` and `.ignore` files are not read.
+    pub(crate) no_ignore: bool,
     pub(crate) hidden: bool,
     /// -L: follow symbolic links in directory walks.
     pub(crate) follow_links: bool,
@@ -491,13 +500,12 @@ fn apply(o: &mut Options, long: &str, value: Option<OsString>) -> Result<Option<
             };
         }
         "with-filename" => o.with_filename = true,
-        "glob" => {
-            o.glob = Some(
-                value
-                    .into_string()
-                    .map_err(|g| format!("--glob {g:?} is not valid Unicode"))?,
-            );
-        }
+        "glob" => o.globs.push(
+            value
+                .into_string()
+                .map_err(|g| format!("--glob {g:?} is not valid Unicode"))?,
+        ),
+        "no-ignore" => o.no_ignore = true,
         "hidden" => o.hidden = true,
         "type" => o.types.push(value.to_string_lossy().into_owned()),
         "type-not" => o.types_not.push(value.to_string_lossy().into_owned()),

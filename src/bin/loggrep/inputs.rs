@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicU64;
 
 use genpipe::io::{
     BINARY_SNIFF_BYTES, Line, Lines, StopToken, follow, lines, lines_from_auto, lines_mmap,
-    starts_compressed, try_find,
+    starts_compressed,
 };
 use genpipe::prelude::*;
 
@@ -32,8 +32,49 @@ impl Input {
     }
 }
 
+/// The files under the directory `root`, in path order, as ripgrep walks it: hidden entries
+/// (names starting with `.`) and what `.gitignore` (in a git repository), `.ignore` and
+/// `.git/info/exclude` leave out are skipped unless asked for; `-g` globs override both.
+fn walk(o: &Options, root: &Path, errors: &mut Vec<String>) -> Vec<PathBuf> {
+    let mut builder = ignore::WalkBuilder::new(root);
+    // `standard_filters` sets `hidden` too: hidden comes after it.
+    builder
+        .follow_links(o.follow_links)
+        .standard_filters(!o.no_ignore)
+        .hidden(!o.hidden)
+        .sort_by_file_name(|a, b| a.cmp(b));
+    if !o.globs.is_empty() {
+        let mut overrides = ignore::overrides::OverrideBuilder::new(root);
+        for glob in &o.globs {
+            if let Err(e) = overrides.add(glob) {
+                errors.push(format!("--glob {glob:?}: {e}"));
+                return Vec::new();
+            }
+        }
+        match overrides.build() {
+            Ok(overrides) => {
+                builder.overrides(overrides);
+            }
+            Err(e) => {
+                errors.push(format!("--glob: {e}"));
+                return Vec::new();
+            }
+        }
+    }
+    let mut files = Vec::new();
+    for entry in builder.build() {
+        match entry {
+            Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
+                files.push(entry.into_path());
+            }
+            Ok(_) => {}
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    files
+}
+
 pub(crate) fn inputs(o: &Options, errors: &mut Vec<String>) -> Vec<Input> {
-    let glob = o.glob.as_deref().unwrap_or("*");
     // No PATH: standard input, unless it is a terminal (nobody is typing a log): then the
     // current directory, as ripgrep does, its files named without the leading `./`.
     let here = [PathBuf::from(".")];
@@ -56,22 +97,8 @@ pub(crate) fn inputs(o: &Options, errors: &mut Vec<String>) -> Vec<Input> {
             continue;
         }
         if path.is_dir() {
-            let walk = match try_find(path, glob) {
-                Ok(walk) => walk.sorted(),
-                Err(e) => {
-                    errors.push(format!("--glob {glob:?}: {e}"));
-                    continue;
-                }
-            };
-            let walk = if o.hidden { walk } else { walk.skip_hidden() };
-            let walk = if o.follow_links {
-                walk.follow_links()
-            } else {
-                walk
-            };
-            let report = walk.report();
             let implicit = o.paths.is_empty();
-            let found = (walk | collect::<Vec<_>>())
+            let found = walk(o, path, errors)
                 .into_iter()
                 .filter(|p| types.as_ref().is_none_or(|t| t.keeps(p)));
             files.extend(found.map(|p| {
@@ -81,7 +108,6 @@ pub(crate) fn inputs(o: &Options, errors: &mut Vec<String>) -> Vec<Input> {
                 };
                 Input::Found(shown)
             }));
-            errors.extend(report.take_errors().iter().map(|e| with_causes(e)));
         } else {
             // Named files are searched whatever their name, as grep does; a missing one
             // reports its error when it is read.
