@@ -165,7 +165,8 @@
 //! [`Coro`], `|`, [`stages`], [`sinks`], [`combinators`], [`par`]'s thread stages and [`mem`]
 //! (11 crates, `cargo tree -e normal`; a crate using generators and `|` builds cold in 1.4x
 //! genawaiter's time, README "Add it"). Two words turn on the rest:
-//! - `logs`: everything a log pipeline uses: `io`, `find`, `gzip`, `bzip2`, `regex`, `mmap`.
+//! - `logs`: everything a log pipeline uses: `io`, `find`, `gzip`, `bzip2`, `regex`, `mmap`,
+//!   `progress`.
 //! - `full`: every part of the library: `logs`, `zstd`, `xz`, `memo`, `sched`, `rayon`,
 //!   `stackful`, `synth` (not `cli`, the command).
 //!
@@ -178,8 +179,11 @@
 //! - `zstd`, `xz`: `.zst` and `.xz` likewise, with the pure-Rust decoders `ruzstd` and
 //!   `lzma-rust2`. A compressed file read without its feature ends its source with an error
 //!   naming the feature.
-//! - `regex`: `grep_re`, `captures`, `.ignore_case()` and `genpipe::io::regex` (regex).
+//! - `regex`: `grep_re`, `captures`, `.ignore_case()` and `genpipe::io::regex` (regex, and
+//!   regex-automata and regex-syntax, the versions regex builds on, for the buffer search).
 //! - `mmap`: `io::lines_mmap` (memmap2).
+//! - `progress`: `io::progress()`, a bar on a terminal and counters readable from code
+//!   (indicatif).
 //! - `memo` (default): [`memo`] (`memo`, `memo_by`, `replay`), [`#[memoize]`](memoize) and
 //!   `unique().bound(n)` (lru).
 //! - `sched` (unix): [`sched`], the scheduler of `#[task]`s (polling).
