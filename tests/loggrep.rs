@@ -44,6 +44,14 @@ fn loggrep_exe() -> &'static str {
     env!("CARGO_BIN_EXE_loggrep")
 }
 
+/// The peak memory `--stats` reported, in MiB; `None` where loggrep could not know it (it reads
+/// it from /proc, on Linux) or the run printed no statistics.
+fn peak_mib(o: &Output) -> Option<f64> {
+    let stats = String::from_utf8_lossy(&o.stderr);
+    let (_, after) = stats.rsplit_once("peak memory ")?;
+    after.split_whitespace().next()?.parse().ok()
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
@@ -417,14 +425,9 @@ fn binary_files_are_reported_or_skipped_and_bounded() {
     // 24 MiB of NULs and no line end: no match, no error, and a few MiB of memory.
     let o = loggrep(&["--stats", "xyz", zeros.to_str().unwrap()], None);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let peak: f64 = stderr(&o)
-        .split("peak memory ")
-        .nth(1)
-        .and_then(|s| s.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0.0);
     // The peak comes from /proc (Linux); elsewhere loggrep says "unknown".
     if cfg!(target_os = "linux") {
+        let peak = peak_mib(&o).unwrap_or_else(|| panic!("no peak in {}", stderr(&o)));
         assert!(peak > 0.0 && peak < 16.0, "peak {peak} MiB: {}", stderr(&o));
     }
 }
@@ -806,14 +809,10 @@ fn binary_standard_input_is_told_and_bounded() {
     let zeros = vec![0u8; 32 << 20];
     let o = loggrep(&["--stats", "-c", "foo"], Some(&zeros));
     assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(1), ""));
-    let stats = stderr(&o);
-    let peak: f64 = stats
-        .rsplit("peak memory ")
-        .next()
-        .and_then(|m| m.trim().strip_suffix(" MiB"))
-        .and_then(|m| m.parse().ok())
-        .unwrap_or_else(|| panic!("no peak in {stats:?}"));
-    assert!(peak <= 16.0, "peak {peak} MiB");
+    if cfg!(target_os = "linux") {
+        let peak = peak_mib(&o).unwrap_or_else(|| panic!("no peak in {}", stderr(&o)));
+        assert!(peak <= 16.0, "peak {peak} MiB");
+    }
     // A match in binary input: the notice, not the bytes.
     let mut input = b"a foo\0b\n".to_vec();
     input.extend_from_slice(&[0u8; 1000]);
@@ -1093,4 +1092,81 @@ fn walks_read_ignore_files_as_ripgrep_does() {
             assert_eq!(listed(&args), theirs, "{args:?}");
         }
     }
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs processes")]
+fn json_lines_are_ripgreps_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.log");
+    // A line that is not UTF-8, a control character, a last line without its newline.
+    std::fs::write(&path, b"a foo\n\xff foo\nskip\n\x01 \"foo\"").unwrap();
+    let o = loggrep(&["--json", "foo", path.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    let name = path.to_str().unwrap();
+    assert_eq!(lines.len(), 6, "{out}");
+    assert_eq!(
+        lines[0],
+        format!(r#"{{"type":"begin","data":{{"path":{{"text":"{name}"}}}}}}"#)
+    );
+    assert!(lines[1].contains(r#""lines":{"text":"a foo\n"},"line_number":1,"absolute_offset":0,"submatches":[{"match":{"text":"foo"},"start":2,"end":5}]"#), "{}", lines[1]);
+    // Bytes that are not UTF-8 as base64, as rg prints them.
+    assert!(
+        lines[2].contains(r#""lines":{"bytes":"/yBmb28K"},"line_number":2,"absolute_offset":6"#),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[3].contains(r#""lines":{"text":"\u0001 \"foo\""},"line_number":4"#),
+        "{}",
+        lines[3]
+    );
+    assert!(lines[4].starts_with(r#"{"type":"end","#), "{}", lines[4]);
+    assert!(lines[4].contains(r#""bytes_searched":24,"#), "{}", lines[4]);
+    assert!(
+        lines[4].contains(r#""matched_lines":3,"matches":3}}}"#),
+        "{}",
+        lines[4]
+    );
+    assert!(
+        lines[5].starts_with(r#"{"data":{"elapsed_total":{"human":""#),
+        "{}",
+        lines[5]
+    );
+    assert!(lines[5].ends_with(r#""searches":1,"searches_with_match":1}},"type":"summary"}"#));
+
+    // Standard input is `<stdin>`; nothing found: no begin or end, only the summary.
+    let o = loggrep(&["--json", "foo"], Some(b"foo\n"));
+    assert!(stdout(&o).starts_with(r#"{"type":"begin","data":{"path":{"text":"<stdin>"}}}"#));
+    let o = loggrep(&["--json", "zzz"], Some(b"foo\n"));
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o).lines().count(), 1);
+    assert!(
+        stdout(&o).contains(r#""bytes_searched":4,"#),
+        "{}",
+        stdout(&o)
+    );
+
+    // A named binary file: its lines, and where its NUL is.
+    let bin = dir.path().join("b.dat");
+    std::fs::write(&bin, b"a\0b foo\n").unwrap();
+    let o = loggrep(&["--json", "foo", bin.to_str().unwrap()], None);
+    assert!(
+        stdout(&o).contains(r#""lines":{"text":"a\u0000b foo\n"}"#),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains(r#""binary_offset":1,"#),
+        "{}",
+        stdout(&o)
+    );
+
+    // The last of --json, -c, -l wins.
+    let o = loggrep(&["--json", "-c", "foo", path.to_str().unwrap()], None);
+    assert_eq!(stdout(&o), "3\n");
+    let o = loggrep(&["-c", "--json", "foo", path.to_str().unwrap()], None);
+    assert!(stdout(&o).starts_with(r#"{"type":"begin""#));
 }

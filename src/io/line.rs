@@ -126,6 +126,25 @@ impl Line {
         self.chunk.offset + self.start as u64
     }
 
+    /// Whether a `\n` ended this line in its input: the last line of an input may end without
+    /// one, which a printer that reproduces the input byte for byte (ripgrep's `--json` does)
+    /// needs to know. A `\r` stripped before the `\n` counts as part of the ending.
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    ///
+    /// let ends = lines_from(&b"ab\r\ncd"[..]).map(|l| l.has_newline()) | collect::<Vec<_>>();
+    /// assert_eq!(ends?, [true, false]);
+    /// # Ok::<(), genpipe::Error>(())
+    /// ```
+    pub fn has_newline(&self) -> bool {
+        matches!(
+            self.chunk.data().get(self.end..),
+            Some([b'\n', ..] | [b'\r', b'\n', ..])
+        )
+    }
+
     /// The file this line came from; `None` for a reader that is not a file.
     pub fn path(&self) -> Option<&Path> {
         self.chunk.path.as_deref()

@@ -129,6 +129,13 @@ pub(crate) const FLAGS: &[Flag] = &[
         "both; groups that are not adjacent are separated by --",
     ),
     flag(
+        None,
+        "json",
+        None,
+        "print ripgrep's JSON Lines instead of lines (begin, match, context, end and summary \
+         messages); of it, -c, --count-matches, -l and --files-without-match the last given wins",
+    ),
+    flag(
         Some('n'),
         "line-number",
         None,
@@ -343,6 +350,8 @@ pub(crate) struct Options {
     pub(crate) after: usize,
     pub(crate) before: usize,
     pub(crate) line_number: bool,
+    /// --json: rg's JSON Lines messages instead of lines.
+    pub(crate) json: bool,
     pub(crate) only_matching: bool,
     pub(crate) color: Color,
     pub(crate) with_filename: bool,
@@ -375,13 +384,14 @@ pub(crate) struct Options {
 }
 
 impl Options {
-    /// Sets one of the per-file modes (`-c`, `--count-matches`, `-l`, `--files-without-match`),
-    /// clearing the others.
+    /// Sets one of the output modes (`-c`, `--count-matches`, `-l`, `--files-without-match`,
+    /// `--json`), clearing the others: the last given wins, as in ripgrep.
     fn set_mode(&mut self, set: impl FnOnce(&mut Options)) {
         self.count = false;
         self.count_matches = false;
         self.files_with_matches = false;
         self.files_without_match = false;
+        self.json = false;
         set(self);
     }
 }
@@ -479,6 +489,7 @@ fn apply(o: &mut Options, long: &str, value: Option<OsString>) -> Result<Option<
             (o.after, o.before) = (n, n);
         }
         "line-number" => o.line_number = true,
+        "json" => o.set_mode(|o| o.json = true),
         "replace" => o.replace = Some(arg_bytes(value)?),
         // 0, as in ripgrep: no limit.
         "max-columns" => o.max_columns = Some(number(long, &value)?).filter(|&n| n > 0),

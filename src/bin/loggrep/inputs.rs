@@ -220,7 +220,7 @@ pub(crate) fn numbering<R: std::io::Read>(o: &Options, source: Gen<Lines<R>>) ->
 /// Whether lines need their numbers: for `-n`, and for `--stats` (lines scanned). Without
 /// them grep skips counting the line ends of text that does not match.
 pub(crate) fn numbered(o: &Options) -> bool {
-    o.line_number || o.stats || context(o)
+    o.line_number || o.stats || o.json || context(o)
 }
 
 /// Whether lines around the selected ones are printed (context tells groups apart by number).

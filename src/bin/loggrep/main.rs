@@ -20,6 +20,7 @@
 mod flags;
 mod generate;
 mod inputs;
+mod json;
 mod output;
 mod patterns;
 mod search;
@@ -37,6 +38,7 @@ use genpipe::synth::{AccessFormat, write_access_log_file};
 
 use flags::{Color, Command, Options, parse_args, usage};
 use inputs::{Input, context, inputs};
+use json::JsonStats;
 use patterns::{highlighter, matcher, replacer};
 use search::{Search, Searched, Stopped, search_input};
 use tail::follow_many;
@@ -105,28 +107,34 @@ pub(crate) fn run(o: &Options) -> ExitCode {
     let prefix_names =
         o.with_filename || inputs.len() > 1 || inputs.iter().any(|i| matches!(i, Input::Found(_)));
     let color = match o.color {
+        _ if o.json => false,
         Color::Always => true,
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal(),
     };
     // The patterns as one regex, for what needs the matches' places (`-o`, colour) or every
     // line matched one by one (context).
-    let patterns =
-        if o.only_matching || color || context(o) || o.count_matches || o.replace.is_some() {
-            match highlighter(o) {
-                Ok(re) => Some(re),
-                Err(e) => {
-                    eprintln!("loggrep: {e}");
-                    return ExitCode::from(2);
-                }
+    let patterns = if o.only_matching
+        || color
+        || context(o)
+        || o.count_matches
+        || o.replace.is_some()
+        || o.json
+    {
+        match highlighter(o) {
+            Ok(re) => Some(re),
+            Err(e) => {
+                eprintln!("loggrep: {e}");
+                return ExitCode::from(2);
             }
-        } else {
-            None
-        };
+        }
+    } else {
+        None
+    };
     // With -v no part of a selected line matches: nothing to highlight.
     let highlight = patterns
         .as_ref()
-        .filter(|_| (o.only_matching || color || o.replace.is_some()) && !o.invert);
+        .filter(|_| (o.only_matching || color || o.replace.is_some() || o.json) && !o.invert);
     let context_re = patterns.as_ref().filter(|_| context(o));
     // -r: the groups to expand, from the patterns without -w and -x around them.
     let replacer = match o.replace.as_ref().map(|_| replacer(o)).transpose() {
@@ -153,6 +161,7 @@ pub(crate) fn run(o: &Options) -> ExitCode {
     let stopped = Cell::new(Stopped::No);
     let mut write_error: Option<std::io::Error> = None;
     let mut stats = Stats::default();
+    let mut json_stats = JsonStats::default();
     let mut total = 0u64;
     let mut selected_any = false;
     // --files-without-match: whether a file was listed (a searched file without a line).
@@ -177,6 +186,9 @@ pub(crate) fn run(o: &Options) -> ExitCode {
         }
         if searched.skipped {
             return true;
+        }
+        if let Some(figures) = &searched.json {
+            json_stats.add(figures);
         }
         stats.files += 1;
         stats.bytes += searched.read_bytes.unwrap_or(0);
@@ -250,6 +262,9 @@ pub(crate) fn run(o: &Options) -> ExitCode {
                 break;
             }
         }
+    }
+    if o.json && stopped.get() == Stopped::No {
+        let _ = out.write_all(&json_stats.summary(started.elapsed()));
     }
     if (o.count || o.count_matches) && o.total && stopped.get() == Stopped::No {
         let _ = writeln!(out, "{total}");

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use genpipe::io::{Line, StopToken};
 
+use crate::json::{JsonFile, Replacement};
 use crate::patterns::Matches;
 
 /// How selected lines are printed.
@@ -24,6 +25,8 @@ pub(crate) struct Printer<'a> {
     pub(crate) replace: Option<(&'a [u8], &'a regex::bytes::Regex)>,
     /// `-M`: a longer line is printed as a note that it was omitted.
     pub(crate) max_columns: Option<usize>,
+    /// `--json`: each line as a message of rg's JSON Lines, for this input.
+    pub(crate) json: Option<&'a JsonFile>,
 }
 
 // grep's default colours: file names magenta, line numbers green, separators cyan, matches
@@ -85,10 +88,26 @@ impl Printer<'_> {
         }
     }
 
+    /// `-r`'s replacement for the match `text`: `with`, its groups expanded from `text`.
+    fn replacement(&self, text: &[u8]) -> Vec<u8> {
+        let mut replaced = Vec::new();
+        if let Some((with, groups)) = self.replace
+            && let Some(caps) = groups.captures(text)
+        {
+            caps.expand(with, &mut replaced);
+        }
+        replaced
+    }
+
     pub(crate) fn line(&self, out: &mut impl Write, line: &Line) -> std::io::Result<()> {
+        if let Some(json) = self.json {
+            let replace = |text: &[u8]| self.replacement(text);
+            let replace = self.replace.map(|_| &replace as &Replacement<'_>);
+            return json.line(out, line, self.sep != b':', self.highlight, replace);
+        }
         let bytes = line.as_bytes();
-        if let (Some(re), Some((with, groups))) = (self.highlight, self.replace) {
-            return self.replaced(out, line, re, with, groups);
+        if let (Some(re), Some(_)) = (self.highlight, self.replace) {
+            return self.replaced(out, line, re);
         }
         match self.highlight {
             // Every match, empty ones too (each an empty line), as ripgrep prints them.
@@ -132,18 +151,9 @@ impl Printer<'_> {
         out: &mut impl Write,
         line: &Line,
         re: &regex::bytes::Regex,
-        with: &[u8],
-        groups: &regex::bytes::Regex,
     ) -> std::io::Result<()> {
         let bytes = line.as_bytes();
-        // Each match's replacement: `with`, its groups taken from the match's own text.
-        let expand = |start: usize, end: usize| {
-            let mut text = Vec::new();
-            if let Some(caps) = groups.captures(&bytes[start..end]) {
-                caps.expand(with, &mut text);
-            }
-            text
-        };
+        let expand = |start: usize, end: usize| self.replacement(&bytes[start..end]);
         if self.only_matching {
             for (start, end) in Matches::new(re, bytes) {
                 let text = expand(start, end);

@@ -10,6 +10,7 @@ use genpipe::prelude::*;
 
 use crate::flags::Options;
 use crate::inputs::{Input, Source, open_input, sniff_stdin, with_causes};
+use crate::json::{JsonFile, JsonStats};
 use crate::output::{Printer, stop_when_output_closes};
 use crate::patterns::Matches;
 
@@ -118,6 +119,8 @@ pub(crate) struct Searched {
     pub(crate) write_error: Option<std::io::Error>,
     /// It printed a group of context lines (the next input's first is set apart by `--`).
     pub(crate) printed_context: bool,
+    /// `--json`: what its `end` message reported.
+    pub(crate) json: Option<JsonStats>,
 }
 
 /// Searches `input`, writing its lines and its summary (count, name, binary notice) to `out`.
@@ -174,6 +177,12 @@ pub(crate) fn search_input(
         searched.skipped = true;
         return searched;
     }
+    let counting = o.count || o.count_matches;
+    // --json prints lines, a named binary file's too (as rg), with its own messages around
+    // them (it excludes the per-file modes, as one output mode of them).
+    let json = o.json.then(|| JsonFile::new(input.path()));
+    // A named binary file prints one notice instead of its lines.
+    let notice_only = binary.is_some() && json.is_none();
     let printer = Printer {
         name: prefix_names.then_some(name.as_str()),
         number: o.line_number,
@@ -184,8 +193,8 @@ pub(crate) fn search_input(
         color,
         replace: o.replace.as_deref().zip(replacer.as_ref()),
         max_columns: o.max_columns,
+        json: json.as_ref(),
     };
-    let counting = o.count || o.count_matches;
     let mut n = 0u64;
     // --count-matches: the matches in the selected lines (without a regex, with -v: the lines).
     let mut matches = 0u64;
@@ -194,7 +203,7 @@ pub(crate) fn search_input(
         matches += count_re
             .as_ref()
             .map_or(1, |re| Matches::new(re, line.as_bytes()).count() as u64);
-        if counting || listing || binary.is_some() {
+        if counting || listing || notice_only {
             return;
         }
         let mut written = printer.line(out, &line);
@@ -213,11 +222,7 @@ pub(crate) fn search_input(
     let output_closed = stop.map(|stop| stop_when_output_closes(vec![stop]));
     // A binary file needs only to know whether a line matches (unless counting): its
     // search stops at the first match, or at a "line" over 1 MiB.
-    let limit = if binary.is_some() && !counting {
-        1
-    } else {
-        limit
-    };
+    let limit = if notice_only && !counting { 1 } else { limit };
     // `take` for -m, -l, -L and binary files; `take_while` ends the pipeline (and the
     // reading) at once when output has stopped.
     let selected = stage
@@ -230,7 +235,7 @@ pub(crate) fn search_input(
         && binary.is_none()
         && !stage.op().is_inverted()
         && context_re.is_none();
-    let outcome = if let (None, Some(re)) = (binary, context_re) {
+    let outcome = if let (false, Some(re)) = (notice_only, context_re) {
         let (outcome, selected, printed) = with_context(
             o,
             source,
@@ -262,6 +267,8 @@ pub(crate) fn search_input(
             .as_mut()
             .count_matching(stage.op().matcher(), limit as u64);
         source.as_mut().take_return().unwrap_or(Ok(()))
+    } else if let Some(json) = &json {
+        source.inspect(|line| json.looked_at(line)) | selected | for_each(&mut print)
     } else {
         source | selected | for_each(&mut print)
     };
@@ -278,6 +285,17 @@ pub(crate) fn search_input(
     }
     let n = if o.count_matches { matches } else { n };
     searched.selected = n;
+    if let Some(json) = &json {
+        let (stats, written) = json.end(out, n, json.bytes_searched(n >= limit as u64), binary);
+        searched.json = Some(stats);
+        if let Err(e) = written
+            && searched.stopped == Stopped::No
+        {
+            searched.stopped = Stopped::by(&e);
+            searched.write_error = Some(e);
+        }
+        return searched;
+    }
     let listed = match (o.files_with_matches, o.files_without_match) {
         (true, _) => n > 0,
         (_, true) => n == 0,
@@ -350,6 +368,9 @@ pub(crate) fn with_context(
         if selected >= limit && after_left == 0 {
             return false;
         }
+        if let Some(json) = printer.json {
+            json.looked_at(&line);
+        }
         let no = line.line_no();
         let matched = re.is_match(line.as_bytes()) != o.invert;
         if matched && selected < limit {
@@ -359,7 +380,7 @@ pub(crate) fn with_context(
                 Some(last) => first > last + 1,
                 None => separate_first,
             };
-            if apart {
+            if apart && printer.json.is_none() {
                 let sep: &[u8] = if printer.color {
                     b"\x1b[36m--\x1b[0m\n"
                 } else {
@@ -390,5 +411,7 @@ pub(crate) fn with_context(
         stopped.get() == Stopped::No
     };
     let outcome = source.take_while(|line| each(line.clone())) | for_each(drop);
-    (outcome, selected as u64, last_printed.is_some())
+    // JSON messages have no group separators to continue.
+    let printed = last_printed.is_some() && printer.json.is_none();
+    (outcome, selected as u64, printed)
 }

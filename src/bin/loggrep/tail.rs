@@ -74,6 +74,7 @@ pub(crate) fn follow_many(
                 Followed::Line(i, line) => {
                     selected = true;
                     let printer = Printer {
+                        json: None,
                         name: Some(&names[i]),
                         number: o.line_number,
                         sep: b':',
