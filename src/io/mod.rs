@@ -8,6 +8,7 @@
 mod captures;
 mod cat;
 mod codec;
+mod context;
 mod fields;
 #[cfg(feature = "find")]
 mod find;
@@ -42,6 +43,7 @@ pub use crate::text::matcher::Matcher;
 pub use captures::{Caps, CapturesOp, captures};
 pub use cat::{Cat, CatOp, CatSink, CatStep, OpenOp, cat, open};
 pub use codec::{BINARY_SNIFF_BYTES, binary_offset, is_compressed, starts_compressed};
+pub use context::{ContextLine, ContextOp, context_lines};
 pub use fields::{
     FieldOp, ParseOp, ParseSink, Parsed, SkipValueOp, TryParseOp, field, field_by, last_field,
     parse, skip_value, try_parse,

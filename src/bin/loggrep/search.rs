@@ -5,7 +5,7 @@ use std::io::Write;
 use std::sync::atomic::Ordering;
 
 use genpipe::Pull;
-use genpipe::io::{FileReader, GrepOp, Line, Lines, binary_offset};
+use genpipe::io::{ContextLine, FileReader, GrepOp, Line, Lines, binary_offset, context_lines};
 use genpipe::prelude::*;
 
 use crate::flags::Options;
@@ -354,64 +354,50 @@ pub(crate) fn with_context(
         only_matching: false,
         ..*printer
     };
-    let mut before: std::collections::VecDeque<Line> = std::collections::VecDeque::new();
-    let mut after_left = 0usize;
     let mut selected = 0usize;
-    let mut last_printed: Option<u64> = None;
+    let mut shown_any = false;
     let mut note = |result: std::io::Result<()>| {
         if let Err(e) = result {
             stopped.set(Stopped::by(&e));
             write_error.get_or_insert(e);
         }
     };
-    let mut each = |line: Line| {
-        if selected >= limit && after_left == 0 {
-            return false;
+    let selects = |line: &Line| re.is_match(line.as_bytes()) != o.invert;
+    let separator: &[u8] = match (printer.json, printer.color) {
+        // JSON messages have no separators.
+        (Some(_), _) => b"",
+        (None, true) => b"\x1b[36m--\x1b[0m\n",
+        (None, false) => b"--\n",
+    };
+    let mut show = |item: &ContextLine| {
+        // A file's first group is set apart from the last file's (ripgrep).
+        if !shown_any && separate_first {
+            note(out.write_all(separator));
         }
-        if let Some(json) = printer.json {
-            json.looked_at(&line);
-        }
-        let no = line.line_no();
-        let matched = re.is_match(line.as_bytes()) != o.invert;
-        if matched && selected < limit {
-            let first = before.front().map_or(no, Line::line_no);
-            // Groups apart are separated, and a file's first from the last file's (ripgrep).
-            let apart = match last_printed {
-                Some(last) => first > last + 1,
-                None => separate_first,
-            };
-            if apart && printer.json.is_none() {
-                let sep: &[u8] = if printer.color {
-                    b"\x1b[36m--\x1b[0m\n"
-                } else {
-                    b"--\n"
-                };
-                note(out.write_all(sep));
+        shown_any = true;
+        match item {
+            ContextLine::Gap => note(out.write_all(separator)),
+            ContextLine::Selected(line) => {
+                selected += 1;
+                note(printer.line(out, line));
             }
-            for l in before.drain(..) {
-                note(context.line(out, &l));
-            }
-            note(printer.line(out, &line));
-            selected += 1;
-            after_left = o.after;
-            last_printed = Some(no);
-        } else if after_left > 0 {
             // Past -m, a matching line after the last selected one is still shown as a match
             // (ripgrep), though not counted.
-            let shown = if matched { printer } else { &context };
-            note(shown.line(out, &line));
-            after_left -= 1;
-            last_printed = Some(no);
-        } else if o.before > 0 {
-            if before.len() == o.before {
-                before.pop_front();
+            ContextLine::Context(line) if selected >= limit && selects(line) => {
+                note(printer.line(out, line));
             }
-            before.push_back(line);
+            ContextLine::Context(line) => note(context.line(out, line)),
         }
         stopped.get() == Stopped::No
     };
-    let outcome = source.take_while(|line| each(line.clone())) | for_each(drop);
+    let outcome = source.inspect(|line| {
+        if let Some(json) = printer.json {
+            json.looked_at(line);
+        }
+    }) | context_lines(o.before, o.after, selects).max_selected(limit)
+        | take_while(|item: &ContextLine| show(item))
+        | for_each(drop);
     // JSON messages have no group separators to continue.
-    let printed = last_printed.is_some() && printer.json.is_none();
+    let printed = shown_any && printer.json.is_none();
     (outcome, selected as u64, printed)
 }
