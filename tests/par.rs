@@ -483,3 +483,88 @@ fn threaded_bounds_buffers_in_bytes_not_items() {
         "{ahead} buffers of 64 KiB were held at once"
     );
 }
+
+/// A line of a generated log, as `(kind, number, text)`: `S` selected, `C` context, `-` a gap.
+fn described(item: genpipe::io::ContextLine) -> (char, u64, String) {
+    use genpipe::io::ContextLine::*;
+    match item {
+        Selected(l) => ('S', l.line_no(), l.to_string()),
+        Context(l) => ('C', l.line_no(), l.to_string()),
+        Gap => ('-', 0, String::new()),
+    }
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    // One file in parts as small as a few lines, on 1 to 4 workers: the lines, their numbers,
+    // the context and the gaps are what one sequential pass gives, and so is the stop of -m.
+    #[test]
+    #[cfg_attr(miri, ignore = "reads files")]
+    fn par_grep_file_gives_what_one_pass_gives(
+        words in proptest::collection::vec(
+            proptest::collection::vec(prop_oneof![Just("foo"), Just("bar"), Just("x"), Just("")], 0..4),
+            0..60,
+        ),
+        crlf in any::<bool>(),
+        last_newline in any::<bool>(),
+        part_bytes in 1u64..120,
+        workers in 1usize..5,
+        before in 0usize..4,
+        after in 0usize..4,
+        max in proptest::option::of(0usize..6),
+        invert in any::<bool>(),
+    ) {
+        let mut text = words.iter().map(|w| w.join(" ")).collect::<Vec<_>>().join(if crlf { "\r\n" } else { "\n" });
+        if last_newline && !text.is_empty() {
+            text.push('\n');
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.log");
+        std::fs::write(&path, &text).unwrap();
+        let max = max.unwrap_or(usize::MAX);
+        let selects = move |l: &Line| l.contains("foo") != invert;
+        let one_pass = (genpipe::io::lines(&path).keep_cr()
+            | genpipe::io::context_lines(before, after, selects).max_selected(max)
+            | map(described)
+            | collect::<Vec<_>>()).unwrap();
+        let grep = if invert { genpipe::io::grep("foo").invert() } else { genpipe::io::grep("foo") };
+        let (parts, read) = genpipe::par::par_grep_file(&path, grep)
+            .workers(workers)
+            .part_bytes(part_bytes)
+            .context(before, after)
+            .max_selected(max)
+            .keep_cr()
+            .lines_read();
+        let in_parts = (parts | map(described) | collect::<Vec<_>>()).unwrap();
+        prop_assert_eq!(&in_parts, &one_pass);
+        if max == usize::MAX {
+            prop_assert_eq!(read.load(Ordering::Relaxed), text.lines().count() as u64);
+        }
+    }
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "reads files")]
+fn par_grep_file_reports_a_missing_file_and_reads_a_compressed_one_whole() {
+    let err = (genpipe::par::par_grep_file("/nonexistent/genpipe/big.log", genpipe::io::grep("x"))
+        | count())
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("/nonexistent/genpipe/big.log"),
+        "{err}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("big.log.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    for i in 1..=1000 {
+        writeln!(enc, "line {i}").unwrap();
+    }
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let numbers = genpipe::par::par_grep_file(&gz, genpipe::io::grep("99"))
+        .part_bytes(100)
+        .context(1, 0)
+        | filter_map(|c: genpipe::io::ContextLine| c.line().map(|l| l.line_no()))
+        | collect::<Vec<_>>();
+    assert_eq!(numbers.unwrap()[..4], [98, 99, 198, 199]);
+}

@@ -97,6 +97,12 @@ impl Line {
         self
     }
 
+    /// This line with the number `line_no`: a part's line numbered as in the whole file.
+    pub(crate) fn with_line_no(mut self, line_no: u64) -> Line {
+        self.line_no = line_no;
+        self
+    }
+
     /// The 1-based number of the line in its input (for a field: of the line it came from).
     pub fn line_no(&self) -> u64 {
         self.line_no

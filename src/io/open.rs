@@ -94,9 +94,25 @@ fn lines_of(file: File, path: &Path) -> Gen<Lines<FileReader>> {
 /// ```
 pub fn lines_split(path: impl AsRef<Path>, parts: usize) -> Vec<Gen<Lines<FileReader>>> {
     let path = path.as_ref();
+    let Some((starts, size)) = part_starts(path, parts) else {
+        return vec![lines(path)];
+    };
+    let shared: Arc<Path> = Arc::from(path);
+    let ends = starts.iter().skip(1).copied().chain([size]);
+    starts
+        .iter()
+        .zip(ends)
+        .map(|(&start, end)| lines_in_range(&shared, start, end))
+        .collect()
+}
+
+/// Where the `parts` parts of the plain regular file at `path` start (each at a line start,
+/// the first at 0, none empty) and the file's size; `None` for a file that cannot be cut (a
+/// compressed one, one that is not regular, one that cannot be read).
+pub(crate) fn part_starts(path: &Path, parts: usize) -> Option<(Vec<u64>, u64)> {
     let size = match std::fs::metadata(path) {
         Ok(m) if m.is_file() && Codec::from_suffix(path).is_none() => m.len(),
-        _ => return vec![lines(path)],
+        _ => return None,
     };
     let parts = parts.max(1) as u64;
     // Each cut moved on to the start of the line it falls in, unless it is one already.
@@ -106,33 +122,63 @@ pub fn lines_split(path: impl AsRef<Path>, parts: usize) -> Vec<Gen<Lines<FileRe
         match line_start_at_or_after(path, guess) {
             Ok(start) if start < size && start > *starts.last().unwrap_or(&0) => starts.push(start),
             Ok(_) => {}
-            Err(_) => return vec![lines(path)],
+            Err(_) => return None,
         }
     }
-    let shared: Arc<Path> = Arc::from(path);
-    let mut sources = Vec::with_capacity(starts.len());
-    for (i, &start) in starts.iter().enumerate() {
-        let end = starts.get(i + 1).copied().unwrap_or(size);
-        let part = open_file(path).and_then(|mut file| {
-            std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(start)).map_err(|source| {
-                Error::Io {
-                    path: Some(path.into()),
-                    source: source.into(),
-                }
-            })?;
-            Ok(file)
-        });
-        sources.push(match part {
-            Ok(file) => {
-                let reader: FileReader = Box::new(file.take(end - start));
-                let mut part = Lines::new(reader, Some(Arc::clone(&shared)), Encoding::Plain);
-                part.set_start_offset(start);
-                Gen::from_pull(part)
+    Some((starts, size))
+}
+
+/// The lines of the plain file `path` from byte `start` (a line start) to `end`, their offsets
+/// the file's, their numbers from 1. A failure to open or seek ends the source with its error.
+pub(crate) fn lines_in_range(path: &Arc<Path>, start: u64, end: u64) -> Gen<Lines<FileReader>> {
+    let part = open_file(path).and_then(|mut file| {
+        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(start)).map_err(|source| {
+            Error::Io {
+                path: Some(path.to_path_buf()),
+                source: source.into(),
             }
-            Err(e) => Gen::from_pull(Lines::failed(e)),
-        });
+        })?;
+        Ok(file)
+    });
+    match part {
+        Ok(file) => {
+            let reader: FileReader = Box::new(file.take(end.saturating_sub(start)));
+            let mut part = Lines::new(reader, Some(Arc::clone(path)), Encoding::Plain);
+            part.set_start_offset(start);
+            Gen::from_pull(part)
+        }
+        Err(e) => Gen::from_pull(Lines::failed(e)),
     }
-    sources
+}
+
+/// The start of the line `n` lines before the line that starts at `offset` in the file at
+/// `path` (0 if there are fewer): where the lines shown before a part's first line begin.
+pub(crate) fn line_start_before(path: &Path, offset: u64, n: usize) -> std::io::Result<u64> {
+    use std::io::{Seek, SeekFrom};
+    if offset == 0 || n == 0 {
+        return Ok(offset);
+    }
+    let mut file = File::open(path)?;
+    // The `\n` at `offset - 1` ends the line just before: line ends are searched before it.
+    let mut end = offset - 1;
+    let mut ends_left = n;
+    let mut block = vec![0u8; 64 << 10];
+    while end > 0 {
+        let start = end.saturating_sub(block.len() as u64);
+        let len = (end - start) as usize;
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(&mut block[..len])?;
+        let mut within = &block[..len];
+        while let Some(i) = memchr::memrchr(b'\n', within) {
+            ends_left -= 1;
+            if ends_left == 0 {
+                return Ok(start + i as u64 + 1);
+            }
+            within = &within[..i];
+        }
+        end = start;
+    }
+    Ok(0)
 }
 
 /// The offset of the first line start at or after `offset` in the file at `path` (its size if

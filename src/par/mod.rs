@@ -8,6 +8,8 @@
 //! - [`par_map`], [`par_filter_map`]: a CPU-bound stage on rayon's pool (feature `rayon`, on by
 //!   default), order kept inside a bounded window unless `.unordered()`.
 //! - [`par_per_file`]: `per_file` with the files on several workers, results in input order.
+//! - [`par_grep_file`]: one large file's search on every core, its lines (with context) in
+//!   file order and numbered as in the file.
 //! - [`multiplex`]: several sources on threads of their own, merged as their items arrive.
 //! - [`on_thread`]: a consumer on a thread of its own (a slow branch of a `broadcast`).
 //! - [`chunks_timeout`], [`rate_limit`]: stages that act on time for live sources (a chunk when
@@ -23,6 +25,8 @@
 //! hangs).
 
 mod batching;
+#[cfg(all(feature = "rayon", feature = "io"))]
+mod grep_file;
 mod mergeable;
 mod multiplex;
 mod on_thread;
@@ -31,6 +35,8 @@ mod pool;
 mod threaded;
 mod timed;
 
+#[cfg(all(feature = "rayon", feature = "io"))]
+pub use grep_file::{DEFAULT_PART_BYTES, GrepFile, par_grep_file};
 pub use mergeable::Mergeable;
 pub use multiplex::{Multiplex, multiplex};
 pub use on_thread::{OnThread, on_thread, on_thread_batched};
