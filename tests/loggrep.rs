@@ -886,7 +886,7 @@ fn a_binary_file_is_searched_past_its_long_runs() {
 
 #[test]
 #[cfg_attr(miri, ignore = "runs processes on a 20 MiB file")]
-fn one_large_file_cut_in_parts_counts_what_one_worker_counts() {
+fn one_large_file_cut_in_parts_gives_what_one_worker_gives() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("big.log");
     write_access_log_file(&log, 20 << 20, 7, AccessFormat::Common).unwrap();
@@ -899,6 +899,16 @@ fn one_large_file_cut_in_parts_counts_what_one_worker_counts() {
         vec!["--files-without-match", "zzz-absent"],
         vec!["-c", "zzz-absent"],
         vec!["--stats", "-c", " 404 "],
+        // Lines printed: the parts' lines joined in order, numbered as in the file.
+        vec!["-n", " 404 "],
+        vec![" 404 "],
+        vec!["-n", "-C", "2", "ply-[0-9]+\\.gz"],
+        vec!["-n", "-B", "3", "-m", "50", " 500 "],
+        vec!["-n", "-A", "2", "-m", "7", " 404 "],
+        vec!["-v", "-n", "-m", "30000", " 200 "],
+        vec!["-o", "-n", "-i", "get /ply-\\S*"],
+        vec!["--color", "always", "-n", "-C", "1", " 404 "],
+        vec!["-m", "3", "-n", "zzz-absent"],
     ] {
         let run = |jobs: &str| {
             let mut all = vec![jobs];

@@ -484,13 +484,23 @@ fn threaded_bounds_buffers_in_bytes_not_items() {
     );
 }
 
-/// A line of a generated log, as `(kind, number, text)`: `S` selected, `C` context, `-` a gap.
-fn described(item: genpipe::io::ContextLine) -> (char, u64, String) {
+/// A line of a generated log, as `(kind, number, offset, newline, text)`: `S` selected, `C`
+/// context, `-` a gap.
+fn described(item: genpipe::io::ContextLine) -> (char, u64, u64, bool, String) {
     use genpipe::io::ContextLine::*;
+    let line = |kind, l: Line| {
+        (
+            kind,
+            l.line_no(),
+            l.offset(),
+            l.has_newline(),
+            l.to_string(),
+        )
+    };
     match item {
-        Selected(l) => ('S', l.line_no(), l.to_string()),
-        Context(l) => ('C', l.line_no(), l.to_string()),
-        Gap => ('-', 0, String::new()),
+        Selected(l) => line('S', l),
+        Context(l) => line('C', l),
+        Gap => ('-', 0, 0, false, String::new()),
     }
 }
 

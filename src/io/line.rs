@@ -17,6 +17,10 @@ pub(crate) struct Chunk {
     pub(crate) path: Option<Arc<Path>>,
     /// Where `bytes[0]` is in the input: the bytes the source read before it.
     pub(crate) offset: u64,
+    /// For lines copied from places apart in the input (`par_grep_file`'s parts): where each
+    /// run of adjacent lines starts in `bytes` and in the input, in order (the first at 0).
+    /// `None`: the bytes are one run, at `offset`.
+    pub(crate) runs: Option<Box<[(usize, u64)]>>,
 }
 
 /// Where a chunk's bytes live.
@@ -129,7 +133,14 @@ impl Line {
     /// ```
     #[inline]
     pub fn offset(&self) -> u64 {
-        self.chunk.offset + self.start as u64
+        match &self.chunk.runs {
+            None => self.chunk.offset + self.start as u64,
+            Some(runs) => {
+                let i = runs.partition_point(|&(at, _)| at <= self.start);
+                let (at, offset) = runs[i.saturating_sub(1)];
+                offset + (self.start - at) as u64
+            }
+        }
     }
 
     /// Whether a `\n` ended this line in its input: the last line of an input may end without
@@ -145,10 +156,27 @@ impl Line {
     /// # Ok::<(), genpipe::Error>(())
     /// ```
     pub fn has_newline(&self) -> bool {
-        matches!(
-            self.chunk.data().get(self.end..),
-            Some([b'\n', ..] | [b'\r', b'\n', ..])
-        )
+        self.ending_len() > 0
+    }
+
+    /// The bytes of the line ending after this line in its input: 0, 1 (`\n`) or 2 (`\r\n`
+    /// whose `\r` was stripped).
+    pub(crate) fn ending_len(&self) -> usize {
+        match self.chunk.data().get(self.end..) {
+            Some([b'\n', ..]) => 1,
+            Some([b'\r', b'\n', ..]) => 2,
+            _ => 0,
+        }
+    }
+
+    /// The file this line came from, shared.
+    pub(crate) fn shared_path(&self) -> Option<Arc<Path>> {
+        self.chunk.path.clone()
+    }
+
+    /// The line's bytes with its line ending.
+    pub(crate) fn with_ending(&self) -> &[u8] {
+        &self.chunk.data()[self.start..self.end + self.ending_len()]
     }
 
     /// The file this line came from; `None` for a reader that is not a file.

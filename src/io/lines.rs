@@ -568,6 +568,7 @@ impl<R: Read> Refill<R> {
             len,
             path: self.path.clone(),
             offset,
+            runs: None,
         });
         (Some(chunk), true)
     }

@@ -55,6 +55,7 @@ pub use grep::{GrepOp, grep};
 #[cfg(feature = "regex")]
 pub use grep::{IntoRegex, grep_re, try_grep_re};
 pub use line::{AsLineRef, Field, Fields, FieldsBy, Line, LineRef, ParseFieldError};
+pub(crate) use line::{Chunk, Storage};
 pub use lines::{DEFAULT_BUFFER_BYTES, DEFAULT_MAX_LINE_BYTES, Lines};
 #[cfg(feature = "mmap")]
 pub use open::lines_mmap;

@@ -261,6 +261,7 @@ pub unsafe fn lines_mmap(path: impl AsRef<Path>) -> Gen<Lines<FileReader>> {
         bytes: Storage::Map(map),
         path: Some(Arc::from(path)),
         offset: 0,
+        runs: None,
     };
     Gen::from_pull(Lines::whole(chunk))
 }

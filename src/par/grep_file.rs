@@ -20,10 +20,10 @@ use crate::consume::Sink;
 use crate::engine::Pull;
 use crate::error::{Error, Result};
 use crate::io::{
-    ContextLine, DEFAULT_MAX_LINE_BYTES, FileReader, GrepOp, Line, Lines, context_lines,
-    line_start_before, lines, lines_in_range, part_starts,
+    Chunk, ContextLine, DEFAULT_MAX_LINE_BYTES, FileReader, GrepOp, Line, Lines, Storage,
+    context_lines, line_start_before, lines, lines_in_range, part_starts,
 };
-use crate::pipe::sinks::{collect, for_each};
+use crate::pipe::sinks::for_each;
 use crate::pipe::stage::Stage;
 use crate::produce::pipe;
 use crate::produce::{BoxGen, Gen};
@@ -42,6 +42,7 @@ struct Plan {
     after: usize,
     max_selected: usize,
     keep_cr: bool,
+    numbered: bool,
     max_line_bytes: usize,
     workers: usize,
     part_bytes: u64,
@@ -73,12 +74,15 @@ struct PartFound {
 
 impl Plan {
     fn configured(&self, source: Gen<Lines<FileReader>>) -> Gen<Lines<FileReader>> {
-        let source = source.max_line_bytes(self.max_line_bytes);
+        let mut source = source.max_line_bytes(self.max_line_bytes);
         if self.keep_cr {
-            source.keep_cr()
-        } else {
-            source
+            source = source.keep_cr();
         }
+        // Lines shown around others need numbers: gaps are found by them.
+        if !self.numbered && self.before == 0 && self.after == 0 {
+            source = source.unnumbered();
+        }
+        source
     }
 
     /// The parts of the file, or one for the whole file where it cannot be cut.
@@ -127,12 +131,17 @@ impl Plan {
         if self.before == 0 && self.after == 0 {
             // No context: the grep searches the read buffer, not line by line.
             let (own, read) = own.lines_read();
-            let shown = &mut found.shown;
+            let mut copied = Copied::default();
+            let mut n = 0;
             found.outcome = own
                 | self.grep.clone().take(self.max_selected)
-                | for_each(|line: Line| shown.push(ContextLine::Selected(line)));
+                | for_each(|line: Line| {
+                    n += 1;
+                    copied.push(ContextLine::Selected(line));
+                });
             found.own_lines = read.load(Ordering::Relaxed);
-            found.reached_max = found.shown.len() >= self.max_selected;
+            found.reached_max = n >= self.max_selected;
+            found.shown = copied.into_shown();
             return found;
         }
         let (matcher, invert) = (self.grep.op().matcher(), self.grep.op().is_inverted());
@@ -140,13 +149,14 @@ impl Plan {
         let own_range = part.start..part.end;
         // The lines selected so far (the stage asks only below its limit).
         let selected = core::cell::Cell::new(0usize);
+        let mut copied = Copied::default();
         let mut shown = context_lines(self.before, self.after, |line: &Line| {
             let chosen = own_range.contains(&line.offset()) && selects(line);
             selected.set(selected.get() + usize::from(chosen));
             chosen
         })
         .max_selected(self.max_selected)
-            | collect::<Vec<_>>();
+            | for_each(|item: ContextLine| copied.push(item));
         if self.before > 0 && part.start > 0 {
             match line_start_before(&self.path, part.start, self.before) {
                 Ok(lead_start) => {
@@ -179,9 +189,74 @@ impl Plan {
             });
             found.outcome = outcome;
         }
-        found.shown = shown.close();
+        shown.close();
+        found.shown = copied.into_shown();
         found.reached_max = selected.get() >= self.max_selected;
         found
+    }
+}
+
+/// A part's shown lines, copied out of the read buffers as they come: holding the lines would
+/// keep every buffer of the part and make its source fault in fresh memory for each read (100x
+/// the page faults; the parallel run was slower than one worker's). All go to one buffer (an
+/// allocation per part, not per line: frees across threads contend for the allocator's lock),
+/// whose runs of adjacent lines keep their places in the file.
+#[derive(Default)]
+struct Copied {
+    bytes: Vec<u8>,
+    /// Where each run of adjacent lines starts in `bytes` and in the file.
+    runs: Vec<(usize, u64)>,
+    /// The file offset just past the last line copied.
+    end: u64,
+    path: Option<Arc<Path>>,
+    /// Each line: selected, where it is in `bytes`, its number.
+    lines: Vec<(bool, usize, usize, u64)>,
+}
+
+impl Copied {
+    fn push(&mut self, item: ContextLine) {
+        let (selected, line) = match item {
+            // The join puts gaps back by number.
+            ContextLine::Gap => return,
+            ContextLine::Selected(line) => (true, line),
+            ContextLine::Context(line) => (false, line),
+        };
+        if self.runs.is_empty() || self.end != line.offset() {
+            self.runs.push((self.bytes.len(), line.offset()));
+            if self.path.is_none() {
+                self.path = line.shared_path();
+            }
+        }
+        let start = self.bytes.len();
+        let with_ending = line.with_ending();
+        self.bytes.extend_from_slice(with_ending);
+        self.end = line.offset() + with_ending.len() as u64;
+        self.lines
+            .push((selected, start, start + line.len(), line.line_no()));
+    }
+
+    fn into_shown(self) -> Vec<ContextLine> {
+        let Some(&(_, offset)) = self.runs.first() else {
+            return Vec::new();
+        };
+        let chunk = Arc::new(Chunk {
+            len: self.bytes.len(),
+            bytes: Storage::Heap(self.bytes),
+            path: self.path,
+            offset,
+            runs: Some(self.runs.into_boxed_slice()),
+        });
+        self.lines
+            .into_iter()
+            .map(|(selected, start, end, no)| {
+                let line = Line::new(Arc::clone(&chunk), start, end, no);
+                if selected {
+                    ContextLine::Selected(line)
+                } else {
+                    ContextLine::Context(line)
+                }
+            })
+            .collect()
     }
 }
 
@@ -409,6 +484,7 @@ pub fn par_grep_file(path: impl AsRef<Path>, grep: Stage<GrepOp>) -> Gen<GrepFil
             after: 0,
             max_selected: usize::MAX,
             keep_cr: false,
+            numbered: true,
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             workers,
             part_bytes: DEFAULT_PART_BYTES,
@@ -449,6 +525,13 @@ impl Gen<GrepFile> {
     /// Keeps the `\r` of `\r\n` line ends, as [`Gen::keep_cr`] on a line source.
     pub fn keep_cr(self) -> Self {
         self.configure(|g| g.plan.keep_cr = true)
+    }
+
+    /// Lines carry no number (0) and no gaps come between them, as [`Gen::unnumbered`] on a
+    /// line source: the search skips counting the line ends between matches. Ignored with
+    /// [`context`](Gen::context), whose gaps are found by number.
+    pub fn unnumbered(self) -> Self {
+        self.configure(|g| g.plan.numbered = false)
     }
 
     /// The longest line to accept, as [`Gen::max_line_bytes`] on a line source.

@@ -5,7 +5,9 @@ use std::io::Write;
 use std::sync::atomic::Ordering;
 
 use genpipe::Pull;
+use genpipe::io::DEFAULT_MAX_LINE_BYTES;
 use genpipe::io::{ContextLine, FileReader, GrepOp, Line, Lines, binary_offset, context_lines};
+use genpipe::par::par_grep_file;
 use genpipe::prelude::*;
 
 use crate::flags::Options;
@@ -235,7 +237,53 @@ pub(crate) fn search_input(
         && binary.is_none()
         && !stage.op().is_inverted()
         && context_re.is_none();
-    let outcome = if let (false, Some(re)) = (notice_only, context_re) {
+    // A large file's lines printed: its parts searched on the workers, printed in order.
+    let print_in_parts = input
+        .path()
+        .filter(|_| {
+            matches!(input, Input::File(_))
+                && *split > 1
+                && !counting
+                && !listing
+                && binary.is_none()
+                && json.is_none()
+                && !o.follow
+                && !o.mmap
+                && !o.eager
+        })
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() >= SPLIT_MIN_BYTES))
+        .filter(|p| !genpipe::io::is_compressed(p));
+    let outcome = if let Some(path) = print_in_parts {
+        let (before, after) = if context_re.is_some() {
+            (o.before, o.after)
+        } else {
+            (0, 0)
+        };
+        let mut parts = par_grep_file(path, stage.clone())
+            .workers(*split)
+            .context(before, after)
+            .max_selected(limit)
+            .keep_cr()
+            .max_line_bytes(o.max_line_bytes.unwrap_or(DEFAULT_MAX_LINE_BYTES));
+        if !crate::inputs::numbered(o) {
+            parts = parts.unnumbered();
+        }
+        let (parts, read) = parts.lines_read();
+        let how = ContextPrint {
+            printer: &printer,
+            re: context_re,
+            invert: o.invert,
+            limit,
+            separators: context_re.is_some(),
+            separate_first: separate,
+        };
+        let (outcome, selected, printed) =
+            print_shown(parts, &how, out, &stopped, &mut write_error);
+        n = selected;
+        searched.printed_context = printed;
+        split_lines = Some(read.load(Ordering::Relaxed));
+        outcome
+    } else if let (false, Some(re)) = (notice_only, context_re) {
         let (outcome, selected, printed) = with_context(
             o,
             source,
@@ -333,21 +381,34 @@ pub(crate) fn search_input(
     searched
 }
 
-/// The selected lines of `source` with `o.before` lines before and `o.after` after each, groups
-/// that are not adjacent separated by `--`, as grep prints them; at most `limit` selected lines.
-/// Returns the source's outcome and the number of selected lines.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn with_context(
-    o: &Options,
-    source: Source,
-    re: &regex::bytes::Regex,
-    printer: &Printer<'_>,
+/// How the lines of a search with context are printed.
+pub(crate) struct ContextPrint<'a, 'p> {
+    pub(crate) printer: &'a Printer<'p>,
+    /// The patterns, to tell a line past -m in an after-context that matches (printed as a
+    /// match, as ripgrep does, though not counted).
+    pub(crate) re: Option<&'a regex::bytes::Regex>,
+    pub(crate) invert: bool,
+    /// Selected lines at most (-m).
+    pub(crate) limit: usize,
+    /// `--` between groups apart (none without context lines, none in JSON).
+    pub(crate) separators: bool,
+    /// A group before the first: `--` before it too (an earlier input printed one).
+    pub(crate) separate_first: bool,
+}
+
+/// Prints `items` (selected lines, lines around them, gaps) as grep prints them. Returns the
+/// source's outcome, the number of selected lines and whether a group was printed.
+pub(crate) fn print_shown<S>(
+    items: Gen<S>,
+    how: &ContextPrint<'_, '_>,
     out: &mut impl Write,
     stopped: &Cell<Stopped>,
-    limit: usize,
     write_error: &mut Option<std::io::Error>,
-    separate_first: bool,
-) -> (genpipe::Result<()>, u64, bool) {
+) -> (genpipe::Result<()>, u64, bool)
+where
+    S: Pull<Item = ContextLine, Return = genpipe::Result<()>>,
+{
+    let printer = how.printer;
     // Context lines are printed whole, with -o too (ripgrep).
     let context = Printer {
         sep: b'-',
@@ -362,16 +423,18 @@ pub(crate) fn with_context(
             write_error.get_or_insert(e);
         }
     };
-    let selects = |line: &Line| re.is_match(line.as_bytes()) != o.invert;
-    let separator: &[u8] = match (printer.json, printer.color) {
-        // JSON messages have no separators.
-        (Some(_), _) => b"",
-        (None, true) => b"\x1b[36m--\x1b[0m\n",
-        (None, false) => b"--\n",
+    let separator: &[u8] = match (how.separators, printer.color) {
+        (false, _) => b"",
+        (true, true) => b"\x1b[36m--\x1b[0m\n",
+        (true, false) => b"--\n",
+    };
+    let matches = |line: &Line| {
+        how.re
+            .is_some_and(|re| re.is_match(line.as_bytes()) != how.invert)
     };
     let mut show = |item: &ContextLine| {
         // A file's first group is set apart from the last file's (ripgrep).
-        if !shown_any && separate_first {
+        if !shown_any && how.separate_first {
             note(out.write_all(separator));
         }
         shown_any = true;
@@ -381,23 +444,46 @@ pub(crate) fn with_context(
                 selected += 1;
                 note(printer.line(out, line));
             }
-            // Past -m, a matching line after the last selected one is still shown as a match
-            // (ripgrep), though not counted.
-            ContextLine::Context(line) if selected >= limit && selects(line) => {
+            ContextLine::Context(line) if selected >= how.limit && matches(line) => {
                 note(printer.line(out, line));
             }
             ContextLine::Context(line) => note(context.line(out, line)),
         }
         stopped.get() == Stopped::No
     };
-    let outcome = source.inspect(|line| {
+    let outcome = items | take_while(|item: &ContextLine| show(item)) | for_each(drop);
+    (outcome, selected as u64, shown_any && how.separators)
+}
+
+/// The selected lines of `source` with `o.before` lines before and `o.after` after each, groups
+/// that are not adjacent separated by `--`, as grep prints them; at most `limit` selected lines.
+/// Returns the source's outcome, the number of selected lines and whether a group was printed.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn with_context(
+    o: &Options,
+    source: Source,
+    re: &regex::bytes::Regex,
+    printer: &Printer<'_>,
+    out: &mut impl Write,
+    stopped: &Cell<Stopped>,
+    limit: usize,
+    write_error: &mut Option<std::io::Error>,
+    separate_first: bool,
+) -> (genpipe::Result<()>, u64, bool) {
+    let selects = |line: &Line| re.is_match(line.as_bytes()) != o.invert;
+    let items = source.inspect(|line| {
         if let Some(json) = printer.json {
             json.looked_at(line);
         }
-    }) | context_lines(o.before, o.after, selects).max_selected(limit)
-        | take_while(|item: &ContextLine| show(item))
-        | for_each(drop);
-    // JSON messages have no group separators to continue.
-    let printed = shown_any && printer.json.is_none();
-    (outcome, selected as u64, printed)
+    }) | context_lines(o.before, o.after, selects).max_selected(limit);
+    let how = ContextPrint {
+        printer,
+        re: Some(re),
+        invert: o.invert,
+        limit,
+        // JSON messages have no separators.
+        separators: printer.json.is_none(),
+        separate_first,
+    };
+    print_shown(items, &how, out, stopped, write_error)
 }
