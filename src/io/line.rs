@@ -102,6 +102,7 @@ impl Line {
     }
 
     /// This line with the number `line_no`: a part's line numbered as in the whole file.
+    #[cfg(feature = "rayon")]
     pub(crate) fn with_line_no(mut self, line_no: u64) -> Line {
         self.line_no = line_no;
         self
@@ -135,11 +136,7 @@ impl Line {
     pub fn offset(&self) -> u64 {
         match &self.chunk.runs {
             None => self.chunk.offset + self.start as u64,
-            Some(runs) => {
-                let i = runs.partition_point(|&(at, _)| at <= self.start);
-                let (at, offset) = runs[i.saturating_sub(1)];
-                offset + (self.start - at) as u64
-            }
+            Some(runs) => offset_in_runs(runs, self.start),
         }
     }
 
@@ -170,11 +167,13 @@ impl Line {
     }
 
     /// The file this line came from, shared.
+    #[cfg(feature = "rayon")]
     pub(crate) fn shared_path(&self) -> Option<Arc<Path>> {
         self.chunk.path.clone()
     }
 
     /// The line's bytes with its line ending.
+    #[cfg(feature = "rayon")]
     pub(crate) fn with_ending(&self) -> &[u8] {
         &self.chunk.data()[self.start..self.end + self.ending_len()]
     }
@@ -183,6 +182,16 @@ impl Line {
     pub fn path(&self) -> Option<&Path> {
         self.chunk.path.as_deref()
     }
+}
+
+/// Where the byte at `at` of a chunk of copied runs (`Chunk::runs`) is in the input. Out of
+/// line: only lines copied by `par_grep_file` take this path.
+#[cold]
+#[inline(never)]
+fn offset_in_runs(runs: &[(usize, u64)], at: usize) -> u64 {
+    let i = runs.partition_point(|&(start, _)| start <= at);
+    let (start, offset) = runs[i.saturating_sub(1)];
+    offset + (at - start) as u64
 }
 
 impl Deref for Line {

@@ -151,6 +151,7 @@ pub(crate) fn lines_in_range(path: &Arc<Path>, start: u64, end: u64) -> Gen<Line
     }
 }
 
+#[cfg(feature = "rayon")]
 /// The start of the line `n` lines before the line that starts at `offset` in the file at
 /// `path` (0 if there are fewer): where the lines shown before a part's first line begin.
 pub(crate) fn line_start_before(path: &Path, offset: u64, n: usize) -> std::io::Result<u64> {
