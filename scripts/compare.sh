@@ -7,7 +7,10 @@
 #
 #   scripts/compare.sh                 # 500 MiB log under $CARGO_TARGET_DIR/compare/
 #   MB=100 RUNS=5 scripts/compare.sh
-#   JOBS=tree RUNS=5 scripts/compare.sh  # only the tree job (JOBS: any of grep bytes tree)
+#   JOBS=tree RUNS=5 scripts/compare.sh  # only the tree job (JOBS: any of grep one bytes tree)
+#
+# The grep job runs loggrep -j1 (the search itself, on one core); the one job runs it -j1 and
+# on every core against rg, on the same one file.
 #
 # The tree job: 200 generated logs of 2 MiB, half of them gzipped, counted with loggrep on
 # every core (-j2 here) against rg -c -z on as many threads and against loggrep -j1. Outputs
@@ -18,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MB=${MB:-500}
 RUNS=${RUNS:-10}
-JOBS=${JOBS:-grep bytes tree}
+JOBS=${JOBS:-grep one bytes tree}
 CORES=$(nproc)
 target=${CARGO_TARGET_DIR:-target}
 dir=$target/compare
@@ -27,7 +30,7 @@ mkdir -p "$dir"
 cargo build --quiet --release --features cli --bin loggrep --example make_log --example bytes_sum
 bin=$target/release/examples
 want() { [[ " $JOBS " == *" $1 "* ]]; }
-if want grep || want bytes; then
+if want grep || want one || want bytes; then
   [ -f "$log" ] || "$bin/make_log" "$log" "$MB"
 fi
 have_rg=1
@@ -76,8 +79,8 @@ if want grep && [ $have_rg = 1 ]; then
   compare "count, literal \" 404 \"" \
     "rg -c" "rg -c '\" 404 ' $log" \
     "rg -c --no-mmap" "rg -c --no-mmap '\" 404 ' $log" \
-    "loggrep -c --mmap" "$lg -c --mmap '\" 404 ' $log" \
-    "loggrep -c" "$lg -c '\" 404 ' $log" \
+    "loggrep -c --mmap" "$lg -j1 -c --mmap '\" 404 ' $log" \
+    "loggrep -c" "$lg -j1 -c '\" 404 ' $log" \
     "GNU grep -c" "grep -c '\" 404 ' $log" \
     "python generators" "python3 scripts/gencount.py '\" 404 ' $log"
   for job in "-i get" "GET./ply.*gz" "-i ply-.*gz" "zzz-absent"; do
@@ -85,8 +88,19 @@ if want grep && [ $have_rg = 1 ]; then
     compare "count, ${job}" \
       "rg -c" "rg -c $* $log" \
       "rg -c --no-mmap" "rg -c --no-mmap $* $log" \
-      "loggrep -c --mmap" "$lg -c --mmap $* $log" \
-      "loggrep -c" "$lg -c $* $log"
+      "loggrep -c --mmap" "$lg -j1 -c --mmap $* $log" \
+      "loggrep -c" "$lg -j1 -c $* $log"
+  done
+fi
+
+# One large file on every core (ripgrep searches a file on one thread): counts, and lines
+# printed with numbers and context, whose output must be the same as rg's and -j1's.
+if want one && [ $have_rg = 1 ]; then
+  for job in "-c '\" 404 '" "-c GET./ply.*gz" "-n '\" 500 '" "-n '\" 404 '" "-n -C2 '\" 500 '"; do
+    compare "one file, ${job}" \
+      "rg" "rg $job $log" \
+      "loggrep -j1" "$lg -j1 $job $log" \
+      "loggrep -j$CORES" "$lg -j$CORES $job $log"
   done
 fi
 

@@ -58,11 +58,11 @@ pub use line::{AsLineRef, Field, Fields, FieldsBy, Line, LineRef, ParseFieldErro
 #[cfg(feature = "rayon")]
 pub(crate) use line::{Chunk, Storage};
 pub use lines::{DEFAULT_BUFFER_BYTES, DEFAULT_MAX_LINE_BYTES, Lines};
+#[cfg(feature = "rayon")]
+pub(crate) use open::line_start_before;
 #[cfg(feature = "mmap")]
 pub use open::lines_mmap;
 pub use open::{FileReader, lines, lines_from, lines_from_auto, lines_split, stdin};
-#[cfg(feature = "rayon")]
-pub(crate) use open::line_start_before;
 #[cfg(feature = "rayon")]
 pub(crate) use open::{lines_in_range, part_starts};
 pub use per_file::{PerFileOp, per_file, per_file_with};

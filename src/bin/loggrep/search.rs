@@ -287,6 +287,7 @@ pub(crate) fn search_input(
         let (outcome, selected, printed) = with_context(
             o,
             source,
+            stage.op(),
             re,
             &printer,
             out,
@@ -455,13 +456,15 @@ where
     (outcome, selected as u64, shown_any && how.separators)
 }
 
-/// The selected lines of `source` with `o.before` lines before and `o.after` after each, groups
-/// that are not adjacent separated by `--`, as grep prints them; at most `limit` selected lines.
+/// The lines of `source` that `grep` selects with `o.before` lines before and `o.after` after
+/// each, groups that are not adjacent separated by `--`, as grep prints them; at most `limit`
+/// selected lines (`re`: the patterns, for a match past the limit).
 /// Returns the source's outcome, the number of selected lines and whether a group was printed.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn with_context(
     o: &Options,
     source: Source,
+    grep: &GrepOp,
     re: &regex::bytes::Regex,
     printer: &Printer<'_>,
     out: &mut impl Write,
@@ -470,7 +473,10 @@ pub(crate) fn with_context(
     write_error: &mut Option<std::io::Error>,
     separate_first: bool,
 ) -> (genpipe::Result<()>, u64, bool) {
-    let selects = |line: &Line| re.is_match(line.as_bytes()) != o.invert;
+    // The stage's own test: for a literal a prebuilt substring search, cheaper per line than a
+    // regex's (a context search asks every line).
+    let (matcher, invert) = (grep.matcher(), grep.is_inverted());
+    let selects = |line: &Line| matcher.is_match(line.as_bytes()) != invert;
     let items = source.inspect(|line| {
         if let Some(json) = printer.json {
             json.looked_at(line);
