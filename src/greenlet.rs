@@ -63,12 +63,16 @@ impl<T, R> Pull for Greenlet<T, R> {
 
     fn pull(self: Pin<&mut Self>) -> Option<T> {
         let this = self.get_mut();
-        let coroutine = this.coroutine.as_mut()?;
-        match coroutine.resume(()) {
-            CoroutineResult::Yield(item) => Some(item),
+        // Out of its slot while it runs: a body that panics leaves it out (dropped as the
+        // panic unwinds), so a pull after the panic returns `None`, as a generator's does.
+        let mut coroutine = this.coroutine.take()?;
+        match resume_outside_green_task(&mut coroutine) {
+            CoroutineResult::Yield(item) => {
+                this.coroutine = Some(coroutine);
+                Some(item)
+            }
             CoroutineResult::Return(ret) => {
                 this.ret = Some(ret);
-                this.coroutine = None;
                 None
             }
         }
@@ -77,6 +81,16 @@ impl<T, R> Pull for Greenlet<T, R> {
     fn take_return(self: Pin<&mut Self>) -> Option<R> {
         self.get_mut().ret.take()
     }
+}
+
+/// Resumes `coroutine`: in a green task of the scheduler, with the task hidden, so that an
+/// operation of `sched` made inside this greenlet (on its own stack) blocks instead of
+/// switching the green task's stack from this one.
+fn resume_outside_green_task<T, R>(coroutine: &mut Coroutine<(), T, R>) -> CoroutineResult<T, R> {
+    #[cfg(feature = "sched")]
+    return crate::sched::green::hidden(|| coroutine.resume(()));
+    #[cfg(not(feature = "sched"))]
+    coroutine.resume(())
 }
 
 /// A generator whose body, and any function it calls, yields through the [`Yielder`] it is

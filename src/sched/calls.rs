@@ -2,113 +2,25 @@
 
 use std::any::Any;
 use std::fmt;
-use std::os::fd::{AsFd, AsRawFd, RawFd};
-use std::time::Duration;
+use std::marker::PhantomData;
+use std::os::fd::{AsFd, AsRawFd};
+use std::time::{Duration, Instant};
 
-use crate::sched::task::{ErasedTask, Task};
+use crate::sched::protocol::{
+    Answer, Body, Call, JoinError, Reply, Request, Resumed, SchedError, Tid,
+};
+use crate::sched::task::Task;
 
-/// A task's id: 1, 2, 3, ... in spawn order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Tid(pub u64);
-
-impl fmt::Display for Tid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-/// Why a system call was refused: a reply, never a panic.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SchedError {
-    /// No task has this id (never spawned; for `Kill`, or ended already).
-    NoSuchTask(Tid),
-    /// A task asked to wait for or kill itself.
-    Yourself,
-}
-
-impl fmt::Display for SchedError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SchedError::NoSuchTask(tid) => write!(f, "no task {tid}"),
-            SchedError::Yourself => f.write_str("a task cannot wait for or kill itself"),
-        }
-    }
-}
-
-impl std::error::Error for SchedError {}
-
-/// What a task asks of the scheduler: made by [`SystemCall::into_request`].
-#[doc(hidden)]
-pub struct Request(pub(crate) Call);
-
-impl fmt::Debug for Request {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.describe())
-    }
-}
-
-pub(crate) enum Call {
-    Yield,
-    GetTid,
-    Spawn(ErasedTask),
-    Kill(Tid),
-    Wait(Tid),
-    Sleep(Duration),
-    ReadWait(RawFd),
-    WriteWait(RawFd),
-    Blocking(Box<dyn FnOnce() -> Box<dyn Any + Send> + Send>),
-}
-
-impl Call {
-    /// What the trace shows of it.
-    pub(crate) fn describe(&self) -> String {
-        match self {
-            Call::Yield => "Yield".into(),
-            Call::GetTid => "GetTid".into(),
-            Call::Spawn(task) => format!("Spawn({})", task.name),
-            Call::Kill(tid) => format!("Kill({tid})"),
-            Call::Wait(tid) => format!("Wait({tid})"),
-            Call::Sleep(d) => format!("Sleep({d:?})"),
-            Call::ReadWait(fd) => format!("ReadWait(fd {fd})"),
-            Call::WriteWait(fd) => format!("WriteWait(fd {fd})"),
-            Call::Blocking(_) => "Blocking".into(),
-        }
-    }
-}
-
-/// What the scheduler resumes a task with.
-#[doc(hidden)]
-pub struct Reply(pub(crate) Answer);
-
-impl fmt::Debug for Reply {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Reply(..)")
-    }
-}
-
-pub(crate) enum Answer {
-    Start,
-    Unit,
-    Tid(Tid),
-    Checked(Result<(), SchedError>),
-    Value(Box<dyn Any + Send>),
-}
-
-/// What a system call does next: ask the scheduler (and be resumed with its reply), or end
-/// with the call's value.
-#[doc(hidden)]
-#[derive(Debug)]
-pub enum Progress<T> {
-    Ask(Request),
-    Done(T),
-}
+use crate::sched::protocol::{CallState, Elapsed, Progress};
 
 /// A request a task can make with `syscall!`, and what its reply reads as.
 ///
-/// Implemented by [`GetTid`], [`Yield`], [`Spawn`], [`Kill`], [`Wait`], [`Sleep`],
-/// [`ReadWait`], [`WriteWait`], [`Blocking`], and the I/O of [`net`](crate::sched::net)
-/// (`stream.read(&mut buf)`, `listener.accept()`, ...); the scheduler understands no others.
+/// Implemented by [`GetTid`], [`Yield`], [`Spawn`], [`Kill`], [`Wait`], [`Join`], [`Sleep`],
+/// [`ReadWait`], [`WriteWait`], [`Blocking`], [`Timeout`] around any of them, a [`Task`] (run
+/// inline: `syscall!(helper(..))` runs a `#[task] fn helper` as a function call whose own
+/// calls suspend the caller), the I/O of [`net`](crate::sched::net) (`stream.read(&mut buf)`,
+/// `listener.accept()`, ...) and the channel operations of [`channel`](crate::sched::channel);
+/// the scheduler understands no others.
 pub trait SystemCall: sealed::Sealed {
     /// What `syscall!(call)` evaluates to.
     type Reply;
@@ -116,15 +28,6 @@ pub trait SystemCall: sealed::Sealed {
     type State: CallState<Reply = Self::Reply>;
     #[doc(hidden)]
     fn start(self) -> Self::State;
-}
-
-/// A system call under way: `syscall!` steps it, first with no reply, then with each reply to
-/// what it asked, until it is done. I/O calls try the operation first and ask to wait for
-/// readiness only when it would block, as often as it does.
-#[doc(hidden)]
-pub trait CallState {
-    type Reply;
-    fn step(&mut self, reply: Option<Reply>) -> Progress<Self::Reply>;
 }
 
 pub(crate) mod sealed {
@@ -267,7 +170,13 @@ impl<F: AsFd> SystemCall for ReadWait<'_, F> {
     type Reply = ();
     type State = Once<()>;
     fn start(self) -> Once<()> {
-        once(Call::ReadWait(self.0.as_fd().as_raw_fd()), unit)
+        once(
+            Call::Lent {
+                fd: self.0.as_fd().as_raw_fd(),
+                write: false,
+            },
+            unit,
+        )
     }
 }
 
@@ -276,7 +185,13 @@ impl<F: AsFd> SystemCall for WriteWait<'_, F> {
     type Reply = ();
     type State = Once<()>;
     fn start(self) -> Once<()> {
-        once(Call::WriteWait(self.0.as_fd().as_raw_fd()), unit)
+        once(
+            Call::Lent {
+                fd: self.0.as_fd().as_raw_fd(),
+                write: true,
+            },
+            unit,
+        )
     }
 }
 
@@ -298,5 +213,219 @@ where
         let erased: Box<dyn FnOnce() -> Box<dyn Any + Send> + Send> =
             Box::new(move || Box::new(f()) as Box<dyn Any + Send>);
         once(Call::Blocking(erased), value::<T>)
+    }
+}
+
+/// Resumes the caller once the task has ended, with the value it ended with (taken out of its
+/// [`Outcome`](crate::sched::Outcome), which then holds none). Reply:
+/// `Result<R, JoinError>`: an error for a task that panicked, was killed, was never spawned,
+/// whose value another `Join` took, or whose value is not an `R`.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::sched::{Join, JoinError, Scheduler, Spawn, Task};
+///
+/// #[task]
+/// fn square(x: u64) -> Task<u64> {
+///     x * x
+/// }
+///
+/// #[task]
+/// fn parent() -> Task<(u64, bool)> {
+///     let child = syscall!(Spawn(square(7)));
+///     let value = syscall!(Join::<u64>::new(child)).unwrap();
+///     // Its value went to the first join.
+///     (value, syscall!(Join::<u64>::new(child)) == Err(JoinError::Taken))
+/// }
+///
+/// let mut s = Scheduler::new();
+/// s.spawn(parent());
+/// assert_eq!(s.run()[1].value::<(u64, bool)>(), Some(&(49, true)));
+/// ```
+pub struct Join<R> {
+    tid: Tid,
+    _value: PhantomData<fn() -> R>,
+}
+
+impl<R> Join<R> {
+    /// Joins the task `tid`, whose value is an `R`.
+    pub fn new(tid: Tid) -> Self {
+        Join {
+            tid,
+            _value: PhantomData,
+        }
+    }
+}
+
+impl<R> fmt::Debug for Join<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Join({})", self.tid)
+    }
+}
+
+fn joined<R: 'static>(answer: Answer) -> Result<R, JoinError> {
+    match answer {
+        Answer::Joined(Ok(value)) => value
+            .downcast::<R>()
+            .map(|v| *v)
+            .map_err(|_| JoinError::WrongType),
+        Answer::Joined(Err(e)) => Err(e),
+        _ => unreachable!("genpipe: a Join answered with another reply"),
+    }
+}
+
+impl<R: 'static> sealed::Sealed for Join<R> {}
+impl<R: 'static> SystemCall for Join<R> {
+    type Reply = Result<R, JoinError>;
+    type State = Once<Result<R, JoinError>>;
+    fn start(self) -> Self::State {
+        once(Call::Join(self.tid), joined::<R>)
+    }
+}
+
+/// Any system call with a time limit: its reply, or `Err(Elapsed)` if `duration` passes
+/// first. The wait it was in is cancelled then: the task is no longer registered for the
+/// socket, the timer or the other task's end (a `Blocking` closure runs on to its end on its
+/// thread; its value is dropped). Reply: `Result<C::Reply, Elapsed>`.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::sched::net::TcpListener;
+/// use genpipe::sched::{Scheduler, Task, Timeout};
+/// use std::time::Duration;
+///
+/// #[task]
+/// fn accept_or_give_up(listener: TcpListener) -> Task<bool> {
+///     // Nobody connects: the accept times out.
+///     syscall!(Timeout(listener.accept(), Duration::from_millis(20))).is_err()
+/// }
+///
+/// let listener = TcpListener::bind("127.0.0.1:0")?;
+/// let mut s = Scheduler::new();
+/// s.spawn(accept_or_give_up(listener));
+/// assert_eq!(s.run()[0].value::<bool>(), Some(&true));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Timeout<C>(pub C, pub Duration);
+
+/// The state of [`Timeout`]: the call's, and its deadline (set when it starts).
+#[doc(hidden)]
+pub struct TimeoutState<S> {
+    inner: S,
+    duration: Duration,
+    deadline: Option<Instant>,
+}
+
+impl<S> fmt::Debug for TimeoutState<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimeoutState")
+            .field("duration", &self.duration)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: SystemCall> sealed::Sealed for Timeout<C> {}
+impl<C: SystemCall> SystemCall for Timeout<C> {
+    type Reply = Result<C::Reply, Elapsed>;
+    type State = TimeoutState<C::State>;
+    fn start(self) -> Self::State {
+        TimeoutState {
+            inner: self.0.start(),
+            duration: self.1,
+            deadline: None,
+        }
+    }
+}
+
+impl<S: CallState> CallState for TimeoutState<S> {
+    type Reply = Result<S::Reply, Elapsed>;
+    fn step(&mut self, reply: Option<Reply>) -> Progress<Self::Reply> {
+        if let Some(Reply(Answer::TimedOut)) = reply {
+            return Progress::Done(Err(Elapsed(self.duration)));
+        }
+        let deadline = *self
+            .deadline
+            .get_or_insert_with(|| crate::sched::protocol::deadline_after(self.duration));
+        match self.inner.step(reply) {
+            Progress::Done(value) => Progress::Done(Ok(value)),
+            Progress::Ask(Request(call)) => {
+                Progress::Ask(Request(Call::Deadline(Box::new(call), deadline)))
+            }
+        }
+    }
+}
+
+/// A sub-task run inline, as a function call: the state of `syscall!(helper(..))`.
+#[doc(hidden)]
+pub struct Inline<R> {
+    body: Option<Box<dyn Body>>,
+    _value: PhantomData<fn() -> R>,
+}
+
+impl<R> fmt::Debug for Inline<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Inline(..)")
+    }
+}
+
+/// A task is a system call too: `syscall!(helper(args))` runs the `#[task] fn helper` inside
+/// the calling task (Beazley's trampolining, pyos8): each call the helper makes suspends the
+/// caller, and the helper's value is the reply. Helpers like `accept_and_read` factor out of a
+/// task this way. A panic in the helper is the caller's.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::sched::{GetTid, Scheduler, Task, Yield};
+///
+/// #[task]
+/// fn helper(n: u32) -> Task<u32> {
+///     syscall!(Yield);
+///     n + syscall!(GetTid).0 as u32
+/// }
+///
+/// #[task]
+/// fn main_task() -> Task<u32> {
+///     syscall!(helper(10)) + syscall!(helper(20))
+/// }
+///
+/// let mut s = Scheduler::new();
+/// s.spawn(main_task());
+/// // The helper runs as task 1: its GetTid is its caller's.
+/// assert_eq!(s.run()[0].value::<u32>(), Some(&32));
+/// ```
+impl<R: 'static> sealed::Sealed for Task<R> {}
+impl<R: 'static> SystemCall for Task<R> {
+    type Reply = R;
+    type State = Inline<R>;
+    fn start(self) -> Inline<R> {
+        Inline {
+            body: Some(self.erase().body),
+            _value: PhantomData,
+        }
+    }
+}
+
+impl<R: 'static> CallState for Inline<R> {
+    type Reply = R;
+    fn step(&mut self, reply: Option<Reply>) -> Progress<R> {
+        let body = self
+            .body
+            .as_mut()
+            .expect("genpipe: an inline task stepped after its end");
+        match body.resume(reply.unwrap_or(Reply(Answer::Start))) {
+            Resumed::Called(call) => Progress::Ask(Request(call)),
+            Resumed::Ended(value) => {
+                self.body = None;
+                Progress::Done(
+                    *value
+                        .downcast::<R>()
+                        .expect("genpipe: a task's value has its declared type"),
+                )
+            }
+        }
     }
 }

@@ -48,15 +48,27 @@
 //! assert_eq!(s.trace_events()[0].what, "Yield");
 //! ```
 
+// Each file imports only what stands above it in this list: the protocol at the bottom, the
+// loop at the top.
 mod calls;
+pub mod channel;
+mod driver;
+#[cfg(feature = "stackful")]
+pub(crate) mod green;
 pub mod net;
+mod ops;
+mod protocol;
 mod scheduler;
 mod task;
 
 pub use calls::{
-    Blocking, CallState, GetTid, Kill, Once, Progress, ReadWait, Reply, Request, SchedError, Sleep,
-    Spawn, SystemCall, Tid, Wait, WriteWait, Yield,
+    Blocking, GetTid, Inline, Join, Kill, Once, ReadWait, Sleep, Spawn, SystemCall, Timeout,
+    TimeoutState, Wait, WriteWait, Yield,
 };
+#[cfg(feature = "stackful")]
+pub use green::DEFAULT_GREEN_STACK;
+pub use ops::{join, perform, sleep, spawn, yield_now};
+pub use protocol::{CallState, Elapsed, JoinError, Progress, Reply, Request, SchedError, Tid};
 pub use scheduler::{Outcome, Scheduler, TraceEvent};
 pub use task::Task;
 

@@ -2,17 +2,18 @@
 //! blocking work wake them.
 
 use std::any::Any;
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::os::fd::{BorrowedFd, RawFd};
+use std::os::fd::RawFd;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
-use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::Instant;
 
-use crate::sched::calls::{Answer, Call, Reply, SchedError, Tid};
-use crate::sched::task::{Body, ErasedTask, Resumed, Task};
+use crate::sched::driver::{Driver, TimerKind, Woken};
+use crate::sched::protocol::{
+    self, Answer, Body, Call, ErasedTask, JoinError, Reply, Resumed, SchedError, Tid,
+    deadline_after,
+};
+use crate::sched::task::Task;
 
 /// How a task ended.
 pub struct Outcome {
@@ -25,6 +26,8 @@ pub struct Outcome {
 
 enum End {
     Value(Box<dyn Any>),
+    /// Its value went to a `Join` by this task.
+    Taken(Tid),
     Panicked(String),
     Killed,
 }
@@ -40,7 +43,8 @@ impl Outcome {
         &self.name
     }
 
-    /// The value it ended with, if it ended (not panicked or killed) and `R` is its type.
+    /// The value it ended with, if it ended (not panicked or killed), `R` is its type and no
+    /// [`Join`](crate::sched::Join) took it.
     pub fn value<R: 'static>(&self) -> Option<&R> {
         match &self.end {
             End::Value(v) => v.downcast_ref(),
@@ -52,6 +56,14 @@ impl Outcome {
     pub fn panic(&self) -> Option<&str> {
         match &self.end {
             End::Panicked(message) => Some(message),
+            _ => None,
+        }
+    }
+
+    /// Whether a [`Join`](crate::sched::Join) took its value, and by which task.
+    pub fn taken_by(&self) -> Option<Tid> {
+        match self.end {
+            End::Taken(by) => Some(by),
             _ => None,
         }
     }
@@ -76,6 +88,7 @@ impl fmt::Debug for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let end = match &self.end {
             End::Value(_) => "ended".to_string(),
+            End::Taken(by) => format!("ended (value taken by task {by})"),
             End::Panicked(m) => format!("panicked: {m}"),
             End::Killed => "killed".to_string(),
         };
@@ -96,7 +109,7 @@ pub struct TraceEvent {
     pub step: u64,
     /// The task resumed.
     pub tid: Tid,
-    /// What it asked for (`Yield`, `Spawn(name)`, ...), or `ended`, `panicked`.
+    /// What it asked for (`Yield`, `Spawn(name)`, ...), or `ended`, `panicked`, `timed out`.
     pub what: String,
 }
 
@@ -146,10 +159,21 @@ impl Tasks {
     fn keys(&self) -> impl Iterator<Item = &Tid> + '_ {
         self.slots.iter().filter_map(|e| e.as_ref().map(|e| &e.tid))
     }
+}
 
-    fn values(&self) -> impl Iterator<Item = &Entry> + '_ {
-        self.slots.iter().flatten()
-    }
+/// What a suspended task waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Waiting {
+    /// Nothing: it is ready, or running.
+    Not,
+    /// A descriptor's readiness: a socket's (its descriptor) or a lent one (`None`).
+    Io(Option<RawFd>),
+    Timer,
+    /// Another task's end (`Wait`, `Join`).
+    Task(Tid),
+    /// A wake from another task (a channel).
+    Park,
+    Blocking,
 }
 
 struct Entry {
@@ -159,16 +183,27 @@ struct Entry {
     /// What it is resumed with next.
     reply: Option<Reply>,
     resumes: u64,
-    /// Registered with the poller, waiting for this descriptor.
-    io: Option<RawFd>,
+    /// The number of its current wait: a timer or a blocking call of an earlier wait (one that
+    /// timed out) is told apart by it.
+    seq: u64,
+    waiting: Waiting,
 }
 
+/// What [`Scheduler::on_end`] calls.
+type OnEnd = Box<dyn FnMut(&Outcome)>;
+
 /// Tasks multiplexed on the calling thread, first in first out: the event loop of Beazley's
-/// pyos. A task runs until its next `syscall!`; the call is served at once (`GetTid`, `Spawn`,
-/// `Kill`) or when its event comes (`Sleep`: a timer; `ReadWait`/`WriteWait`: the descriptor's
-/// readiness, from the `polling` crate's epoll/kqueue; `Wait`: the other task's end; `Blocking`:
-/// the closure's end on its thread). With nothing ready, the loop sleeps in the poller until the
-/// next timer: it never spins.
+/// pyos, and of gevent. A task runs until its next `syscall!` (a green task: until an
+/// operation of [`sched`](crate::sched) would block, at any depth of calls); the call is served
+/// at once (`GetTid`, `Spawn`, `Kill`) or when its event comes (`Sleep`: a timer;
+/// `ReadWait`/`WriteWait` and sockets: readiness, from the `polling` crate's epoll/kqueue;
+/// `Wait`/`Join`: the other task's end; `Blocking`: the closure's end on its thread; a channel:
+/// another task's send). With nothing ready, the loop sleeps in the poller until the next
+/// timer: it never spins.
+///
+/// Fair under load: each round resumes the tasks that were ready when it began, then polls
+/// for readiness before the next; a task whose socket is always ready gives way after
+/// [32 operations](crate::sched::net) in one resume, as tokio's cooperative budget makes it.
 ///
 /// # Example
 /// ```
@@ -198,22 +233,20 @@ struct Entry {
 /// assert_eq!(ended[1].value::<bool>(), Some(&true));
 /// ```
 pub struct Scheduler {
+    // Dropped first: lent descriptors' registrations go before the tasks that hold them.
+    driver: Driver,
     tasks: Tasks,
     ready: VecDeque<Tid>,
     next_tid: u64,
     step: u64,
-    /// (wake time, sequence, task): the earliest on top.
-    timers: BinaryHeap<Reverse<(Instant, u64, Tid)>>,
-    /// Who waits for whom to end.
-    waiters: HashMap<Tid, Vec<Tid>>,
-    poller: Option<Arc<polling::Poller>>,
-    blocking_done: (Sender<BlockingDone>, Receiver<BlockingDone>),
-    blocking_running: usize,
+    /// Who waits for whom to end, and whether for its value (`Join`).
+    waiters: HashMap<Tid, Vec<(Tid, bool)>>,
     ended: Vec<Outcome>,
+    on_end: Option<OnEnd>,
     trace: Option<Vec<TraceEvent>>,
+    woken: Vec<Woken>,
+    parked_woken: Vec<Tid>,
 }
-
-type BlockingDone = (Tid, std::thread::Result<Box<dyn Any + Send>>);
 
 impl fmt::Debug for Scheduler {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -235,17 +268,17 @@ impl Scheduler {
     /// A scheduler with no tasks.
     pub fn new() -> Self {
         Scheduler {
+            driver: Driver::new(),
             tasks: Tasks::default(),
             ready: VecDeque::new(),
             next_tid: 1,
             step: 0,
-            timers: BinaryHeap::new(),
             waiters: HashMap::new(),
-            poller: None,
-            blocking_done: channel(),
-            blocking_running: 0,
             ended: Vec::new(),
+            on_end: None,
             trace: None,
+            woken: Vec::new(),
+            parked_woken: Vec::new(),
         }
     }
 
@@ -259,6 +292,42 @@ impl Scheduler {
     /// The steps recorded so far, if [`trace`](Scheduler::trace) is on.
     pub fn trace_events(&self) -> &[TraceEvent] {
         self.trace.as_deref().unwrap_or(&[])
+    }
+
+    /// Calls `f` with each task's outcome at the moment the task ends (pyos's "Task 3
+    /// terminated"), before any task waiting for it resumes.
+    ///
+    /// # Example
+    /// ```
+    /// use genpipe::prelude::*;
+    /// use genpipe::sched::{Scheduler, Task, Yield};
+    /// use std::{cell::RefCell, rc::Rc};
+    ///
+    /// #[task]
+    /// fn steps(n: u32) -> Task<u32> {
+    ///     for _ in 0..n {
+    ///         syscall!(Yield);
+    ///     }
+    ///     n
+    /// }
+    ///
+    /// let said = Rc::new(RefCell::new(Vec::new()));
+    /// let log = Rc::clone(&said);
+    /// let mut s = Scheduler::new()
+    ///     .on_end(move |o| log.borrow_mut().push(format!("Task {} terminated", o.tid())));
+    /// s.spawn(steps(2));
+    /// s.spawn(steps(1));
+    /// s.run();
+    /// assert_eq!(*said.borrow(), ["Task 2 terminated", "Task 1 terminated"]);
+    /// ```
+    pub fn on_end(mut self, f: impl FnMut(&Outcome) + 'static) -> Self {
+        self.on_end = Some(Box::new(f));
+        self
+    }
+
+    /// The poller calls (`epoll_wait`, `epoll_ctl`) made so far: what a wait costs, counted.
+    pub fn poll_calls(&self) -> u64 {
+        self.driver.poll_calls
     }
 
     /// Adds a task, ready after the ones already ready; ids are 1, 2, 3, ... in spawn order.
@@ -277,7 +346,8 @@ impl Scheduler {
                 body: task.body,
                 reply: Some(Reply(Answer::Start)),
                 resumes: 0,
-                io: None,
+                seq: 0,
+                waiting: Waiting::Not,
             },
         );
         self.ready.push_back(tid);
@@ -286,22 +356,36 @@ impl Scheduler {
 
     /// Runs every task to its end and returns how each ended, in the order they ended. A task
     /// that panics ends with its panic; the others go on. Tasks left waiting for something that
-    /// cannot come (each other's end) are ended as killed.
+    /// cannot come (each other's end, a channel no running task can send on) are ended as
+    /// killed.
     pub fn run(&mut self) -> Vec<Outcome> {
         while !self.tasks.is_empty() {
-            while let Some(tid) = self.ready.pop_front() {
+            // A round: the tasks ready when it began, then what the poller has ready, so that
+            // tasks that keep yielding do not keep sockets waiting.
+            for _ in 0..self.ready.len() {
+                let Some(tid) = self.ready.pop_front() else {
+                    break;
+                };
                 self.resume(tid);
             }
             if self.tasks.is_empty() {
                 break;
             }
-            if !self.wait_for_events() {
-                // Nothing can wake the rest: a cycle of waits.
+            let idle = self.ready.is_empty();
+            if idle && !self.driver.pending() {
+                // Nothing can wake the rest: a cycle of waits, or parked for ever.
                 let stuck: Vec<Tid> = self.tasks.keys().copied().collect();
                 for tid in stuck {
                     self.end(tid, End::Killed);
                 }
+                continue;
             }
+            let mut woken = std::mem::take(&mut self.woken);
+            self.driver.wait(!idle, &mut woken);
+            for wake in woken.drain(..) {
+                self.on_wake(wake);
+            }
+            self.woken = woken;
         }
         std::mem::take(&mut self.ended)
     }
@@ -313,14 +397,16 @@ impl Scheduler {
         self.step += 1;
         entry.resumes += 1;
         let reply = entry.reply.take().unwrap_or(Reply(Answer::Unit));
+        protocol::enter(Some(tid));
         let resumed = std::panic::catch_unwind(AssertUnwindSafe(|| entry.body.resume(reply)));
+        protocol::enter(None);
         match resumed {
             Ok(Resumed::Called(call)) => {
                 // Described only when traced: a `String` per switch was a quarter of it.
                 if self.trace.is_some() {
                     self.note(tid, call.describe());
                 }
-                self.serve(tid, call);
+                self.serve(tid, call, None);
             }
             Ok(Resumed::Ended(value)) => {
                 self.note(tid, "ended".into());
@@ -331,6 +417,18 @@ impl Scheduler {
                 self.end(tid, End::Panicked(panic_message(panic.as_ref())));
             }
         }
+        let mut parked = std::mem::take(&mut self.parked_woken);
+        protocol::take_woken(&mut parked);
+        for woken in parked.drain(..) {
+            if self
+                .tasks
+                .get_mut(&woken)
+                .is_some_and(|e| e.waiting == Waiting::Park)
+            {
+                self.reply(woken, Answer::Unit);
+            }
+        }
+        self.parked_woken = parked;
     }
 
     fn note(&mut self, tid: Tid, what: String) {
@@ -343,15 +441,24 @@ impl Scheduler {
         }
     }
 
-    /// Replies to `tid`'s call now, or arranges for the event that will.
-    fn serve(&mut self, tid: Tid, call: Call) {
-        let now = |s: &mut Scheduler, answer: Answer| s.reply(tid, answer);
-        match call {
-            Call::Yield => now(self, Answer::Unit),
-            Call::GetTid => now(self, Answer::Tid(tid)),
+    /// Replies to `tid`'s call now, or arranges for the event that will; with a deadline, the
+    /// wait ends with `TimedOut` then.
+    fn serve(&mut self, tid: Tid, call: Call, deadline: Option<Instant>) {
+        let Some(entry) = self.tasks.get_mut(&tid) else {
+            return;
+        };
+        entry.seq += 1;
+        let seq = entry.seq;
+        let waiting = match call {
+            Call::Deadline(call, at) => {
+                let at = deadline.map_or(at, |d| d.min(at));
+                return self.serve(tid, *call, Some(at));
+            }
+            Call::Yield => return self.reply(tid, Answer::Unit),
+            Call::GetTid => return self.reply(tid, Answer::Tid(tid)),
             Call::Spawn(task) => {
                 let child = self.add(task);
-                now(self, Answer::Tid(child));
+                return self.reply(tid, Answer::Tid(child));
             }
             Call::Kill(victim) => {
                 let result = if victim == tid {
@@ -362,164 +469,195 @@ impl Scheduler {
                 } else {
                     Err(SchedError::NoSuchTask(victim))
                 };
-                now(self, Answer::Checked(result));
+                return self.reply(tid, Answer::Checked(result));
             }
             Call::Wait(other) => {
                 if other == tid {
-                    now(self, Answer::Checked(Err(SchedError::Yourself)));
-                } else if self.tasks.contains_key(&other) {
-                    self.waiters.entry(other).or_default().push(tid);
-                } else if other.0 >= 1 && other.0 < self.next_tid {
-                    // Ended already.
-                    now(self, Answer::Checked(Ok(())));
-                } else {
-                    now(self, Answer::Checked(Err(SchedError::NoSuchTask(other))));
+                    return self.reply(tid, Answer::Checked(Err(SchedError::Yourself)));
+                } else if !self.tasks.contains_key(&other) {
+                    // Ended already, or never spawned.
+                    let ended = other.0 >= 1 && other.0 < self.next_tid;
+                    let result = ended.then_some(()).ok_or(SchedError::NoSuchTask(other));
+                    return self.reply(tid, Answer::Checked(result));
                 }
+                self.waiters.entry(other).or_default().push((tid, false));
+                Waiting::Task(other)
+            }
+            Call::Join(other) => {
+                if other == tid {
+                    return self.reply(tid, Answer::Joined(Err(JoinError::Yourself)));
+                } else if !self.tasks.contains_key(&other) {
+                    let value = self.take_value(other, tid);
+                    return self.reply(tid, Answer::Joined(value));
+                }
+                self.waiters.entry(other).or_default().push((tid, true));
+                Waiting::Task(other)
             }
             Call::Sleep(duration) => {
-                let at = Instant::now() + duration;
-                self.timers.push(Reverse((at, self.step, tid)));
+                self.driver
+                    .add_timer(deadline_after(duration), seq, tid, TimerKind::Wake);
+                Waiting::Timer
             }
-            Call::ReadWait(fd) | Call::WriteWait(fd) => {
-                let event = match call {
-                    Call::ReadWait(_) => polling::Event::readable(tid.0 as usize),
-                    _ => polling::Event::writable(tid.0 as usize),
-                };
-                let poller = self.poller();
-                // SAFETY: the descriptor is one the task borrowed for the call, so it stays
-                // open while the task is suspended in it; the registration is deleted when the
-                // event comes or the task ends (killed, or the scheduler dropped), before the
-                // task and its descriptor can be dropped. Only this thread touches the poller's
-                // registrations.
-                let added = unsafe { poller.add(fd, event) };
-                match added {
-                    Ok(()) => {
-                        if let Some(entry) = self.tasks.get_mut(&tid) {
-                            entry.io = Some(fd);
-                        }
-                    }
-                    // A descriptor epoll cannot watch (a regular file) is always ready.
-                    Err(_) => now(self, Answer::Unit),
-                }
-            }
+            Call::Lent { fd, write } => match self.driver.wait_lent(tid, fd, write) {
+                Ok(()) => Waiting::Io(None),
+                // A descriptor epoll cannot watch (a regular file) is always ready.
+                Err(_) => return self.reply(tid, Answer::Unit),
+            },
+            Call::Io { handle, write } => match self.driver.wait_io(tid, &handle, write) {
+                Ok(false) => Waiting::Io(Some(handle.fd)),
+                // Ready already (readiness not yet taken), or not watchable: try again.
+                Ok(true) | Err(_) => return self.reply(tid, Answer::Unit),
+            },
+            Call::Park => Waiting::Park,
             Call::Blocking(work) => {
-                let (done, poller) = (self.blocking_done.0.clone(), Arc::clone(self.poller()));
-                self.blocking_running += 1;
-                std::thread::Builder::new()
-                    .name(format!("genpipe-blocking-{tid}"))
-                    .spawn(move || {
-                        let value = std::panic::catch_unwind(AssertUnwindSafe(work));
-                        let _ = done.send((tid, value));
-                        // Wakes the loop if it sleeps in the poller.
-                        let _ = poller.notify();
-                    })
-                    .expect("the OS could not start a thread for `Blocking`");
+                self.driver.run_blocking(tid, seq, work);
+                Waiting::Blocking
+            }
+        };
+        if let Some(entry) = self.tasks.get_mut(&tid) {
+            entry.waiting = waiting;
+        }
+        if let Some(at) = deadline {
+            self.driver.add_timer(at, seq, tid, TimerKind::Expire);
+        }
+    }
+
+    /// The value of the ended task `other` for `joiner`, taken out of its outcome.
+    fn take_value(&mut self, other: Tid, joiner: Tid) -> Result<Box<dyn Any>, JoinError> {
+        let Some(outcome) = self.ended.iter_mut().find(|o| o.tid == other) else {
+            return Err(JoinError::NoSuchTask(other));
+        };
+        match std::mem::replace(&mut outcome.end, End::Taken(joiner)) {
+            End::Value(value) => Ok(value),
+            other_end => {
+                let error = match &other_end {
+                    End::Taken(_) => JoinError::Taken,
+                    End::Panicked(message) => JoinError::Panicked(message.clone()),
+                    End::Killed => JoinError::Killed,
+                    End::Value(_) => unreachable!("matched above"),
+                };
+                outcome.end = other_end;
+                Err(error)
             }
         }
     }
 
-    fn poller(&mut self) -> &Arc<polling::Poller> {
-        self.poller.get_or_insert_with(|| {
-            Arc::new(polling::Poller::new().expect("the OS gives an epoll/kqueue instance"))
-        })
+    fn on_wake(&mut self, wake: Woken) {
+        match wake {
+            Woken::Ready(tid) => {
+                if let Some(entry) = self.tasks.get_mut(&tid)
+                    && matches!(entry.waiting, Waiting::Io(_))
+                {
+                    self.reply(tid, Answer::Unit);
+                }
+            }
+            Woken::Timer(tid, seq, kind) => {
+                let Some(entry) = self.tasks.get_mut(&tid) else {
+                    return;
+                };
+                if entry.seq != seq || entry.waiting == Waiting::Not {
+                    return;
+                }
+                match kind {
+                    TimerKind::Wake if entry.waiting == Waiting::Timer => {
+                        self.reply(tid, Answer::Unit);
+                    }
+                    TimerKind::Wake => {}
+                    TimerKind::Expire => {
+                        self.note(tid, "timed out".into());
+                        self.cancel_wait(tid);
+                        self.reply(tid, Answer::TimedOut);
+                    }
+                }
+            }
+            Woken::Blocking(tid, seq, value) => {
+                let current = self
+                    .tasks
+                    .get_mut(&tid)
+                    .is_some_and(|e| e.seq == seq && e.waiting == Waiting::Blocking);
+                // A call that timed out: its value (or its panic) goes nowhere.
+                if !current {
+                    return;
+                }
+                match value {
+                    Ok(value) => self.reply(tid, Answer::Value(value)),
+                    Err(panic) => {
+                        self.note(tid, "panicked".into());
+                        self.end(tid, End::Panicked(panic_message(panic.as_ref())));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Takes `tid` out of whatever it waits in (it timed out, or ends).
+    fn cancel_wait(&mut self, tid: Tid) {
+        let Some(entry) = self.tasks.get_mut(&tid) else {
+            return;
+        };
+        match std::mem::replace(&mut entry.waiting, Waiting::Not) {
+            Waiting::Io(fd) => self.driver.cancel_io(tid, fd),
+            Waiting::Task(other) => {
+                if let Some(list) = self.waiters.get_mut(&other) {
+                    list.retain(|&(waiter, _)| waiter != tid);
+                }
+            }
+            // A timer or a blocking call of an old wait is told apart by its number; a parked
+            // task woken late checks again.
+            Waiting::Not | Waiting::Timer | Waiting::Park | Waiting::Blocking => {}
+        }
     }
 
     fn reply(&mut self, tid: Tid, answer: Answer) {
         if let Some(entry) = self.tasks.get_mut(&tid) {
             entry.reply = Some(Reply(answer));
+            entry.waiting = Waiting::Not;
             self.ready.push_back(tid);
         }
     }
 
     fn end(&mut self, tid: Tid, end: End) {
+        self.cancel_wait(tid);
         let Some(entry) = self.tasks.remove(&tid) else {
             return;
         };
-        if let (Some(fd), Some(poller)) = (entry.io, &self.poller) {
-            // SAFETY: the descriptor is still open: its task (which borrows it) is dropped below.
-            let _ = poller.delete(unsafe { BorrowedFd::borrow_raw(fd) });
-        }
         let Entry {
             name,
             body,
             resumes,
             ..
         } = entry;
-        // A killed task's destructors run here.
+        // A killed task's destructors run here (a green task's stack unwinds).
         drop(body);
-        self.ended.push(Outcome {
+        let outcome = Outcome {
             tid,
             name,
             end,
             step: self.step,
             resumes,
-        });
-        for waiter in self.waiters.remove(&tid).unwrap_or_default() {
-            self.reply(waiter, Answer::Checked(Ok(())));
+        };
+        if let Some(on_end) = &mut self.on_end {
+            on_end(&outcome);
         }
-    }
-
-    /// Sleeps until a timer is due, a descriptor is ready or a blocking call ends, and makes
-    /// their tasks ready; false if nothing is pending that could ever wake a task.
-    fn wait_for_events(&mut self) -> bool {
-        let io_waits = self.tasks.values().any(|e| e.io.is_some());
-        if self.timers.is_empty() && !io_waits && self.blocking_running == 0 {
-            return false;
-        }
-        let timeout = self
-            .timers
-            .peek()
-            .map(|Reverse((at, _, _))| at.saturating_duration_since(Instant::now()));
-        if io_waits || self.blocking_running > 0 {
-            let mut events = polling::Events::new();
-            let _ = self.poller().wait(&mut events, timeout);
-            let woken: Vec<Tid> = events.iter().map(|e| Tid(e.key as u64)).collect();
-            for tid in woken {
-                if let Some(entry) = self.tasks.get_mut(&tid)
-                    && let Some(fd) = entry.io.take()
-                {
-                    if let Some(poller) = &self.poller {
-                        // SAFETY: as in `end`: the waiting task keeps the descriptor open.
-                        let _ = poller.delete(unsafe { BorrowedFd::borrow_raw(fd) });
-                    }
-                    self.reply(tid, Answer::Unit);
-                }
-            }
-        } else if let Some(timeout) = timeout {
-            std::thread::sleep(timeout);
-        }
-        while let Ok((tid, value)) = self.blocking_done.1.try_recv() {
-            self.blocking_running -= 1;
-            match value {
-                Ok(value) => self.reply(tid, Answer::Value(value)),
-                Err(panic) => {
-                    self.note(tid, "panicked".into());
-                    self.end(tid, End::Panicked(panic_message(panic.as_ref())));
-                }
+        self.ended.push(outcome);
+        for (waiter, join) in self.waiters.remove(&tid).unwrap_or_default() {
+            if join {
+                let value = self.take_value(tid, waiter);
+                self.reply(waiter, Answer::Joined(value));
+            } else {
+                self.reply(waiter, Answer::Checked(Ok(())));
             }
         }
-        let now = Instant::now();
-        while let Some(Reverse((at, _, tid))) = self.timers.peek().copied() {
-            if at > now {
-                break;
-            }
-            self.timers.pop();
-            self.reply(tid, Answer::Unit);
-        }
-        true
     }
 }
 
 impl Drop for Scheduler {
     fn drop(&mut self) {
-        // Registrations go before the tasks whose descriptors they name.
-        if let Some(poller) = &self.poller {
-            for entry in self.tasks.values() {
-                if let Some(fd) = entry.io {
-                    // SAFETY: as in `end`.
-                    let _ = poller.delete(unsafe { BorrowedFd::borrow_raw(fd) });
-                }
-            }
+        // Tasks still waiting for lent descriptors: their registrations go first (the driver's
+        // drop), then the tasks.
+        let live: Vec<Tid> = self.tasks.keys().copied().collect();
+        for tid in live {
+            self.cancel_wait(tid);
         }
     }
 }

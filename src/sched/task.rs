@@ -1,13 +1,12 @@
 //! `Task<R>`: what the scheduler runs, made by `#[task]` or from any `Gen`.
 
-use std::any::Any;
 use std::fmt;
 use std::marker::PhantomData;
 
 use crate::consume::{Coro, Resume};
 use crate::engine::Pull;
 use crate::produce::Gen;
-use crate::sched::calls::{Call, Reply, Request};
+use crate::sched::protocol::{Body, Call, ErasedTask, Reply, Request, Resumed};
 
 /// A task that ends with `R`: a `#[task] fn` (which suspends at each `syscall!`), or any
 /// generator made one with [`Task::from_gen`] (each item it yields is a yield point).
@@ -48,25 +47,6 @@ impl<R> fmt::Debug for Task<R> {
             .field("name", &self.erased.name)
             .finish_non_exhaustive()
     }
-}
-
-/// A task with its result type erased, as the scheduler keeps it.
-pub(crate) struct ErasedTask {
-    pub(crate) name: String,
-    pub(crate) body: Box<dyn Body>,
-}
-
-/// What one resume of a task did.
-pub(crate) enum Resumed {
-    /// It made a system call and is suspended until its reply.
-    Called(Call),
-    /// It ended with this value.
-    Ended(Box<dyn Any>),
-}
-
-/// A task's body, resumed with the reply to its last call.
-pub(crate) trait Body {
-    fn resume(&mut self, reply: Reply) -> Resumed;
 }
 
 /// The body's concrete coroutine, boxed once with the task: one dynamic call a switch (a
@@ -148,6 +128,15 @@ impl<R: 'static> Task<R> {
 
     pub(crate) fn erase(self) -> ErasedTask {
         self.erased
+    }
+
+    /// A task of this type from an erased body (a green task's).
+    #[cfg(feature = "stackful")]
+    pub(crate) fn from_erased(erased: ErasedTask) -> Self {
+        Task {
+            erased,
+            _ends_with: PhantomData,
+        }
     }
 }
 
