@@ -11,6 +11,20 @@
 //! timer ([`Sleep`]) or a closure on a thread of its own ([`Blocking`], for CPU-bound or
 //! blocking work that would stall every task). No callbacks, no `async` in the tasks.
 //!
+//! Green tasks (feature `stackful`, [`Task::green`]) are gevent's greenlets on the same loop: a
+//! plain closure on a stack of its own, whose code at any call depth waits on the loop when an
+//! operation of this module would block (a [`net`] socket's `Read`/`Write`, [`sleep`],
+//! [`yield_now`], a [`channel`]'s `recv_blocking`, [`join`], [`perform`] of any system call).
+//! The same operations block the thread as std's do outside any scheduler, so one function
+//! works in a test, in a thread and in a green task.
+//!
+//! The runtime basics: [`Timeout`] around any call, [`Join`] for a task's typed value,
+//! [`Kill`] that wakes a task blocked in I/O and deregisters it, bounded [`channel`]s with
+//! close, [`net::UdpSocket`], [`net::TcpStream::connect`], [`Scheduler::on_end`] when a task
+//! ends, and a `#[task]` called inside another as a system call (`syscall!(helper(..))`,
+//! Beazley's trampolining). Under load the loop is fair: rounds of the ready tasks with a poll
+//! between, and a budget of 32 I/O operations a resume.
+//!
 //! Why one thread: a switch between tasks is a function return and a call (nanoseconds), where a
 //! switch between threads goes through the kernel (microseconds; `benches/switch.rs`).
 //!

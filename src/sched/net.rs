@@ -182,6 +182,37 @@ impl CallState for Accept<'_> {
 /// threads. In a green task, `stream.read(..)` and `stream.write_all(..)` name the system
 /// calls: call the traits there (`Read::read`, `write!`, `read_exact`, a `BufReader`), or
 /// [`recv`](TcpStream::recv) and [`send_all`](TcpStream::send_all), gevent's names.
+///
+/// # Example
+/// ```
+/// use genpipe::sched::net::{TcpListener, TcpStream};
+/// use genpipe::sched::{Scheduler, Task};
+/// use std::io::Read;
+///
+/// let listener = TcpListener::bind("127.0.0.1:0")?;
+/// let addr = listener.local_addr()?;
+/// let mut s = Scheduler::new();
+/// s.spawn(Task::green("server", move || -> std::io::Result<()> {
+///     let stream = listener.incoming().next().unwrap()?;
+///     let mut word = [0u8; 4];
+///     (&stream).read_exact(&mut word)?; // std's trait: the task waits for 4 bytes
+///     stream.send_all(&word.map(|b| b.to_ascii_uppercase()))
+/// }));
+/// s.spawn(Task::green("client", move || -> std::io::Result<Vec<u8>> {
+///     let stream = TcpStream::connect(addr)?;
+///     stream.send_all(b"ping")?;
+///     let mut back = vec![0u8; 4];
+///     let mut got = 0;
+///     while got < 4 {
+///         got += stream.recv(&mut back[got..])?;
+///     }
+///     Ok(back)
+/// }));
+/// let ended = s.run();
+/// let client = ended.iter().find(|o| o.name() == "client").unwrap();
+/// assert_eq!(client.value::<std::io::Result<Vec<u8>>>().unwrap().as_ref().unwrap(), b"PING");
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct TcpStream {
     io: Arc<IoHandle>,

@@ -166,6 +166,27 @@ pub fn spawn<R: 'static>(task: Task<R>) -> Tid {
 
 /// Waits for the task `tid` to end and takes its value (see [`Join`]).
 ///
+/// # Example
+/// ```
+/// use genpipe::sched::{JoinError, Scheduler, Task, join, sleep, spawn};
+/// use std::time::Duration;
+///
+/// let mut s = Scheduler::new();
+/// s.spawn(Task::green("parent", || {
+///     let slow = spawn(Task::green("slow", || {
+///         sleep(Duration::from_millis(5));
+///         "done"
+///     }));
+///     let failing = spawn(Task::green("failing", || -> u8 { panic!("no") }));
+///     (join::<&str>(slow), join::<u8>(failing))
+/// }));
+/// let ended = s.run();
+/// let parent = ended.iter().find(|o| o.name() == "parent").unwrap();
+/// let (slow, failing) = parent.value::<(Result<&str, JoinError>, Result<u8, JoinError>)>().unwrap();
+/// assert_eq!(*slow, Ok("done"));
+/// assert_eq!(*failing, Err(JoinError::Panicked("no".into())));
+/// ```
+///
 /// # Errors
 /// As [`Join`]: the task panicked, was killed, does not exist, or its value was taken or is
 /// not an `R`.
