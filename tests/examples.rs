@@ -111,8 +111,9 @@ fn echo_bench_serves_both_ways() {
     assert!(out.contains("a thread per connection"), "{out}");
 }
 
-/// The echo server example, as a user runs it: K loopback clients of M messages each, checked;
-/// the server ends by itself after K connections.
+/// The echo server example, as a user runs it, in its three modes (stackless tasks, green
+/// tasks, a thread per connection): K loopback clients of M messages each, checked; the server
+/// ends by itself after K connections and says how it went.
 #[test]
 #[cfg(unix)]
 #[cfg_attr(miri, ignore = "runs cargo")]
@@ -136,55 +137,81 @@ fn echo_server_serves_clients_and_ends() {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
         .join("debug/examples/echo_server");
-    let mut server = Command::new(exe)
-        .args(["0", &K.to_string()])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(server.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    let addr: std::net::SocketAddr = first
-        .trim()
-        .strip_prefix("echo server on ")
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {first:?}"));
-    assert!(addr.ip().is_loopback());
-    let clients: Vec<_> = (0..K)
-        .map(|k| {
-            std::thread::spawn(move || {
-                let mut c = std::net::TcpStream::connect(addr).unwrap();
-                c.set_read_timeout(Some(std::time::Duration::from_secs(10)))
-                    .unwrap();
-                for m in 0..M {
-                    let msg = format!("{k}:{m};");
-                    c.write_all(msg.as_bytes()).unwrap();
-                    let mut back = vec![0u8; msg.len()];
-                    c.read_exact(&mut back).unwrap();
-                    assert_eq!(back, msg.as_bytes());
-                }
+    for mode in ["--tasks", "--green", "--threads"] {
+        let mut server = Command::new(&exe)
+            .args(["0", &K.to_string(), mode])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(server.stdout.take().unwrap());
+        let mut first = String::new();
+        out.read_line(&mut first).unwrap();
+        let addr: std::net::SocketAddr = first
+            .strip_prefix("echo server on ")
+            .and_then(|a| a.split_whitespace().next())
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("no address in {first:?}"));
+        assert!(addr.ip().is_loopback());
+        let clients: Vec<_> = (0..K)
+            .map(|k| {
+                std::thread::spawn(move || {
+                    let mut c = std::net::TcpStream::connect(addr).unwrap();
+                    c.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+                        .unwrap();
+                    for m in 0..M {
+                        let msg = format!("{k}:{m};");
+                        c.write_all(msg.as_bytes()).unwrap();
+                        let mut back = vec![0u8; msg.len()];
+                        c.read_exact(&mut back).unwrap();
+                        assert_eq!(back, msg.as_bytes());
+                    }
+                })
             })
-        })
-        .collect();
-    for c in clients {
-        c.join().unwrap();
+            .collect();
+        for c in clients {
+            c.join().unwrap();
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = server.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                server.kill().unwrap();
+                panic!("the server ({mode}) did not end after {K} connections");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert!(status.success(), "{mode}");
+        let mut rest = String::new();
+        out.read_to_string(&mut rest).unwrap();
+        assert!(
+            rest.starts_with(&format!("served {K} connections")),
+            "{mode}: {rest}"
+        );
+        if mode != "--threads" {
+            assert!(rest.contains("(0 ended with an error)"), "{mode}: {rest}");
+        }
     }
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = server.try_wait().unwrap() {
-            break status;
-        }
-        if std::time::Instant::now() > deadline {
-            server.kill().unwrap();
-            panic!("the server did not end after {K} connections");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    assert!(status.success());
-    let mut rest = String::new();
-    out.read_to_string(&mut rest).unwrap();
-    assert_eq!(rest.lines().count(), K + 1, "{rest}");
-    assert!(rest.contains("server: 8"), "{rest}");
+}
+
+#[test]
+#[cfg(unix)]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn green_server_serves_its_demo_clients_with_overlapping_waits() {
+    let out = run_example("green_server", &[]);
+    assert!(out.contains(r#"quick: ["OK", "#), "{out}");
+    assert!(out.contains(r#"ERR unknown command \"FLY\""#), "{out}");
+    assert!(out.contains(r#"slow: ["OK", "WAITED "#), "{out}");
+    assert!(out.contains(r#"slower: ["WAITED "#), "{out}");
+    // The two waits (50 and 100 ms) overlapped: well under their sum plus the rest.
+    let took: f64 = out
+        .rsplit("all served in ")
+        .next()
+        .and_then(|t| t.split("ms").next())
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("no time in {out}"));
+    assert!(took < 1000.0, "{out}");
 }
 
 #[test]
