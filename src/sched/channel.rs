@@ -208,6 +208,29 @@ impl<T> Receiver<T> {
 
     /// [`recv`](Receiver::recv), performed (a green task suspends while the channel is empty).
     ///
+    /// # Example
+    /// ```
+    /// use genpipe::sched::channel::channel;
+    /// use genpipe::sched::{Scheduler, Task};
+    ///
+    /// let (tx, rx) = channel(1);
+    /// let mut s = Scheduler::new();
+    /// s.spawn(Task::green("sum", move || {
+    ///     let mut sum = 0;
+    ///     while let Some(x) = rx.recv_blocking() {
+    ///         sum += x;
+    ///     }
+    ///     sum
+    /// }));
+    /// s.spawn(Task::green("numbers", move || {
+    ///     for x in 1..=4 {
+    ///         tx.send_blocking(x).unwrap(); // waits while the channel is full
+    ///     }
+    /// }));
+    /// let ended = s.run();
+    /// assert_eq!(ended.iter().find(|o| o.name() == "sum").unwrap().value::<i32>(), Some(&10));
+    /// ```
+    ///
     /// # Panics
     /// Outside a scheduler while the channel is empty and open: no task could send.
     pub fn recv_blocking(&self) -> Option<T> {

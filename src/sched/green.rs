@@ -171,6 +171,24 @@ impl<R: 'static> Task<R> {
     /// [`green`](Task::green) on a stack of `bytes` (rounded up to whole pages, plus a guard
     /// page): more for deep recursion, less for many idle tasks.
     ///
+    /// # Example
+    /// ```
+    /// use genpipe::sched::{Scheduler, Task, yield_now};
+    ///
+    /// fn depth(n: u64) -> u64 {
+    ///     if n == 0 {
+    ///         yield_now(); // suspends from 10,000 frames down
+    ///         0
+    ///     } else {
+    ///         1 + depth(n - 1)
+    ///     }
+    /// }
+    ///
+    /// let mut s = Scheduler::new();
+    /// s.spawn(Task::green_with_stack("deep", 8 << 20, || depth(10_000)));
+    /// assert_eq!(s.run()[0].value::<u64>(), Some(&10_000));
+    /// ```
+    ///
     /// # Panics
     /// If the OS cannot map the stack.
     pub fn green_with_stack(

@@ -347,6 +347,37 @@ impl Write for TcpStream {
 
 /// The system call of [`TcpStream::connect`]: in a stackless task,
 /// `syscall!(Connect(addrs))?`. The connect runs on a `Blocking` thread, so the loop goes on.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::sched::net::{Connect, TcpListener, TcpStream};
+/// use genpipe::sched::{Scheduler, Task};
+///
+/// #[task]
+/// fn dial(addr: std::net::SocketAddr) -> Task<std::io::Result<()>> {
+///     let stream: TcpStream = syscall!(Connect(vec![addr]))?;
+///     syscall!(stream.write_all(b"hi"))
+/// }
+///
+/// #[task]
+/// fn answer(listener: TcpListener) -> Task<std::io::Result<Vec<u8>>> {
+///     let (stream, _) = syscall!(listener.accept())?;
+///     let mut buf = [0u8; 2];
+///     let n = syscall!(stream.read(&mut buf))?;
+///     Ok(buf[..n].to_vec())
+/// }
+///
+/// let listener = TcpListener::bind("127.0.0.1:0")?;
+/// let addr = listener.local_addr()?;
+/// let mut s = Scheduler::new();
+/// s.spawn(answer(listener));
+/// s.spawn(dial(addr));
+/// let ended = s.run();
+/// let got = ended.iter().find(|o| o.name() == "answer").unwrap();
+/// assert_eq!(got.value::<std::io::Result<Vec<u8>>>().unwrap().as_ref().unwrap(), b"hi");
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Connect(pub Vec<SocketAddr>);
 
