@@ -6,7 +6,7 @@
 //!   poller (the other tasks run meanwhile) and tries again.
 //! - In a green task ([`Task::green`](crate::sched::Task::green)), the same sockets implement
 //!   `std::io::Read` and `Write` (for `&TcpStream` too, so `BufReader::new(&stream)` and a
-//!   writer half work at once), and [`perform`](crate::sched::perform) makes any of the
+//!   writer half work at once), and [`perform`] makes any of the
 //!   system calls below: an operation that would block suspends the task, at any call depth.
 //! - Anywhere else (a test, a thread), the same calls block the thread as std's would.
 //!
