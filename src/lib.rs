@@ -268,6 +268,8 @@ pub mod par;
 pub mod prelude;
 #[cfg(all(unix, feature = "sched"))]
 pub mod sched;
+#[cfg(feature = "async")]
+pub mod stream;
 #[cfg(feature = "synth")]
 pub mod synth;
 

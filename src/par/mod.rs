@@ -32,7 +32,7 @@ mod multiplex;
 mod on_thread;
 #[cfg(feature = "rayon")]
 mod pool;
-mod threaded;
+pub(crate) mod threaded;
 mod timed;
 
 #[cfg(all(feature = "rayon", feature = "io"))]

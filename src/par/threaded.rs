@@ -139,6 +139,8 @@ where
 /// [`threaded`] attached to its upstream.
 pub struct Threaded<U: Pull> {
     state: State<U>,
+    /// Given to the producer at its start (`into_stream_threaded`'s waker).
+    notify: Option<Notify>,
 }
 
 enum State<U: Pull> {
@@ -183,6 +185,10 @@ pub(crate) enum Waited<M> {
     Ended,
 }
 
+/// Called after each message a producer sends and when a producer thread returns: wakes a
+/// consumer that does not block in `recv` (an async one, `into_stream_threaded`).
+pub(crate) type Notify = Arc<dyn Fn() + Send + Sync>;
+
 /// The consumer's side of one or more producer threads: messages tagged with their source.
 pub(crate) struct Running<T, R> {
     rx: Option<Receiver<FromSource<T, R>>>,
@@ -210,7 +216,19 @@ impl<T, R> Running<T, R> {
         };
         let received = match deadline {
             None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-            Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
+            Some(at) => {
+                let left = at.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    rx.try_recv().map_err(|e| match e {
+                        std::sync::mpsc::TryRecvError::Empty => RecvTimeoutError::Timeout,
+                        std::sync::mpsc::TryRecvError::Disconnected => {
+                            RecvTimeoutError::Disconnected
+                        }
+                    })
+                } else {
+                    rx.recv_timeout(left)
+                }
+            }
         };
         match received {
             Ok((_, Message::Panicked(panic))) => {
@@ -287,7 +305,7 @@ where
     U::Item: Send + 'static,
     U::Return: Send + 'static,
 {
-    spawn_producers_batched(ups, cap, batch, DEFAULT_BATCH)
+    spawn_producers_batched(ups, cap, batch, DEFAULT_BATCH, None)
 }
 
 /// [`spawn_producers`] with another batch size than [`DEFAULT_BATCH`] for items that are not
@@ -297,6 +315,7 @@ pub(crate) fn spawn_producers_batched<U>(
     cap: usize,
     batch: Option<usize>,
     default_batch: usize,
+    notify: Option<Notify>,
 ) -> Running<U::Item, U::Return>
 where
     U: Pull + Send + 'static,
@@ -316,11 +335,14 @@ where
     for (index, up) in ups.into_iter().enumerate() {
         let (tx, stop) = (tx.clone(), Arc::clone(&running.cancelled));
         let done: Sender<()> = done_tx.clone();
+        let notify = notify.clone();
         let thread = std::thread::Builder::new()
             .name(format!("genpipe-producer-{index}"))
             .spawn(move || {
-                // Dropped when this thread returns, however it does: `join` waits for that.
-                let _done = done;
+                // Dropped when this thread returns, however it does: `join` waits for that,
+                // and a consumer that polls is woken to see the channel end.
+                let _done = Returned(done, notify.clone());
+                let tx = Notifying(tx, notify);
                 let produced = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     produce(up, index, &tx, &stop, batching);
                 }));
@@ -335,12 +357,44 @@ where
     running
 }
 
+/// A producer thread's end: drops the `done` sender, then wakes a polling consumer.
+struct Returned(Sender<()>, Option<Notify>);
+
+impl Drop for Returned {
+    fn drop(&mut self) {
+        // The sender goes first (`Running::join` sees the thread as returned), the wake after.
+        drop(std::mem::replace(&mut self.0, channel().0));
+        if let Some(notify) = &self.1 {
+            notify();
+        }
+    }
+}
+
+/// A producer's sender, waking a polling consumer after each message.
+struct Notifying<M>(SyncSender<M>, Option<Notify>);
+
+impl<M> Clone for Notifying<M> {
+    fn clone(&self) -> Self {
+        Notifying(self.0.clone(), self.1.clone())
+    }
+}
+
+impl<M> Notifying<M> {
+    fn send(&self, message: M) -> Result<(), std::sync::mpsc::SendError<M>> {
+        let sent = self.0.send(message);
+        if let Some(notify) = &self.1 {
+            notify();
+        }
+        sent
+    }
+}
+
 /// A producer thread's loop: pull, batch, send; the outcome last. Ends early, dropping the
 /// upstream, once the consumer has gone.
 fn produce<U>(
     up: U,
     index: usize,
-    tx: &SyncSender<FromSource<U::Item, U::Return>>,
+    tx: &Notifying<FromSource<U::Item, U::Return>>,
     stop: &Arc<AtomicBool>,
     mut batching: Batching,
 ) where
@@ -411,7 +465,23 @@ where
                 batch,
                 default_batch,
             },
+            notify: None,
         }
+    }
+
+    /// The same, with `notify` called after each message the producer sends (and when it
+    /// ends), for a consumer that polls with [`poll_next`](Threaded::poll_next).
+    #[cfg(feature = "async")]
+    pub(crate) fn notifying(mut self, notify: Notify) -> Self {
+        self.notify = Some(notify);
+        self
+    }
+
+    /// The next item if one has come, or `Waited::TimedOut` if none has yet (the producer's
+    /// `notify` says when to ask again), or `Waited::Ended`. Starts the producer if need be.
+    #[cfg(feature = "async")]
+    pub(crate) fn poll_next(&mut self) -> Waited<U::Item> {
+        self.next_before(Some(Instant::now()))
     }
 
     /// The next item, waiting until `deadline` at most (`None`: as long as it takes).
@@ -446,7 +516,13 @@ where
                         unreachable!()
                     };
                     self.state = State::Running {
-                        running: spawn_producers_batched(vec![up], cap, batch, default_batch),
+                        running: spawn_producers_batched(
+                            vec![up],
+                            cap,
+                            batch,
+                            default_batch,
+                            self.notify.take(),
+                        ),
                         current: Vec::new().into_iter(),
                     };
                 }
