@@ -168,7 +168,7 @@
 //! - `logs`: everything a log pipeline uses: `io`, `find`, `gzip`, `bzip2`, `regex`, `mmap`,
 //!   `progress`.
 //! - `full`: every part of the library: `logs`, `zstd`, `xz`, `memo`, `sched`, `rayon`,
-//!   `stackful`, `synth` (not `cli`, the command).
+//!   `stackful`, `synth`, `async` (not `cli`, the command).
 //!
 //! One by one:
 //! - `io` (default): [`io`]: zero-copy lines, fields, literal `grep`, `follow`, `cat`,
@@ -186,10 +186,14 @@
 //!   (indicatif).
 //! - `memo` (default): [`memo`] (`memo`, `memo_by`, `replay`), [`#[memoize]`](memoize) and
 //!   `unique().bound(n)` (lru).
-//! - `sched` (unix): [`sched`], the scheduler of `#[task]`s (polling).
+//! - `sched` (unix): [`sched`], the scheduler of `#[task]`s and, with `stackful`, of green
+//!   tasks (polling; libc for the green stacks' overflow message).
 //! - `rayon`: [`par::par_map`], [`par::par_filter_map`] and `par_per_file` on rayon's pool. The
 //!   rest of [`par`] (`threaded`, `multiplex`, `on_thread`) needs only std.
 //! - `stackful`: [`greenlet`], generators that yield from any depth of calls (corosensei).
+//! - `async`: [`stream`], pipelines as `futures_core::Stream`s (in `poll_next`, or on a thread
+//!   of their own for pipelines that block), stages run on a `Stream`, sinks fed from one, a
+//!   `Stream` as a blocking source (futures-core). Which bridge when: the module's table.
 //! - `synth`: `genpipe::synth`, seeded synthetic Apache logs of any size (the tests, examples
 //!   and benchmarks use it; nothing depends on files outside the repository).
 //! - `cli`: the `loggrep` command (`cargo install genpipe --features cli`), and nothing else of

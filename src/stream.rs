@@ -14,6 +14,11 @@
 //!
 //! tokio is not a dependency: the bridges speak `futures-core`'s `Stream` and std's `Waker`,
 //! which every executor uses.
+//!
+//! Await a stream's items with `futures`' `StreamExt::next` or a small future struct: a
+//! `std::future::poll_fn` closure around `poll_next`, awaited in a `tokio::spawn`ed task, makes
+//! rustc fail to prove the task `Send` ("higher-ranked lifetime error"), a compiler limitation
+//! `examples/tokio_log_server.rs` shows the way around.
 
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
@@ -25,6 +30,7 @@ use pin_project_lite::pin_project;
 
 use crate::consume::Sink;
 use crate::engine::Pull;
+use crate::outcome::Outcome;
 use crate::pipe::stage::{Stage, StageOp};
 use crate::produce::Gen;
 
@@ -101,10 +107,17 @@ impl<S: Pull> core::fmt::Debug for GenTryStream<S> {
     }
 }
 
-impl<T, E, S: Pull<Item = T, Return = Result<(), E>>> Stream for GenTryStream<S> {
-    type Item = Result<T, E>;
+/// What a fallible pipeline's stream yields: its items, and its error.
+type Fallible<S> = Result<<S as Pull>::Item, <<S as Pull>::Return as Outcome>::Error>;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<T, E>>> {
+impl<S> Stream for GenTryStream<S>
+where
+    S: Pull,
+    S::Return: Outcome,
+{
+    type Item = Fallible<S>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Fallible<S>>> {
         let this = self.project();
         if *this.failed {
             return Poll::Ready(None);
@@ -113,12 +126,12 @@ impl<T, E, S: Pull<Item = T, Return = Result<(), E>>> Stream for GenTryStream<S>
         match inner.as_mut().poll_next(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Some(item)) => Poll::Ready(Some(Ok(item))),
-            Poll::Ready(None) => match inner.project().ret.take() {
-                Some(Err(e)) => {
+            Poll::Ready(None) => match Outcome::into_result(inner.project().ret.take()) {
+                Err(e) => {
                     *this.failed = true;
                     Poll::Ready(Some(Err(e)))
                 }
-                _ => Poll::Ready(None),
+                Ok(()) => Poll::Ready(None),
             },
         }
     }
@@ -306,15 +319,15 @@ mod threaded {
 
     impl<S: Pull> Unpin for ThreadedTryStream<S> {}
 
-    impl<T, E, S> Stream for ThreadedTryStream<S>
+    impl<S> Stream for ThreadedTryStream<S>
     where
-        S: Pull<Item = T, Return = Result<(), E>> + Send + 'static,
-        T: Send + 'static,
-        E: Send + 'static,
+        S: Pull + Send + 'static,
+        S::Item: Send + 'static,
+        S::Return: Outcome + Send + 'static,
     {
-        type Item = Result<T, E>;
+        type Item = Fallible<S>;
 
-        fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<T, E>>> {
+        fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Fallible<S>>> {
             let this = self.get_mut();
             if this.failed {
                 return Poll::Ready(None);
@@ -322,12 +335,12 @@ mod threaded {
             match this.inner.poll_item(cx) {
                 Poll::Pending => Poll::Pending,
                 Poll::Ready(Some(item)) => Poll::Ready(Some(Ok(item))),
-                Poll::Ready(None) => match this.inner.ret.take() {
-                    Some(Err(e)) => {
+                Poll::Ready(None) => match Outcome::into_result(this.inner.ret.take()) {
+                    Err(e) => {
                         this.failed = true;
                         Poll::Ready(Some(Err(e)))
                     }
-                    _ => Poll::Ready(None),
+                    Ok(()) => Poll::Ready(None),
                 },
             }
         }
