@@ -361,3 +361,66 @@ fn size_of_a_pipeline_is_its_parts() {
     let g = countdown(3) | map(|x: u32| x + 1);
     assert!(std::mem::size_of_val(&g) < 256);
 }
+
+/// A generator polled as a `futures_core::Stream` (feature `async`) by hand: the engine's
+/// async path under Miri (the CI runs this file with it), a panic in the body, a drop mid-way.
+#[test]
+fn a_generator_polled_as_a_stream_yields_gives_way_and_drops_cleanly() {
+    use futures_core::Stream;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    let mut cx = Context::from_waker(Waker::noop());
+    let n = if cfg!(miri) { 300 } else { 1000 };
+    let mut stream = pin!(countdown(n).into_stream());
+    let (mut got, mut pending) = (Vec::new(), 0);
+    loop {
+        match stream.as_mut().poll_next(&mut cx) {
+            Poll::Ready(Some(x)) => got.push(x),
+            Poll::Ready(None) => break,
+            Poll::Pending => pending += 1,
+        }
+    }
+    assert_eq!(got, (1..=n).rev().collect::<Vec<_>>());
+    assert_eq!(pending, n / genpipe::stream::STREAM_BUDGET);
+    // Ended: it stays ended.
+    assert_eq!(stream.as_mut().poll_next(&mut cx), Poll::Ready(None));
+
+    // Dropped mid-way: the body's locals are dropped.
+    let dropped = std::rc::Rc::new(Cell::new(false));
+    {
+        let mut stream =
+            pin!(holds_a_flag(StreamDropFlag(std::rc::Rc::clone(&dropped))).into_stream());
+        assert_eq!(stream.as_mut().poll_next(&mut cx), Poll::Ready(Some(0)));
+        assert!(!dropped.get());
+    }
+    assert!(dropped.get());
+
+    // A panic in the body reaches the poller; the stream is done after it.
+    let mut stream = Box::pin(panics_at_two().into_stream());
+    assert_eq!(stream.as_mut().poll_next(&mut cx), Poll::Ready(Some(1)));
+    let polled = catch_unwind(AssertUnwindSafe(|| stream.as_mut().poll_next(&mut cx)));
+    assert!(polled.is_err());
+}
+
+struct StreamDropFlag(std::rc::Rc<Cell<bool>>);
+
+impl Drop for StreamDropFlag {
+    fn drop(&mut self) {
+        self.0.set(true);
+    }
+}
+
+#[generator]
+fn holds_a_flag(flag: StreamDropFlag) -> Gen<u32> {
+    let _flag = flag;
+    for i in 0..10 {
+        yield_!(i);
+    }
+}
+
+#[generator]
+fn panics_at_two() -> Gen<u8> {
+    yield_!(1);
+    panic!("two");
+}
