@@ -364,6 +364,7 @@ fn size_of_a_pipeline_is_its_parts() {
 
 /// A generator polled as a `futures_core::Stream` (feature `async`) by hand: the engine's
 /// async path under Miri (the CI runs this file with it), a panic in the body, a drop mid-way.
+#[cfg(feature = "async")]
 #[test]
 fn a_generator_polled_as_a_stream_yields_gives_way_and_drops_cleanly() {
     use futures_core::Stream;
@@ -403,14 +404,17 @@ fn a_generator_polled_as_a_stream_yields_gives_way_and_drops_cleanly() {
     assert!(polled.is_err());
 }
 
+#[cfg(feature = "async")]
 struct StreamDropFlag(std::rc::Rc<Cell<bool>>);
 
+#[cfg(feature = "async")]
 impl Drop for StreamDropFlag {
     fn drop(&mut self) {
         self.0.set(true);
     }
 }
 
+#[cfg(feature = "async")]
 #[generator]
 fn holds_a_flag(flag: StreamDropFlag) -> Gen<u32> {
     let _flag = flag;
@@ -419,6 +423,7 @@ fn holds_a_flag(flag: StreamDropFlag) -> Gen<u32> {
     }
 }
 
+#[cfg(feature = "async")]
 #[generator]
 fn panics_at_two() -> Gen<u8> {
     yield_!(1);
