@@ -112,6 +112,26 @@ impl<S: Pull> core::fmt::Debug for GenTryStream<S> {
 /// What a fallible pipeline's stream yields: its items, and its error.
 type Fallible<S> = Result<<S as Pull>::Item, <<S as Pull>::Return as Outcome>::Error>;
 
+/// A try-stream's next item from its stream's: items as `Ok`, then at the end the pipeline's
+/// error (taken from `ret`), if it failed, as the last item.
+fn items_then_error<T, R: Outcome>(
+    polled: Poll<Option<T>>,
+    ret: impl FnOnce() -> Option<R>,
+    failed: &mut bool,
+) -> Poll<Option<Result<T, R::Error>>> {
+    match polled {
+        Poll::Pending => Poll::Pending,
+        Poll::Ready(Some(item)) => Poll::Ready(Some(Ok(item))),
+        Poll::Ready(None) => match Outcome::into_result(ret()) {
+            Err(e) => {
+                *failed = true;
+                Poll::Ready(Some(Err(e)))
+            }
+            Ok(()) => Poll::Ready(None),
+        },
+    }
+}
+
 impl<S> Stream for GenTryStream<S>
 where
     S: Pull,
@@ -125,17 +145,8 @@ where
             return Poll::Ready(None);
         }
         let mut inner = this.inner;
-        match inner.as_mut().poll_next(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Some(item)) => Poll::Ready(Some(Ok(item))),
-            Poll::Ready(None) => match Outcome::into_result(inner.project().ret.take()) {
-                Err(e) => {
-                    *this.failed = true;
-                    Poll::Ready(Some(Err(e)))
-                }
-                Ok(()) => Poll::Ready(None),
-            },
-        }
+        let polled = inner.as_mut().poll_next(cx);
+        items_then_error(polled, || inner.project().ret.take(), this.failed)
     }
 }
 
@@ -334,17 +345,8 @@ mod threaded {
             if this.failed {
                 return Poll::Ready(None);
             }
-            match this.inner.poll_item(cx) {
-                Poll::Pending => Poll::Pending,
-                Poll::Ready(Some(item)) => Poll::Ready(Some(Ok(item))),
-                Poll::Ready(None) => match Outcome::into_result(this.inner.ret.take()) {
-                    Err(e) => {
-                        this.failed = true;
-                        Poll::Ready(Some(Err(e)))
-                    }
-                    Ok(()) => Poll::Ready(None),
-                },
-            }
+            let polled = this.inner.poll_item(cx);
+            items_then_error(polled, || this.inner.ret.take(), &mut this.failed)
         }
     }
 
