@@ -249,6 +249,8 @@
 // The macros name `::genpipe`; this makes that path work inside the crate's own tests too.
 extern crate self as genpipe;
 
+#[cfg(feature = "async")]
+mod async_body;
 mod consume;
 mod engine;
 mod error;
@@ -289,6 +291,8 @@ struct ReadmeDoctests;
 pub use error::{BoxError, Error, Result};
 pub use outcome::{IntoPipelineResult, Outcome, StageEnd};
 
+#[cfg(feature = "async")]
+pub use async_body::{AsyncAsk, AsyncCoro, AsyncGen, AsyncTryGen};
 pub use consume::{BoxCoro, BoxSink, Coro, LocalBoxCoro, Resume, SendError, Sink};
 pub use engine::{IterPull, Pull};
 pub use pipe::{PipeRhs, Stage, StageOp, StageSink};

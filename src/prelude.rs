@@ -12,6 +12,8 @@
 
 #[cfg(feature = "memo")]
 pub use crate::memoize;
+#[cfg(feature = "async")]
+pub use crate::{AsyncCoro, AsyncGen};
 pub use crate::{
     BoxCoro, BoxGen, BoxSink, Coro, Gen, IntoGen, LocalBoxCoro, LocalBoxGen, Pull, SendError, Sink,
     Stage, pipe,

@@ -145,3 +145,65 @@ impl<Y, In> Upstream<Y, In> {
         self.co.next()
     }
 }
+
+/// An async source (`#[generator] async fn`): `make` builds the body with its own `Co`.
+#[cfg(feature = "async")]
+#[inline]
+pub fn async_source<Y, R, Make, F>(make: Make) -> crate::AsyncGen<F, Y>
+where
+    Make: FnOnce(Co<Y, ()>) -> F,
+    F: Future<Output = R>,
+{
+    crate::AsyncGen::new(make)
+}
+
+/// An async coroutine (`#[coro] async fn`); nothing of it runs until the first `send`.
+#[cfg(feature = "async")]
+#[inline]
+pub fn async_coro<In, Out, Reply, Make, F>(make: Make) -> crate::AsyncCoro<F, In, Reply>
+where
+    Make: FnOnce(Co<Reply, In>) -> F,
+    F: Future<Output = Out>,
+{
+    crate::AsyncCoro::new(make)
+}
+
+/// An async stage's upstream, pinned in its body: `for x in input` and `input.next()` await
+/// its next item with the executor's waker (the body's waker forwards to it).
+#[cfg(feature = "async")]
+pub trait AsyncNext {
+    /// The stream's item.
+    type Item;
+    /// The next item, or `None` at the stream's end.
+    fn __genpipe_next(&mut self) -> NextItem<'_, Self>
+    where
+        Self: Sized;
+}
+
+#[cfg(feature = "async")]
+impl<S: futures_core::Stream + ?Sized> AsyncNext for core::pin::Pin<&mut S> {
+    type Item = S::Item;
+
+    #[inline(always)]
+    fn __genpipe_next(&mut self) -> NextItem<'_, Self> {
+        NextItem(self)
+    }
+}
+
+/// The future of an async stage's `input.next()`.
+#[cfg(feature = "async")]
+#[derive(Debug)]
+pub struct NextItem<'a, P>(&'a mut P);
+
+#[cfg(feature = "async")]
+impl<S: futures_core::Stream + ?Sized> Future for NextItem<'_, core::pin::Pin<&mut S>> {
+    type Output = Option<S::Item>;
+
+    #[inline(always)]
+    fn poll(
+        mut self: core::pin::Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<Option<S::Item>> {
+        self.0.as_mut().poll_next(cx)
+    }
+}

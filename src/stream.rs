@@ -114,7 +114,7 @@ type Fallible<S> = Result<<S as Pull>::Item, <<S as Pull>::Return as Outcome>::E
 
 /// A try-stream's next item from its stream's: items as `Ok`, then at the end the pipeline's
 /// error (taken from `ret`), if it failed, as the last item.
-fn items_then_error<T, R: Outcome>(
+pub(crate) fn items_then_error<T, R: Outcome>(
     polled: Poll<Option<T>>,
     ret: impl FnOnce() -> Option<R>,
     failed: &mut bool,

@@ -32,7 +32,12 @@ pub(crate) struct Declared {
 /// Parses `-> Gen<..>` (or `Coro<..>` with `family = "Coro"`).
 pub(crate) fn declared(sig: &Signature, family: &str, max_types: usize) -> syn::Result<Declared> {
     let hint = || {
-        if family == "Gen" {
+        if family == "AsyncGen" {
+            "an async #[generator] fn must return `AsyncGen<T>` or `AsyncGen<T, R>` (a `Stream` \
+             of `T`; `R` is the body's value)"
+        } else if family == "AsyncCoro" {
+            "an async #[coro] fn must return `AsyncCoro<In, Out>` or `AsyncCoro<In, Out, Reply>`"
+        } else if family == "Gen" {
             "a #[generator] fn must return `Gen<T>`, `Gen<T, R>` or `Gen<'a, T>`; \
              a recursive one `BoxGen<'a, T>` or `LocalBoxGen<'a, T>`"
         } else if family == "Task" {
@@ -154,15 +159,38 @@ pub(crate) fn take_upstream(sig: &mut Signature) -> syn::Result<Option<Upstream>
     Ok(Some(Upstream { name, item }))
 }
 
+/// The upstream of an async stage: a last parameter of type `impl Stream<Item = T>`, kept in
+/// the signature (the stage is called with its upstream: `parsed(lines)`).
+pub(crate) fn stream_upstream(sig: &Signature) -> syn::Result<Option<syn::Ident>> {
+    let Some(FnArg::Typed(pt)) = sig.inputs.last() else {
+        return Ok(None);
+    };
+    if impl_trait_item(&pt.ty, &["Stream"]).is_none() {
+        return Ok(None);
+    }
+    match pt.pat.as_ref() {
+        Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => Ok(Some(pi.ident.clone())),
+        other => Err(syn::Error::new_spanned(
+            other,
+            "the upstream parameter must be a plain name, e.g. `input`",
+        )),
+    }
+}
+
 /// `T` of `impl Iterator<Item = T>` / `impl IntoIterator<Item = T>`.
 fn iterator_item(ty: &Type) -> Option<Type> {
+    impl_trait_item(ty, &["Iterator", "IntoIterator"])
+}
+
+/// `T` of `impl Trait<Item = T>` for one of `traits`.
+fn impl_trait_item(ty: &Type, traits: &[&str]) -> Option<Type> {
     let Type::ImplTrait(it) = ty else { return None };
     it.bounds.iter().find_map(|b| {
         let TypeParamBound::Trait(tb) = b else {
             return None;
         };
         let seg = tb.path.segments.last()?;
-        if seg.ident != "Iterator" && seg.ident != "IntoIterator" {
+        if !traits.iter().any(|t| seg.ident == t) {
             return None;
         }
         let PathArguments::AngleBracketed(args) = &seg.arguments else {

@@ -77,6 +77,9 @@ pub(crate) fn rewrite_body(
 }
 
 fn expand_fn(func: &mut ItemFn) -> syn::Result<TokenStream> {
+    if func.sig.asyncness.is_some() {
+        return expand_async(func);
+    }
     let declared = args::declared(&func.sig, "Coro", 3)?;
 
     // From here on an error still lets us emit the function with its real signature.
@@ -125,6 +128,55 @@ fn expand_fn(func: &mut ItemFn) -> syn::Result<TokenStream> {
         #quiet
         #signature {
             #call
+        }
+    })
+}
+
+/// `#[coro] async fn f(..) -> AsyncCoro<In, Out, Reply>`: a consumer that awaits between its
+/// receives; `send` is a future.
+fn expand_async(func: &mut ItemFn) -> syn::Result<TokenStream> {
+    let declared = args::declared(&func.sig, "AsyncCoro", 3)?;
+    if declared.erasure != Erasure::Opaque {
+        return Err(syn::Error::new_spanned(
+            &declared.written,
+            "an async #[coro] returns `AsyncCoro<In, Out>`; there is no boxed form",
+        ));
+    }
+    func.sig.asyncness = None;
+    let (body_errors, quiet) = {
+        let mut rewriter = Rewriter::new(Kind::Coro, None);
+        rewriter.allow_await();
+        rewriter.visit_block_mut(&mut func.block);
+        let errors = combine(rewriter.errors).map(|e| {
+            *func.block = syn::parse_quote!({ ::core::unreachable!() });
+            e.to_compile_error()
+        });
+        let quiet = errors
+            .as_ref()
+            .map(|_| quote!(#[allow(unused_variables, unused_mut, unreachable_code)]));
+        (errors, quiet)
+    };
+    args::check_plain_fn(&func.sig, "a #[coro] fn")?;
+    let unit: Type = syn::parse_quote!(());
+    let input = &declared.types[0];
+    let out = declared.types.get(1).unwrap_or(&unit);
+    let reply = declared.types.get(2).unwrap_or(&unit);
+    let co = co_ident();
+    let body = &func.block;
+    let bound = args::lifetime_bound(&declared.lifetime);
+    let output = quote! {
+        ::genpipe::AsyncCoro<impl ::core::future::Future<Output = #out> #bound, #input, #reply>
+    };
+    let attrs = &func.attrs;
+    let signature = args::signature_with_output(func, &output);
+    Ok(quote! {
+        #body_errors
+        #(#attrs)*
+        #quiet
+        #signature {
+            ::genpipe::__private::async_coro::<#input, #out, #reply, _, _>(
+                move |#co: ::genpipe::__private::Co<#reply, #input>| async move #body
+            )
         }
     })
 }

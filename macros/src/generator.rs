@@ -2,6 +2,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
+use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{ItemFn, Type};
 
@@ -48,6 +49,9 @@ fn with_error(item: TokenStream, e: syn::Error) -> TokenStream {
 
 fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
     let source_only = parse_args(args)?;
+    if func.sig.asyncness.is_some() {
+        return expand_async(func);
+    }
     let declared = args::declared(&func.sig, "Gen", 2)?;
     let upstream = if source_only {
         None
@@ -164,6 +168,77 @@ fn expand_fn(args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
         #quiet
         #signature {
             #call
+        }
+    })
+}
+
+/// `#[generator] async fn f(..) -> AsyncGen<T, R>`: a body that awaits, made into a `Stream`.
+///
+/// A stage's upstream is a `Stream` parameter it keeps (`parsed(lines)`), pinned in the body:
+/// `for x in input` and `input.next()` await its items.
+fn expand_async(func: &mut ItemFn) -> syn::Result<TokenStream> {
+    let declared = args::declared(&func.sig, "AsyncGen", 2)?;
+    if declared.erasure != Erasure::Opaque {
+        return Err(syn::Error::new_spanned(
+            &declared.written,
+            "an async generator returns `AsyncGen<T>`; to erase its type, `Box::pin` it as any \
+             `Stream`",
+        ));
+    }
+    let upstream = args::stream_upstream(&func.sig)?;
+    let mut errors = Vec::new();
+    if let Some(c) = &func.sig.constness {
+        errors.push(syn::Error::new(
+            c.span(),
+            "a #[generator] fn cannot be a `const fn`",
+        ));
+    }
+    let mut rewriter = Rewriter::new(Kind::Generator, upstream.clone());
+    rewriter.allow_await();
+    rewriter.visit_block_mut(&mut func.block);
+    errors.extend(rewriter.errors);
+    let errors = combine(errors).map(|e| e.to_compile_error());
+    if errors.is_some() {
+        *func.block = syn::parse_quote!({ ::core::unreachable!() });
+    }
+    func.sig.asyncness = None;
+    func.sig.constness = None;
+
+    let co = co_ident();
+    let item = &declared.types[0];
+    let unit: Type = syn::parse_quote!(());
+    let ret = declared.types.get(1).unwrap_or(&unit);
+    let stmts = &func.block.stmts;
+    let preamble = body_preamble();
+    let pin_upstream = upstream.map(|up| {
+        quote! {
+            #[allow(unused_imports)]
+            use ::genpipe::__private::AsyncNext as _;
+            #[allow(unused_mut)]
+            let mut #up = ::core::pin::pin!(#up);
+        }
+    });
+    let bound = args::lifetime_bound(&declared.lifetime);
+    let output = quote! {
+        ::genpipe::AsyncGen<impl ::core::future::Future<Output = #ret> #bound, #item>
+    };
+    let quiet = errors
+        .as_ref()
+        .map(|_| quote!(#[allow(unused_variables, unused_mut, unreachable_code)]));
+    let attrs = &func.attrs;
+    let signature = args::signature_with_output(func, &output);
+    Ok(quote! {
+        #errors
+        #(#attrs)*
+        #quiet
+        #signature {
+            ::genpipe::__private::async_source::<#item, #ret, _, _>(
+                move |#co: ::genpipe::__private::Co<#item, ()>| async move {
+                    #preamble
+                    #pin_upstream
+                    { #(#stmts)* }
+                }
+            )
         }
     })
 }

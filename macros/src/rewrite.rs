@@ -84,6 +84,8 @@ pub(crate) struct Rewriter {
     upstream: Option<Ident>,
     /// Inside a closure or async block: our macros cannot suspend the body from there.
     nested: usize,
+    /// An `async fn` body: `.await` is the executor's, and allowed.
+    awaits: bool,
     /// The generator's own name when its type is opaque (`-> Gen<..>`): a `yield_from!` of a
     /// call to it would make the type contain itself (rustc's E0733 says "boxing" in async
     /// terms; this says what to declare).
@@ -98,9 +100,16 @@ impl Rewriter {
             co: co_ident(),
             upstream,
             nested: 0,
+            awaits: false,
             unboxed_self: None,
             errors: Vec::new(),
         }
+    }
+
+    /// An async body (`#[generator] async fn`, `#[coro] async fn`): its `.await`s run on the
+    /// executor that polls it.
+    pub(crate) fn allow_await(&mut self) {
+        self.awaits = true;
     }
 
     /// Reports `yield_from!(name(..))` and `for x in name(..)` in the body of `name`.
@@ -374,13 +383,14 @@ impl VisitMut for Rewriter {
                     em.mac.tokens = self.rewrite_tokens(em.mac.tokens.clone());
                 }
             }
-            Expr::Await(aw) if self.nested == 0 => {
+            Expr::Await(aw) if self.nested == 0 && !self.awaits => {
                 self.error(
                     &*aw,
                     "a generator or coroutine body runs without an async executor, so `.await` \
-                     on a future cannot suspend it: nothing would ever wake it. Compute the value \
-                     before the body (or pass it in), delegate to another generator with \
-                     `yield_from!`, and keep async code at a thread boundary",
+                     on a future cannot suspend it: nothing would ever wake it. To await, make \
+                     it an `async fn` returning `AsyncGen<T>` (or `AsyncCoro<In, Out>`), which \
+                     an executor polls (feature `async`); or compute the value before the body, \
+                     or delegate to another generator with `yield_from!`",
                 );
                 visit_mut::visit_expr_mut(self, expr);
             }

@@ -289,6 +289,71 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
         }
     }
 
+    /// The async flavour: polls the body once, handing it `pushed` (push mode) and a waker
+    /// that forwards to `outer`, the executor's. `Pending` when the body awaits a future of the
+    /// executor's (that future has stored a clone of `outer`); otherwise what it did, as
+    /// [`resume_with`](Node::resume_with). What the body did not take is left in `pushed`.
+    ///
+    /// Why apart from the sync resumes: their waker is the constant that lets LLVM fold every
+    /// check, and nothing of this path may reach theirs (the chain's 9 instructions an item).
+    #[cfg(feature = "async")]
+    #[inline]
+    pub(crate) fn poll_async(
+        self: Pin<&mut Self>,
+        outer: &core::task::Waker,
+        pushed: &mut Option<In>,
+    ) -> Poll<Step<Y>> {
+        use super::waker::{AsyncLink, async_frame_waker};
+        // SAFETY: as in `resume_pull`.
+        let this = unsafe { self.get_unchecked_mut() };
+        if this.done {
+            return Poll::Ready(Step::Done);
+        }
+        // An async body reads its input by awaiting it (a stream it owns, or what `send`
+        // pushes): nothing is pulled in place.
+        let ended = this.up.at_end();
+        let mut frame = Self::frame(this.id, &raw mut this.up, ended, None);
+        frame.input = ManuallyDrop::new(pushed.take());
+        let frame = &raw mut frame;
+        let fuse = PanicFuse {
+            done: &mut this.done,
+            frame,
+        };
+        let link = AsyncLink {
+            frame: frame.cast(),
+            outer,
+        };
+        // SAFETY: `link`, the frame and `outer` live on this stack (or the caller's) until
+        // after the poll; the frame is used only through `frame` until the poll returns; the
+        // waker is never dropped or woken by value (`ManuallyDrop`), and its clones are clones
+        // of `outer`, owned by whoever made them. The header was just written by this thread.
+        let waker = ManuallyDrop::new(unsafe { async_frame_waker(&raw const link) });
+        // SAFETY: `body` is structurally pinned (see `resume_pull`).
+        let body = unsafe { Pin::new_unchecked(&mut this.body) };
+        let polled = body.poll(&mut Context::from_waker(&waker));
+        // SAFETY: the poll is over; the frame is alive and used through this pointer only.
+        let frame = unsafe { &mut *frame };
+        *pushed = frame.take_input();
+        mem::forget(fuse);
+        Poll::Ready(match polled {
+            Poll::Ready(ret) => {
+                drop(frame.take_slot());
+                this.done = true;
+                this.ret = Some(ret);
+                Step::Done
+            }
+            Poll::Pending => match (frame.mark, frame.take_slot()) {
+                (Mark::Yielded, Some(item)) => Step::Yielded(item),
+                (Mark::WantsInput, reply) => Step::WantsInput(reply),
+                // A reply left by a `recv!(reply)` that found its input at once: handed over
+                // as the sync driver does (`Resume::resume_with` keeps it), never dropped.
+                (_, Some(reply)) => Step::Yielded(reply),
+                // The body waits on the executor's future, which holds the executor's waker.
+                (_, None) => return Poll::Pending,
+            },
+        })
+    }
+
     /// Whether the body has returned or panicked.
     #[inline]
     pub(crate) fn is_done(&self) -> bool {

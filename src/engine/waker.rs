@@ -11,6 +11,12 @@
 //!
 //! Clones are inert: they point to nothing, so a frame pointer never outlives the poll that
 //! made it.
+//!
+//! The async flavour (`#[generator] async fn`, feature `async`) polls its body with a second
+//! vtable, [`ASYNC_FRAME_VTABLE`], whose data pointer is an [`AsyncLink`]: the frame and the
+//! executor's waker. Its clones and wakes forward to the executor's waker, so a leaf future
+//! that stores `cx.waker().clone()` stores the executor's own waker and nothing of ours: no
+//! thread-local, no shared slot, and a frame pointer still never outlives its poll.
 
 use core::ptr;
 use core::task::{Context, RawWaker, RawWakerVTable, Waker};
@@ -25,6 +31,60 @@ fn clone_inert(_: *const ()) -> RawWaker {
 }
 
 fn noop(_: *const ()) {}
+
+/// What the async flavour's waker points to: on the driver's stack, for one poll.
+///
+/// Written before the poll and only read during it (from any thread the body hands its
+/// `&Waker` to), so reading it races with nothing.
+#[cfg(feature = "async")]
+pub(crate) struct AsyncLink {
+    /// The frame of the body being polled (a `Frame<Y, In>`, erased).
+    pub(crate) frame: *mut (),
+    /// The executor's waker, borrowed for the poll.
+    pub(crate) outer: *const core::task::Waker,
+}
+
+#[cfg(feature = "async")]
+static ASYNC_FRAME_VTABLE: RawWakerVTable =
+    RawWakerVTable::new(clone_outer, wake_outer, wake_outer, noop);
+
+/// A clone of the executor's waker: what a leaf future stores is the executor's, never ours.
+#[cfg(feature = "async")]
+fn clone_outer(link: *const ()) -> RawWaker {
+    // SAFETY: a waker with this vtable is only ever borrowed (the driver never hands out an
+    // owned one, and clones are the executor's), so this runs during the poll that made
+    // `link`, which is alive on the driver's stack; `outer` is a `&Waker` the driver holds for
+    // the poll. `Waker` is `Sync`, so cloning it from a thread the body lent `&Waker` to is
+    // fine.
+    let outer = unsafe { (*(*link.cast::<AsyncLink>()).outer).clone() };
+    let raw = RawWaker::new(outer.data(), outer.vtable());
+    // The clone's ownership passes to the `RawWaker` the caller wraps.
+    core::mem::forget(outer);
+    raw
+}
+
+/// `wake_by_ref` on the borrowed waker (a leaf future that is ready again at once, e.g. a
+/// `yield_now`): the executor's waker is woken. (`wake` by value needs an owned waker with this
+/// vtable, which safe code never has; it forwards the same way.)
+#[cfg(feature = "async")]
+fn wake_outer(link: *const ()) {
+    // SAFETY: as in `clone_outer`.
+    unsafe { (*(*link.cast::<AsyncLink>()).outer).wake_by_ref() }
+}
+
+/// A waker that carries `link` (a frame and the executor's waker) to an async body.
+///
+/// # Safety
+/// As for [`frame_waker`], with `link` and the frame and waker it points to all valid for as
+/// long as the waker or a `Context` built from it is in use; the waker must never be dropped or
+/// woken by value (keep it in a `ManuallyDrop`).
+#[cfg(feature = "async")]
+#[inline(always)]
+pub(crate) unsafe fn async_frame_waker(link: *const AsyncLink) -> Waker {
+    // SAFETY: the vtable's functions read `link` only while it is valid (the caller's
+    // contract), and clones are the executor's own wakers, independent of `link`.
+    unsafe { Waker::new(link.cast(), &ASYNC_FRAME_VTABLE) }
+}
 
 std::thread_local! {
     /// One byte per thread; its address names the thread.
@@ -63,10 +123,12 @@ pub(crate) unsafe fn frame_waker<Y, In>(frame: *mut Frame<Y, In>) -> Waker {
 #[inline(always)]
 pub(crate) fn frame_of<Y, In>(cx: &Context<'_>, id: u64) -> *mut Frame<Y, In> {
     let waker = cx.waker();
-    if !ptr::eq(waker.vtable(), &FRAME_VTABLE) {
-        foreign_executor();
-    }
-    let header = waker.data().cast::<FrameHeader>();
+    let data = if ptr::eq(waker.vtable(), &FRAME_VTABLE) {
+        waker.data()
+    } else {
+        async_frame(waker)
+    };
+    let header = data.cast::<FrameHeader>();
     // SAFETY: the vtable is ours, so `data` is the live frame of a driver that is polling right
     // now (`frame_waker`'s contract): on this thread, or on another one blocked inside the poll
     // that handed us its waker. `Frame` is `repr(C)` with the header first, so the header is
@@ -82,7 +144,24 @@ pub(crate) fn frame_of<Y, In>(cx: &Context<'_>, id: u64) -> *mut Frame<Y, In> {
     }
     // Same thread, same generator: the frame really is a `Frame<Y, In>`, and nothing else uses
     // it while this thread runs the body.
-    waker.data().cast_mut().cast::<Frame<Y, In>>()
+    data.cast_mut().cast::<Frame<Y, In>>()
+}
+
+/// The frame an async body's waker links to, or a panic: the waker is an executor's.
+///
+/// Out of the sync path's way: the sync driver's waker is `FRAME_VTABLE`, a constant LLVM sees
+/// in the inlined poll, so this is never reached there (`scripts/instructions.sh`: the 3-stage
+/// chain stays 9 instructions an item).
+#[inline(always)]
+fn async_frame(waker: &Waker) -> *const () {
+    #[cfg(feature = "async")]
+    if ptr::eq(waker.vtable(), &ASYNC_FRAME_VTABLE) {
+        // SAFETY: the vtable is the async driver's, so `data` is the `AsyncLink` of a poll in
+        // progress (`async_frame_waker`'s contract), written before the poll.
+        return unsafe { (*waker.data().cast::<AsyncLink>()).frame.cast_const() };
+    }
+    let _ = waker;
+    foreign_executor()
 }
 
 #[cold]
