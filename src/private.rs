@@ -207,3 +207,26 @@ impl<S: futures_core::Stream + ?Sized> Future for NextItem<'_, core::pin::Pin<&m
         self.0.as_mut().poll_next(cx)
     }
 }
+
+/// Opens every `async fn` generator's and coroutine's expansion: nothing with the `async`
+/// feature on, one clear error without it (instead of "cannot find type `AsyncGen`").
+#[cfg(feature = "async")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __genpipe_requires_async {
+    () => {};
+}
+
+/// Opens every `async fn` generator's and coroutine's expansion: nothing with the `async`
+/// feature on, one clear error without it (instead of "cannot find type `AsyncGen`").
+#[cfg(not(feature = "async"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __genpipe_requires_async {
+    () => {
+        ::core::compile_error!(
+            "an `async fn` generator or coroutine needs genpipe's `async` feature: \
+             genpipe = { version = \"..\", features = [\"async\"] }"
+        );
+    };
+}

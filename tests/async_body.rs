@@ -587,7 +587,8 @@ fn a_panic_in_an_async_coro_reaches_the_sender_and_close_panics_after() {
 /// A macro that wraps its argument in an `async` block: async-stream's #106 smuggled a `yield`
 /// out of its body this way. genpipe rewrites `yield_!` inside other macros' tokens too, and
 /// the future it makes carries its generator's id (an `async` block that borrows the body's
-/// handle does not compile; this one moves a copy of it out): awaited in another generator's body, it
+/// handle cannot leave the body: `tests/ui/async-yield-borrowing-block.rs`; this one moves a
+/// copy of it out): awaited in another generator's body, it
 /// panics instead of writing a `usize` where a `Box` is expected.
 macro_rules! asynk {
     ($e:expr) => {

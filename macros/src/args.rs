@@ -33,10 +33,11 @@ pub(crate) struct Declared {
 pub(crate) fn declared(sig: &Signature, family: &str, max_types: usize) -> syn::Result<Declared> {
     let hint = || {
         if family == "AsyncGen" {
-            "an async #[generator] fn must return `AsyncGen<T>` or `AsyncGen<T, R>` (a `Stream` \
-             of `T`; `R` is the body's value)"
+            "an async #[generator] fn returns `AsyncGen<T>` or `AsyncGen<T, R>`, a `Stream` of `T` \
+             (feature `async`; `R` is the body's value); without `async`, it returns `Gen<T>`"
         } else if family == "AsyncCoro" {
-            "an async #[coro] fn must return `AsyncCoro<In, Out>` or `AsyncCoro<In, Out, Reply>`"
+            "an async #[coro] fn returns `AsyncCoro<In, Out>` or `AsyncCoro<In, Out, Reply>` \
+             (feature `async`); without `async`, it returns `Coro<In, Out>`"
         } else if family == "Gen" {
             "a #[generator] fn must return `Gen<T>`, `Gen<T, R>` or `Gen<'a, T>`; \
              a recursive one `BoxGen<'a, T>` or `LocalBoxGen<'a, T>`"

@@ -174,6 +174,7 @@ fn expand_async(func: &mut ItemFn) -> syn::Result<TokenStream> {
         #(#attrs)*
         #quiet
         #signature {
+            ::genpipe::__genpipe_requires_async!();
             ::genpipe::__private::async_coro::<#input, #out, #reply, _, _>(
                 move |#co: ::genpipe::__private::Co<#reply, #input>| async move #body
             )

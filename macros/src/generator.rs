@@ -232,6 +232,7 @@ fn expand_async(func: &mut ItemFn) -> syn::Result<TokenStream> {
         #(#attrs)*
         #quiet
         #signature {
+            ::genpipe::__genpipe_requires_async!();
             ::genpipe::__private::async_source::<#item, #ret, _, _>(
                 move |#co: ::genpipe::__private::Co<#item, ()>| async move {
                     #preamble

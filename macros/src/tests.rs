@@ -258,3 +258,64 @@ fn generator_signatures_name_no_private_path() {
         }
     }
 }
+
+#[test]
+fn async_source_generator() {
+    insta::assert_snapshot!(generator(
+        quote!(),
+        quote! {
+            /// Rows of pages fetched one at a time.
+            pub async fn rows(client: Client) -> AsyncGen<Row, Result<(), Error>> {
+                let mut page = 0;
+                while let Some(body) = client.fetch(page).await? {
+                    for row in body.rows() {
+                        yield_!(row);
+                    }
+                    page += 1;
+                }
+                Ok(())
+            }
+        }
+    ));
+}
+
+#[test]
+fn async_stage_keeps_its_stream_parameter() {
+    insta::assert_snapshot!(generator(
+        quote!(),
+        quote! {
+            async fn enriched(lookup: Lookup, input: impl Stream<Item = Line>) -> AsyncGen<Row> {
+                for line in input {
+                    let who = lookup.user(line.field(0)).await;
+                    yield_!(Row::new(line, who));
+                }
+            }
+        }
+    ));
+}
+
+#[test]
+fn async_coroutine() {
+    insta::assert_snapshot!(coro(quote! {
+        async fn writer(mut sock: TcpStream) -> AsyncCoro<Line, std::io::Result<u64>> {
+            let mut n = 0;
+            while let Some(line) = recv!() {
+                sock.write_all(line.as_bytes()).await?;
+                n += 1;
+            }
+            Ok(n)
+        }
+    }));
+}
+
+#[test]
+fn error_async_generator_returning_gen() {
+    insta::assert_snapshot!(generator(
+        quote!(),
+        quote! {
+            async fn numbers() -> Gen<u32> {
+                yield_!(1);
+            }
+        }
+    ));
+}
