@@ -1,8 +1,9 @@
 //! A tokio TCP server that streams the result of a genpipe log pipeline to each client: the
 //! client sends a word, the server greps a log for it on a thread of its own
 //! (`into_try_stream_threaded`) and writes the matching lines back; when the client goes, the
-//! pipeline's thread stops. Then the other way round: lines arriving on an async channel run
-//! through genpipe stages into a `#[coro]` sink.
+//! pipeline's thread stops. Then the other way round: the lines a client receives, yielded as
+//! they arrive by a `#[generator] async fn` over its socket, run through genpipe stages into a
+//! `#[coro]` sink.
 //!
 //! ```text
 //! cargo run --release --features full --example tokio_log_server          # a demo, on a generated log
@@ -66,14 +67,17 @@ fn count_404s() -> Coro<String, usize> {
     n
 }
 
-/// A tokio channel as a `Stream` (what tokio-stream's wrapper does).
-struct Channel<T>(tokio::sync::mpsc::Receiver<T>);
-
-impl<T> Stream for Channel<T> {
-    type Item = T;
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.get_mut().0.poll_recv(cx)
+/// The lines a socket receives, as they arrive: a body that awaits the socket and yields each
+/// line, a `Stream`. Its value is how many it read, or the read's error (`?` ends it).
+#[generator]
+async fn received(mut socket: BufReader<TcpStream>) -> AsyncGen<String, std::io::Result<usize>> {
+    let (mut line, mut n) = (String::new(), 0);
+    while socket.read_line(&mut line).await? > 0 {
+        yield_!(line.trim_end().to_string());
+        line.clear();
+        n += 1;
     }
+    Ok(n)
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -136,26 +140,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         quitter.read_line(&mut line).await?;
     }
     drop(quitter);
-    let mut lines_404 = 0;
-    // The lines received go on to genpipe stages (the status field) and a #[coro] sink, on a
-    // task of their own, as they arrive.
-    let (tx, rx) = tokio::sync::mpsc::channel::<String>(64);
+    // The lines received go on to genpipe stages (the status field) and a #[coro] sink as they
+    // arrive.
+    let mut got = received(all);
     let statuses = through(
-        Channel(rx),
+        &mut got,
         map(|l: String| l.split_whitespace().nth(8).unwrap_or("").to_string()),
     );
-    let counting = tokio::spawn(feed(statuses, count_404s()));
-    loop {
-        line.clear();
-        if all.read_line(&mut line).await? == 0 {
-            break;
-        }
-        lines_404 += 1;
-        tx.send(line.trim_end().to_string()).await?;
-    }
-    drop(tx);
+    let counted = feed(statuses, count_404s()).await;
+    let lines_404 = got.take_return().expect("the stream has ended")?;
     server.await?;
-    let counted = counting.await?;
     println!("the \" 404 \" client read {lines_404} lines; {counted} of them have status 404");
     let in_file = (lines(&log) | field(8) | grep("404") | count())?;
     println!("the log holds {in_file} lines of status 404");

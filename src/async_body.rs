@@ -96,7 +96,7 @@ impl<F: Future, Y> fmt::Debug for AsyncGen<F, Y> {
 
 impl<F: Future, Y> AsyncGen<F, Y> {
     /// Boxes the body with its own `Co`; nothing of it runs yet.
-    pub(crate) fn new(make: impl FnOnce(Co<Y, ()>) -> F) -> Self {
+    pub(crate) fn new(make: impl FnOnce(Co<Y, (), true>) -> F) -> Self {
         AsyncGen {
             body: Box::pin(GeneratorOp::new(make).attach(NoInput::default())),
             budget: BUDGET,
@@ -166,6 +166,9 @@ impl<F: Future, Y> AsyncGen<F, Y> {
 impl<F: Future, Y> Stream for AsyncGen<F, Y> {
     type Item = Y;
 
+    // Always inlined, with the body's poll: the caller's loop then holds the frame in
+    // registers (`async/genpipe` in `scripts/instructions.sh`).
+    #[inline(always)]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Y>> {
         let this = self.get_mut();
         if this.budget == 0 {
@@ -287,7 +290,7 @@ impl<F: Future, In, Reply> fmt::Debug for AsyncCoro<F, In, Reply> {
 
 impl<F: Future, In, Reply> AsyncCoro<F, In, Reply> {
     /// Boxes the body with its own `Co`; nothing of it runs yet.
-    pub(crate) fn new(make: impl FnOnce(Co<Reply, In>) -> F) -> Self {
+    pub(crate) fn new(make: impl FnOnce(Co<Reply, In, true>) -> F) -> Self {
         AsyncCoro {
             body: Box::pin(GeneratorOp::new(make).attach(PushSlot::default())),
         }

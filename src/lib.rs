@@ -129,8 +129,13 @@
 //! body that drives more than one pipeline. The `co` binding has mixed-site hygiene: the body's
 //! own code cannot name it.
 //!
-//! Bodies never run on an async executor: awaiting any other future inside one panics, as does a
-//! `yield_!` future polled anywhere but in its own generator.
+//! A plain body never runs on an async executor: awaiting any other future inside one is a
+//! compile error (and, reached through `__private`, a panic), as is a `yield_!` future polled
+//! anywhere but in its own generator. An **async body** (`#[generator] async fn .. ->
+//! AsyncGen<T>`, `#[coro] async fn .. -> AsyncCoro<In, Out>`, feature `async`) is the same
+//! `async` block polled by an executor through [`AsyncGen`]'s `poll_next` (or
+//! [`AsyncCoro::send`]): the driver's waker forwards clones and wakes to the executor's, so the
+//! body may `.await` anything between its yields.
 //!
 //! # Design notes
 //! Where this crate departs from the sketch in `DESIGN.md`, and why:
@@ -193,7 +198,9 @@
 //! - `stackful`: [`greenlet`], generators that yield from any depth of calls (corosensei).
 //! - `async`: [`stream`], pipelines as `futures_core::Stream`s (in `poll_next`, or on a thread
 //!   of their own for pipelines that block), stages run on a `Stream`, sinks fed from one, a
-//!   `Stream` as a blocking source (futures-core). Which bridge when: the module's table.
+//!   `Stream` as a blocking source; and bodies that `.await`: `#[generator] async fn` makes an
+//!   [`AsyncGen`] (a `Stream`), `#[coro] async fn` an [`AsyncCoro`] (futures-core). Which to
+//!   use when: the [`stream`] module's table.
 //! - `synth`: `genpipe::synth`, seeded synthetic Apache logs of any size (the tests, examples
 //!   and benchmarks use it; nothing depends on files outside the repository).
 //! - `cli`: the `loggrep` command (`cargo install genpipe --features cli`), and nothing else of

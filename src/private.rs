@@ -74,18 +74,18 @@ impl<T> Probe<T> {
 }
 
 /// `yield_from!(generator)`: yields its items and evaluates to its return value.
-pub trait DelegateGen<Y, In> {
+pub trait DelegateGen<Y, In, const ASYNC: bool> {
     /// The sub-generator's return value.
     type Ret;
     /// Runs the delegation inside the parent's body.
-    fn delegate(self, co: Co<Y, In>) -> impl Future<Output = Self::Ret>;
+    fn delegate(self, co: Co<Y, In, ASYNC>) -> impl Future<Output = Self::Ret>;
 }
 
-impl<S: Pull<Item = Y>, Y, In> DelegateGen<Y, In> for &mut Probe<Gen<S>> {
+impl<S: Pull<Item = Y>, Y, In, const ASYNC: bool> DelegateGen<Y, In, ASYNC> for &mut Probe<Gen<S>> {
     type Ret = S::Return;
 
     #[inline(always)]
-    fn delegate(self, co: Co<Y, In>) -> impl Future<Output = S::Return> {
+    fn delegate(self, co: Co<Y, In, ASYNC>) -> impl Future<Output = S::Return> {
         let sub = self.take();
         #[inline(always)]
         async move {
@@ -103,14 +103,16 @@ impl<S: Pull<Item = Y>, Y, In> DelegateGen<Y, In> for &mut Probe<Gen<S>> {
 }
 
 /// `yield_from!(iterable)`: yields its items and evaluates to `()`.
-pub trait DelegateIter<Y, In> {
+pub trait DelegateIter<Y, In, const ASYNC: bool> {
     /// Runs the delegation inside the parent's body.
-    fn delegate(&mut self, co: Co<Y, In>) -> impl Future<Output = ()>;
+    fn delegate(&mut self, co: Co<Y, In, ASYNC>) -> impl Future<Output = ()>;
 }
 
-impl<I: IntoIterator<Item = Y>, Y, In> DelegateIter<Y, In> for &mut Probe<I> {
+impl<I: IntoIterator<Item = Y>, Y, In, const ASYNC: bool> DelegateIter<Y, In, ASYNC>
+    for &mut Probe<I>
+{
     #[inline(always)]
-    fn delegate(&mut self, co: Co<Y, In>) -> impl Future<Output = ()> {
+    fn delegate(&mut self, co: Co<Y, In, ASYNC>) -> impl Future<Output = ()> {
         let iter = self.take();
         #[inline(always)]
         async move {
@@ -151,7 +153,7 @@ impl<Y, In> Upstream<Y, In> {
 #[inline]
 pub fn async_source<Y, R, Make, F>(make: Make) -> crate::AsyncGen<F, Y>
 where
-    Make: FnOnce(Co<Y, ()>) -> F,
+    Make: FnOnce(Co<Y, (), true>) -> F,
     F: Future<Output = R>,
 {
     crate::AsyncGen::new(make)
@@ -162,7 +164,7 @@ where
 #[inline]
 pub fn async_coro<In, Out, Reply, Make, F>(make: Make) -> crate::AsyncCoro<F, In, Reply>
 where
-    Make: FnOnce(Co<Reply, In>) -> F,
+    Make: FnOnce(Co<Reply, In, true>) -> F,
     F: Future<Output = Out>,
 {
     crate::AsyncCoro::new(make)

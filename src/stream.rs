@@ -11,6 +11,9 @@
 //! | a `Stream`, and genpipe stages to run on it | [`through`] | each item pushed through the stage in `poll_next` |
 //! | a `Stream` and a `Sink` or `#[coro]` | [`feed`] | an `async` fn: `feed(stream, sink).await` is the sink's result |
 //! | a `Stream`, on a thread that may block | [`from_stream`] | a plain `Gen`: each pull waits (parks the thread) |
+//! | a producer that awaits (a socket, a paged API, a timer) | `#[generator] async fn .. -> AsyncGen<T>` ([`AsyncGen`](crate::AsyncGen)) | in `poll_next`; `.await`s and `yield_!`s mix freely |
+//! | a stage that awaits per item | `#[generator] async fn f(.., input: impl Stream<Item = T>) -> AsyncGen<U>` | called on its upstream: `f(stream)` |
+//! | a consumer that awaits (writes to a socket) | `#[coro] async fn .. -> AsyncCoro<In, Out>` ([`AsyncCoro`](crate::AsyncCoro)) | `send(x).await`, `close().await`, `send_all(stream).await` |
 //!
 //! tokio is not a dependency: the bridges speak `futures-core`'s `Stream` and std's `Waker`,
 //! which every executor uses.
@@ -71,6 +74,9 @@ impl<S: Pull> GenStream<S> {
 impl<S: Pull> Stream for GenStream<S> {
     type Item = S::Item;
 
+    // Always inlined, as `Iterator::next` of a pinned `Gen` is: the pipeline then stays in
+    // registers across the caller's polling loop (engine docs, "Why this is fast").
+    #[inline(always)]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
         let this = self.project();
         if *this.ended {

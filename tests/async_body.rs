@@ -665,8 +665,10 @@ impl Future for WakesFromAnotherThread {
         let waker = cx.waker();
         std::thread::scope(|s| {
             s.spawn(|| {
+                // A clone kept past a wake, as a leaf future's registration is.
+                let kept = waker.clone();
                 waker.wake_by_ref();
-                waker.clone().wake();
+                kept.wake();
             });
         });
         Poll::Pending

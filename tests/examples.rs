@@ -252,3 +252,25 @@ fn alerts_are_rate_limited_and_the_rest_reported() {
         "{out}"
     );
 }
+
+#[test]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn tokio_log_server_streams_greps_to_clients_and_counts_what_one_received() {
+    let out = run_example("tokio_log_server", &[]);
+    let number_after = |prefix: &str| -> u64 {
+        out.split(prefix)
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no number after {prefix:?} in {out}"))
+    };
+    let read = number_after("client read ");
+    let counted = number_after("lines; ");
+    let in_file = number_after("the log holds ");
+    // Every status-404 line holds " 404 "; a few other lines do too (a size of 404 bytes).
+    assert!(in_file > 0, "{out}");
+    assert_eq!(counted, in_file, "{out}");
+    assert!(read >= counted, "{out}");
+    // The client that left after three lines stopped its pipeline early.
+    assert!(out.contains("a client got "), "{out}");
+}

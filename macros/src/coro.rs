@@ -163,6 +163,7 @@ fn expand_async(func: &mut ItemFn) -> syn::Result<TokenStream> {
     let reply = declared.types.get(2).unwrap_or(&unit);
     let co = co_ident();
     let body = &func.block;
+    let inline_body = inline_body();
     let bound = args::lifetime_bound(&declared.lifetime);
     let output = quote! {
         ::genpipe::AsyncCoro<impl ::core::future::Future<Output = #out> #bound, #input, #reply>
@@ -176,7 +177,7 @@ fn expand_async(func: &mut ItemFn) -> syn::Result<TokenStream> {
         #signature {
             ::genpipe::__genpipe_requires_async!();
             ::genpipe::__private::async_coro::<#input, #out, #reply, _, _>(
-                move |#co: ::genpipe::__private::Co<#reply, #input>| async move #body
+                move |#co: ::genpipe::__private::Co<#reply, #input, true>| { #inline_body async move #body }
             )
         }
     })

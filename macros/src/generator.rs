@@ -210,6 +210,7 @@ fn expand_async(func: &mut ItemFn) -> syn::Result<TokenStream> {
     let ret = declared.types.get(1).unwrap_or(&unit);
     let stmts = &func.block.stmts;
     let preamble = body_preamble();
+    let inline_body = inline_body();
     let pin_upstream = upstream.map(|up| {
         quote! {
             #[allow(unused_imports)]
@@ -234,11 +235,11 @@ fn expand_async(func: &mut ItemFn) -> syn::Result<TokenStream> {
         #signature {
             ::genpipe::__genpipe_requires_async!();
             ::genpipe::__private::async_source::<#item, #ret, _, _>(
-                move |#co: ::genpipe::__private::Co<#item, ()>| async move {
+                move |#co: ::genpipe::__private::Co<#item, (), true>| { #inline_body async move {
                     #preamble
                     #pin_upstream
                     { #(#stmts)* }
-                }
+                } }
             )
         }
     })

@@ -20,25 +20,31 @@ use super::waker::frame_of;
 ///
 /// A `Co` can only be made together with the generator it belongs to (see
 /// `genpipe::__private::source`), so its id names exactly one frame type.
-pub struct Co<Y, In = ()> {
+///
+/// `ASYNC` marks the handle of an async body (`#[generator] async fn`), polled by an executor
+/// through the forwarding waker; its futures look for that waker only, and a plain body's for
+/// the plain one. Why a type-level flag and not one check that accepts both: the plain futures
+/// must end in "this frame, or a panic", or LLVM cannot keep a coroutine's frame in registers
+/// (a `#[coro]`'s `send` went from 9 to 12 instructions an item with one check for both).
+pub struct Co<Y, In = (), const ASYNC: bool = false> {
     id: u64,
     _types: PhantomData<fn(Y) -> In>,
 }
 
-impl<Y, In> Clone for Co<Y, In> {
+impl<Y, In, const ASYNC: bool> Clone for Co<Y, In, ASYNC> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<Y, In> Copy for Co<Y, In> {}
+impl<Y, In, const ASYNC: bool> Copy for Co<Y, In, ASYNC> {}
 
-impl<Y, In> core::fmt::Debug for Co<Y, In> {
+impl<Y, In, const ASYNC: bool> core::fmt::Debug for Co<Y, In, ASYNC> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Co").field("id", &self.id).finish()
     }
 }
 
-impl<Y, In> Co<Y, In> {
+impl<Y, In, const ASYNC: bool> Co<Y, In, ASYNC> {
     /// Only the engine makes a `Co`, paired with a node of the same `Y` and `In`.
     pub(crate) fn with_id(id: u64) -> Self {
         Co {
@@ -49,7 +55,7 @@ impl<Y, In> Co<Y, In> {
 
     /// Hands `item` to the driver and suspends until the next pull (`yield_!(item)`).
     #[inline(always)]
-    pub fn yield_(self, item: Y) -> Yield<Y, In> {
+    pub fn yield_(self, item: Y) -> Yield<Y, In, ASYNC> {
         Yield {
             id: self.id,
             item: Some(item),
@@ -60,7 +66,7 @@ impl<Y, In> Co<Y, In> {
     /// The next input: the upstream's next item, or the next sent value; `None` once the
     /// upstream has ended or the coroutine is closed (`recv!()`, `for x in input`).
     #[inline(always)]
-    pub fn next(self) -> Next<Y, In> {
+    pub fn next(self) -> Next<Y, In, ASYNC> {
         Next {
             id: self.id,
             _types: PhantomData,
@@ -69,7 +75,7 @@ impl<Y, In> Co<Y, In> {
 
     /// Answers the previous input with `reply`, then waits for the next input (`recv!(reply)`).
     #[inline(always)]
-    pub fn recv(self, reply: Y) -> Recv<Y, In> {
+    pub fn recv(self, reply: Y) -> Recv<Y, In, ASYNC> {
         Recv {
             id: self.id,
             reply: Some(reply),
@@ -81,16 +87,16 @@ impl<Y, In> Co<Y, In> {
 /// The future of `yield_!`: `Pending` once with the item in the frame, then `Ready`.
 #[must_use = "a yield does nothing unless awaited"]
 #[derive(Debug)]
-pub struct Yield<Y, In> {
+pub struct Yield<Y, In, const ASYNC: bool = false> {
     id: u64,
     item: Option<Y>,
     _types: PhantomData<fn(Y) -> In>,
 }
 
 // The item is moved out, never pinned in place.
-impl<Y, In> Unpin for Yield<Y, In> {}
+impl<Y, In, const ASYNC: bool> Unpin for Yield<Y, In, ASYNC> {}
 
-impl<Y, In> Future for Yield<Y, In> {
+impl<Y, In, const ASYNC: bool> Future for Yield<Y, In, ASYNC> {
     type Output = ();
 
     #[inline(always)]
@@ -98,7 +104,7 @@ impl<Y, In> Future for Yield<Y, In> {
         match self.item.take() {
             None => Poll::Ready(()),
             Some(item) => {
-                let frame = frame_of::<Y, In>(cx, self.id);
+                let frame = frame_of::<Y, In, ASYNC>(cx, self.id);
                 // SAFETY: `frame_of` returned the live frame of this generator's own driver, of
                 // exactly this type; nothing else touches it while the body is being polled.
                 // Field by field, never `&mut *frame`: a reference to the whole frame would cover
@@ -121,8 +127,12 @@ impl<Y, In> Future for Yield<Y, In> {
 
 /// Takes the next input from the frame, or records that the body waits for one.
 #[inline(always)]
-fn poll_input<Y, In>(cx: &Context<'_>, id: u64, reply: Option<Y>) -> Poll<Option<In>> {
-    let frame = frame_of::<Y, In>(cx, id);
+fn poll_input<Y, In, const ASYNC: bool>(
+    cx: &Context<'_>,
+    id: u64,
+    reply: Option<Y>,
+) -> Poll<Option<In>> {
+    let frame = frame_of::<Y, In, ASYNC>(cx, id);
     // SAFETY: as in `Yield::poll`.
     unsafe {
         // Field by field: as in `Yield::poll`.
@@ -161,39 +171,39 @@ fn two_items_in_one_poll<Y>(earlier: Option<Y>) -> ! {
 /// The future of `recv!()` and of a stage's `input.next()`.
 #[must_use = "a recv does nothing unless awaited"]
 #[derive(Debug)]
-pub struct Next<Y, In> {
+pub struct Next<Y, In, const ASYNC: bool = false> {
     id: u64,
     _types: PhantomData<fn(Y) -> In>,
 }
 
-impl<Y, In> Unpin for Next<Y, In> {}
+impl<Y, In, const ASYNC: bool> Unpin for Next<Y, In, ASYNC> {}
 
-impl<Y, In> Future for Next<Y, In> {
+impl<Y, In, const ASYNC: bool> Future for Next<Y, In, ASYNC> {
     type Output = Option<In>;
 
     #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<In>> {
-        poll_input::<Y, In>(cx, self.id, None)
+        poll_input::<Y, In, ASYNC>(cx, self.id, None)
     }
 }
 
 /// The future of `recv!(reply)`: leaves `reply` for the driver, then waits for input.
 #[must_use = "a recv does nothing unless awaited"]
 #[derive(Debug)]
-pub struct Recv<Y, In> {
+pub struct Recv<Y, In, const ASYNC: bool = false> {
     id: u64,
     reply: Option<Y>,
     _types: PhantomData<fn(Y) -> In>,
 }
 
-impl<Y, In> Unpin for Recv<Y, In> {}
+impl<Y, In, const ASYNC: bool> Unpin for Recv<Y, In, ASYNC> {}
 
-impl<Y, In> Future for Recv<Y, In> {
+impl<Y, In, const ASYNC: bool> Future for Recv<Y, In, ASYNC> {
     type Output = Option<In>;
 
     #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<In>> {
         let reply = self.reply.take();
-        poll_input::<Y, In>(cx, self.id, reply)
+        poll_input::<Y, In, ASYNC>(cx, self.id, reply)
     }
 }

@@ -101,7 +101,7 @@ impl<F, Y, In> core::fmt::Debug for GeneratorOp<F, Y, In> {
 
 impl<F: Future, Y, In> GeneratorOp<F, Y, In> {
     /// Makes the body with its own `Co`; nothing of the body runs yet.
-    pub(crate) fn new(make: impl FnOnce(Co<Y, In>) -> F) -> Self {
+    pub(crate) fn new<const ASYNC: bool>(make: impl FnOnce(Co<Y, In, ASYNC>) -> F) -> Self {
         let id = next_id();
         GeneratorOp {
             body: make(Co::with_id(id)),
@@ -297,7 +297,7 @@ impl<U: Feed<In>, F: Future, Y, In> Node<U, F, Y, In> {
     /// Why apart from the sync resumes: their waker is the constant that lets LLVM fold every
     /// check, and nothing of this path may reach theirs (the chain's 9 instructions an item).
     #[cfg(feature = "async")]
-    #[inline]
+    #[inline(always)]
     pub(crate) fn poll_async(
         self: Pin<&mut Self>,
         outer: &core::task::Waker,

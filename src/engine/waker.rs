@@ -121,20 +121,23 @@ pub(crate) unsafe fn frame_waker<Y, In>(frame: *mut Frame<Y, In>) -> Waker {
 ///
 /// The returned pointer is valid for the current poll only, on the current thread only.
 #[inline(always)]
-pub(crate) fn frame_of<Y, In>(cx: &Context<'_>, id: u64) -> *mut Frame<Y, In> {
+pub(crate) fn frame_of<Y, In, const ASYNC: bool>(cx: &Context<'_>, id: u64) -> *mut Frame<Y, In> {
     let waker = cx.waker();
-    let data = if ptr::eq(waker.vtable(), &FRAME_VTABLE) {
-        waker.data()
-    } else {
+    let data = if ASYNC {
         async_frame(waker)
+    } else {
+        if !ptr::eq(waker.vtable(), &FRAME_VTABLE) {
+            foreign_executor();
+        }
+        waker.data()
     };
     let header = data.cast::<FrameHeader>();
     // SAFETY: the vtable is ours, so `data` is the live frame of a driver that is polling right
-    // now (`frame_waker`'s contract): on this thread, or on another one blocked inside the poll
-    // that handed us its waker. `Frame` is `repr(C)` with the header first, so the header is
-    // readable whatever `Y` and `In` the frame really has, and the driver wrote it before the
-    // poll and does not write it during the poll, so reading it from any thread races with
-    // nothing.
+    // now (`frame_waker`'s and `async_frame_waker`'s contracts): on this thread, or on another
+    // one blocked inside the poll that handed us its waker. `Frame` is `repr(C)` with the
+    // header first, so the header is readable whatever `Y` and `In` the frame really has, and
+    // the driver wrote it before the poll and does not write it during the poll, so reading it
+    // from any thread races with nothing.
     let (thread, frame_id) = unsafe { ((*header).thread, (*header).id) };
     if !ptr::eq(thread, polling_thread()) {
         other_thread();
@@ -147,11 +150,8 @@ pub(crate) fn frame_of<Y, In>(cx: &Context<'_>, id: u64) -> *mut Frame<Y, In> {
     data.cast_mut().cast::<Frame<Y, In>>()
 }
 
-/// The frame an async body's waker links to, or a panic: the waker is an executor's.
-///
-/// Out of the sync path's way: the sync driver's waker is `FRAME_VTABLE`, a constant LLVM sees
-/// in the inlined poll, so this is never reached there (`scripts/instructions.sh`: the 3-stage
-/// chain stays 9 instructions an item).
+/// The frame an async body's waker links to, or a panic: the waker is not the async driver's
+/// (an executor's own, or a plain body's).
 #[inline(always)]
 fn async_frame(waker: &Waker) -> *const () {
     #[cfg(feature = "async")]
