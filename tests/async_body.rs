@@ -553,6 +553,50 @@ fn a_fallible_coro_returns_its_error_from_close() {
     });
 }
 
+/// `?` in an async coroutine: a write that fails ends the body with the error.
+#[coro]
+async fn writes_lines(
+    mut out: tokio::io::DuplexStream,
+) -> AsyncCoro<String, std::io::Result<usize>> {
+    use tokio::io::AsyncWriteExt;
+    let mut n = 0;
+    while let Some(line) = recv!() {
+        out.write_all(line.as_bytes()).await?;
+        out.write_all(b"\n").await?;
+        n += 1;
+    }
+    out.shutdown().await?;
+    Ok(n)
+}
+
+#[test]
+#[cfg_attr(miri, ignore)] // tokio's runtime (epoll, timers) is not what Miri checks here
+fn question_mark_in_an_async_coro_ends_it_with_the_error() {
+    use tokio::io::AsyncReadExt;
+    let rt = runtime();
+    within(&rt, async {
+        let (near, mut far) = tokio::io::duplex(64);
+        let mut w = writes_lines(near);
+        w.send("one".to_string()).await.unwrap();
+        w.send("two".to_string()).await.unwrap();
+        let reader = tokio::spawn(async move {
+            let mut got = String::new();
+            far.read_to_string(&mut got).await.map(|_| got)
+        });
+        assert_eq!(w.close().await.unwrap(), 2);
+        assert_eq!(reader.await.unwrap().unwrap(), "one\ntwo\n");
+
+        // The reader goes: the next write fails, and `?` ends the body with its error.
+        let (near, far) = tokio::io::duplex(8);
+        drop(far);
+        let mut w = writes_lines(near);
+        w.send("lost".to_string()).await.unwrap();
+        assert!(w.is_done());
+        let err = w.close().await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
+    });
+}
+
 #[coro]
 async fn panics_on(bad: u32) -> AsyncCoro<u32, ()> {
     while let Some(x) = recv!() {
