@@ -90,6 +90,42 @@
 //! assert!((parse_all(vec!["1", "x"]) | sum::<u64>()).is_err());
 //! ```
 //!
+//! # Async Rust (feature `async`)
+//! Which bridge when (the [`stream`] module has the whole table):
+//! - a pipeline in async code: `gen.into_stream()` for CPU work and in-memory data (it runs in
+//!   `poll_next`, giving way every 128 items), `gen.into_stream_threaded(cap)` for pipelines
+//!   that block (files, `follow`): a thread of its own, stopped when the stream is dropped;
+//! - a `Stream` into genpipe: `through(stream, stage)` in async code,
+//!   `feed(stream, sink).await` into a sink or `#[coro]`, `from_stream(stream)` as a plain
+//!   `Gen` on a thread that may block;
+//! - a body that awaits: `#[generator] async fn .. -> AsyncGen<T>` (a `Stream`) and
+//!   `#[coro] async fn .. -> AsyncCoro<In, Out>` (`send(x).await`).
+//!
+#![cfg_attr(feature = "async", doc = "```")]
+#![cfg_attr(not(feature = "async"), doc = "```ignore")]
+//! use genpipe::prelude::*;
+//!
+//! #[generator]
+//! async fn squares(n: u64) -> AsyncGen<u64> {
+//!     for i in 0..n {
+//!         std::future::ready(()).await; // a socket, a timer, a request in real code
+//!         yield_!(i * i);
+//!     }
+//! }
+//!
+//! #[coro]
+//! async fn total() -> AsyncCoro<u64, u64> {
+//!     let mut sum = 0;
+//!     while let Some(x) = recv!() {
+//!         sum += x;
+//!     }
+//!     sum
+//! }
+//!
+//! let sum = futures_executor::block_on(total().send_all(squares(4)));
+//! assert_eq!(sum, 14);
+//! ```
+//!
 //! # Why genpipe?
 //! Python's generator pipelines are lazy and memory-flat but slow; hand-written `Iterator`
 //! structs are fast but turn a five-line generator into a state machine. genpipe keeps the
