@@ -64,6 +64,17 @@ pub enum Error {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// A child process of the pipeline ([`command_lines`](crate::io::command_lines),
+    /// [`to_command`](crate::io::to_command)) exited with a status other than 0, or was killed.
+    Command {
+        /// The command, as a shell would show it.
+        command: String,
+        /// How it ended.
+        status: std::process::ExitStatus,
+        /// The end of what it wrote to its standard error (at most
+        /// [`STDERR_TAIL_BYTES`](crate::io::STDERR_TAIL_BYTES)), trailing whitespace removed.
+        stderr: String,
+    },
     /// An error of the user's own code in the pipeline (a fallible generator's
     /// `Box<dyn Error>`, a parse error converted with `?`), kept as the source.
     Other {
@@ -163,6 +174,17 @@ impl std::fmt::Display for Error {
                 "{}:{line_no}: line longer than {limit} bytes (input without line ends?)",
                 display_path(path)
             ),
+            Error::Command {
+                command,
+                status,
+                stderr,
+            } => {
+                write!(f, "`{command}` {}", describe_status(status))?;
+                match stderr.lines().rev().find(|l| !l.trim().is_empty()) {
+                    Some(last) => write!(f, ": {}", last.trim()),
+                    None => Ok(()),
+                }
+            }
             Error::Other { source } => source.fmt(f),
         }
     }
@@ -176,9 +198,25 @@ impl std::error::Error for Error {
             Error::Io { source, .. } | Error::Decompress { source, .. } => Some(&**source),
             Error::Parse { source, .. } => source.as_deref().map(|e| e as _),
             Error::Other { source } => Some(&**source),
-            Error::LineTooLong { .. } => None,
+            Error::LineTooLong { .. } | Error::Command { .. } => None,
         }
     }
+}
+
+/// How a command ended, in [`Error::Command`]'s message: `exited with status 2`, or `was
+/// killed by signal 9`.
+fn describe_status(status: &std::process::ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        return format!("exited with status {code}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return format!("was killed by signal {signal}");
+        }
+    }
+    format!("ended with {status}")
 }
 
 fn display_path(path: &Option<PathBuf>) -> String {

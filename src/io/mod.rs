@@ -18,6 +18,7 @@ mod line;
 mod lines;
 mod open;
 mod per_file;
+mod process;
 #[cfg(feature = "progress")]
 mod progress;
 mod records;
@@ -66,6 +67,7 @@ pub use open::{FileReader, lines, lines_from, lines_from_auto, lines_split, stdi
 #[cfg(feature = "rayon")]
 pub(crate) use open::{lines_in_range, part_starts};
 pub use per_file::{PerFileOp, per_file, per_file_with};
+pub use process::{CommandLines, CommandSink, STDERR_TAIL_BYTES, command_lines, to_command};
 #[cfg(feature = "progress")]
 pub use progress::{Progress, ProgressOp, progress, progress_with};
 pub use records::{
