@@ -64,6 +64,21 @@ pub enum Error {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// A stream of length-prefixed records ([`frames`](crate::io::frames)) is broken: it ends
+    /// inside a frame, a frame is longer than the limit, or its bytes are not a record of the
+    /// type asked for. The records before it were delivered.
+    Frame {
+        /// The file, if the input was one.
+        path: Option<PathBuf>,
+        /// 1-based number of the bad frame.
+        index: u64,
+        /// Where the bad frame starts, in bytes from the start of the stream.
+        offset: u64,
+        /// What is wrong with it.
+        reason: String,
+        /// The decoder's error, for bytes that are not a record.
+        source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    },
     /// A child process of the pipeline ([`command_lines`](crate::io::command_lines),
     /// [`to_command`](crate::io::to_command)) exited with a status other than 0, or was killed.
     Command {
@@ -174,6 +189,17 @@ impl std::fmt::Display for Error {
                 "{}:{line_no}: line longer than {limit} bytes (input without line ends?)",
                 display_path(path)
             ),
+            Error::Frame {
+                path,
+                index,
+                offset,
+                reason,
+                ..
+            } => write!(
+                f,
+                "{}: frame {index} at byte {offset}: {reason}",
+                display_path(path)
+            ),
             Error::Command {
                 command,
                 status,
@@ -196,7 +222,9 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } | Error::Decompress { source, .. } => Some(&**source),
-            Error::Parse { source, .. } => source.as_deref().map(|e| e as _),
+            Error::Parse { source, .. } | Error::Frame { source, .. } => {
+                source.as_deref().map(|e| e as _)
+            }
             Error::Other { source } => Some(&**source),
             Error::LineTooLong { .. } | Error::Command { .. } => None,
         }

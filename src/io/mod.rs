@@ -13,7 +13,11 @@ mod fields;
 #[cfg(feature = "find")]
 mod find;
 mod follow;
+#[cfg(feature = "frames")]
+mod frames;
 mod grep;
+#[cfg(feature = "json")]
+mod json;
 mod line;
 mod lines;
 mod open;
@@ -52,9 +56,15 @@ pub use fields::{
 #[cfg(feature = "find")]
 pub use find::{Find, FindReport, StrictFind, find, try_find};
 pub use follow::{DEFAULT_POLL, DEFAULT_REOPEN_TIMEOUT, FollowReader, StopToken, follow};
+#[cfg(feature = "frames")]
+pub use frames::{DEFAULT_MAX_FRAME_BYTES, Frames, FramesSink, frames, to_frames};
 pub use grep::{GrepOp, grep};
 #[cfg(feature = "regex")]
 pub use grep::{IntoRegex, grep_re, try_grep_re};
+#[cfg(feature = "json")]
+pub use json::{
+    JsonLinesOp, JsonLinesSink, TryJsonLinesOp, json_lines, to_json_lines, try_json_lines,
+};
 pub use line::{AsLineRef, Field, Fields, FieldsBy, Line, LineRef, ParseFieldError};
 #[cfg(feature = "rayon")]
 pub(crate) use line::{Chunk, Storage};
