@@ -478,7 +478,10 @@ fn send_all_feeds_a_stream_and_stops_at_the_bodys_end() {
         assert_eq!(n, 50);
         assert_eq!(
             total,
-            (1..=100).filter(|x| x % 2 == 0).map(|x| x * 10).sum::<u64>()
+            (1..=100)
+                .filter(|x| x % 2 == 0)
+                .map(|x| x * 10)
+                .sum::<u64>()
         );
 
         let rest = pipe(10..20u32).into_stream();

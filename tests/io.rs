@@ -1014,7 +1014,10 @@ mod progress {
         assert_eq!(progress.items(), 5000);
         assert_eq!(
             progress.bytes(),
-            text.lines().take(5000).map(|l| l.len() as u64 + 1).sum::<u64>()
+            text.lines()
+                .take(5000)
+                .map(|l| l.len() as u64 + 1)
+                .sum::<u64>()
         );
 
         // Pushed into, and over items that are not lines: items only.

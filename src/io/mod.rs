@@ -20,12 +20,14 @@ mod grep;
 mod json;
 mod line;
 mod lines;
+mod net;
 mod open;
 mod per_file;
 mod process;
 #[cfg(feature = "progress")]
 mod progress;
 mod records;
+mod syslog;
 
 #[cfg(feature = "regex")]
 /// The `regex` crate `grep_re`, `captures` and `IntoRegex` take regexes from: build them
@@ -69,6 +71,10 @@ pub use line::{AsLineRef, Field, Fields, FieldsBy, Line, LineRef, ParseFieldErro
 #[cfg(feature = "rayon")]
 pub(crate) use line::{Chunk, Storage};
 pub use lines::{DEFAULT_BUFFER_BYTES, DEFAULT_MAX_LINE_BYTES, Lines};
+pub use net::{
+    Connections, Datagram, Datagrams, LineWriter, SendTo, connections, datagrams, send_to,
+    write_lines,
+};
 #[cfg(feature = "rayon")]
 pub(crate) use open::line_start_before;
 #[cfg(feature = "mmap")]
@@ -83,3 +89,4 @@ pub use progress::{Progress, ProgressOp, progress, progress_with};
 pub use records::{
     AccessLogOp, AccessLogReport, AccessRecord, AccessRecordSink, AccessRecords, access_log,
 };
+pub use syslog::{MAX_SYSLOG_FRAME, SyslogFrames, SyslogOp, SyslogRecord, syslog, syslog_frames};
