@@ -79,6 +79,17 @@ pub enum Error {
         /// The decoder's error, for bytes that are not a record.
         source: Option<Arc<dyn std::error::Error + Send + Sync>>,
     },
+    /// An XML document ([`xml_events`](crate::io::xml_events)) is malformed: a tag that does not
+    /// match, an unclosed element, a bad attribute or entity. The events before it were
+    /// delivered.
+    Xml {
+        /// The file, if the input was one.
+        path: Option<PathBuf>,
+        /// Where the parser found the problem, in bytes from the start of the document.
+        offset: u64,
+        /// The parser's error.
+        source: Arc<dyn std::error::Error + Send + Sync>,
+    },
     /// A child process of the pipeline ([`command_lines`](crate::io::command_lines),
     /// [`to_command`](crate::io::to_command)) exited with a status other than 0, or was killed.
     Command {
@@ -200,6 +211,11 @@ impl std::fmt::Display for Error {
                 "{}: frame {index} at byte {offset}: {reason}",
                 display_path(path)
             ),
+            Error::Xml {
+                path,
+                offset,
+                source,
+            } => write!(f, "{}: byte {offset}: {source}", display_path(path)),
             Error::Command {
                 command,
                 status,
@@ -225,7 +241,7 @@ impl std::error::Error for Error {
             Error::Parse { source, .. } | Error::Frame { source, .. } => {
                 source.as_deref().map(|e| e as _)
             }
-            Error::Other { source } => Some(&**source),
+            Error::Other { source } | Error::Xml { source, .. } => Some(&**source),
             Error::LineTooLong { .. } | Error::Command { .. } => None,
         }
     }

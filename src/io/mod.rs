@@ -28,6 +28,8 @@ mod process;
 mod progress;
 mod records;
 mod syslog;
+#[cfg(feature = "xml")]
+mod xml;
 
 #[cfg(feature = "regex")]
 /// The `regex` crate `grep_re`, `captures` and `IntoRegex` take regexes from: build them
@@ -90,3 +92,5 @@ pub use records::{
     AccessLogOp, AccessLogReport, AccessRecord, AccessRecordSink, AccessRecords, access_log,
 };
 pub use syslog::{MAX_SYSLOG_FRAME, SyslogFrames, SyslogOp, SyslogRecord, syslog, syslog_frames};
+#[cfg(feature = "xml")]
+pub use xml::{XmlEvent, XmlEvents, xml_events};
