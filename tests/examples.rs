@@ -274,3 +274,42 @@ fn tokio_log_server_streams_greps_to_clients_and_counts_what_one_received() {
     // The client that left after three lines stopped its pipeline early.
     assert!(out.contains("a client got "), "{out}");
 }
+
+#[test]
+#[cfg(unix)]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn command_grep_greps_a_commands_output_stops_early_and_reports_its_failure() {
+    let out = run_example("command_grep", &[]);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(out.lines().all(|l| l.contains(" 404 ")), "{out}");
+    // `-m 2` over a command that never ends: the pipeline stops, and the command with it.
+    let out = run_example("command_grep", &["b", "-m", "2", "--", "yes", "a b c"]);
+    assert_eq!(out, "a b c\na b c\n");
+    // A command that fails: its status and stderr, and a failing exit.
+    let failed = Command::new(env!("CARGO"))
+        .args([
+            "run",
+            "--quiet",
+            "--all-features",
+            "--example",
+            "command_grep",
+            "--",
+        ])
+        .args([
+            "x",
+            "--",
+            "sh",
+            "-c",
+            "echo one x; echo 'no such file' >&2; exit 4",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo runs");
+    assert!(!failed.status.success());
+    assert_eq!(String::from_utf8_lossy(&failed.stdout), "one x\n");
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        stderr.contains("exited with status 4: no such file"),
+        "{stderr}"
+    );
+}
