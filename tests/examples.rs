@@ -313,3 +313,30 @@ fn command_grep_greps_a_commands_output_stops_early_and_reports_its_failure() {
         "{stderr}"
     );
 }
+
+#[test]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn syslog_top_counts_hosts_and_severities_per_window_over_loopback_udp() {
+    let out = run_example("syslog_top", &[]);
+    // 3 bursts of 300 from the bounded generator, each inside a window (a stall could split
+    // one: the counts are checked across windows).
+    assert!(
+        out.ends_with("total: 900 messages in 3 windows\n")
+            || out.contains("total: 900 messages in "),
+        "{out}"
+    );
+    let windows: Vec<&str> = out.lines().filter(|l| l.starts_with("window ")).collect();
+    assert!(windows.len() >= 3, "{out}");
+    let count = |key: &str| -> usize {
+        windows
+            .iter()
+            .filter_map(|w| w.split(key).nth(1))
+            .filter_map(|rest| rest.split([',', ';']).next())
+            .filter_map(|n| n.trim().parse::<usize>().ok())
+            .sum()
+    };
+    assert_eq!(count("web1 "), 450, "{out}");
+    assert_eq!(count("db1 "), 150, "{out}");
+    assert_eq!(count("err "), 90, "{out}");
+    assert_eq!(count("info "), 630, "{out}");
+}
