@@ -340,3 +340,17 @@ fn syslog_top_counts_hosts_and_severities_per_window_over_loopback_udp() {
     assert_eq!(count("err "), 90, "{out}");
     assert_eq!(count("info "), 630, "{out}");
 }
+
+#[test]
+#[cfg_attr(miri, ignore = "runs cargo")]
+fn coprocess_sums_bytes_per_status_in_a_child_process() {
+    // The same log the example generates, summed here in one process.
+    let mut want = std::collections::BTreeMap::<u16, u64>::new();
+    for i in 0..20_000u64 {
+        *want
+            .entry([200, 200, 304, 404, 500][i as usize % 5])
+            .or_default() += i % 997;
+    }
+    let want: String = want.iter().map(|(s, b)| format!("{s}\t{b}\n")).collect();
+    assert_eq!(run_example("coprocess", &[]), want);
+}

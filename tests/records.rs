@@ -276,3 +276,59 @@ proptest! {
         let _ = lines_from(&bytes[..]) | json_lines::<serde_json::Value>() | count();
     }
 }
+
+#[coro]
+fn total() -> Coro<u64, u64> {
+    let mut sum = 0;
+    while let Some(x) = recv!() {
+        sum += x;
+    }
+    sum
+}
+
+#[test]
+fn serve_coprocess_feeds_frames_to_a_coro_and_writes_its_result_as_a_frame() {
+    let mut input = Vec::new();
+    (pipe(1..=100u64) | to_frames(&mut input)).unwrap();
+    let mut output = Vec::new();
+    genpipe::io::serve_coprocess_on(&input[..], &mut output, total()).unwrap();
+    let back = (frames::<u64, _>(&output[..]) | collect::<Vec<_>>()).unwrap();
+    assert_eq!(back, [5050]);
+    // Input that is not frames of u64: an error, and no result is sent.
+    let mut output = Vec::new();
+    let err = genpipe::io::serve_coprocess_on(&[1u8, 2][..], &mut output, total()).unwrap_err();
+    assert!(matches!(err, genpipe::Error::Frame { .. }), "{err:?}");
+    assert!(output.is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_coprocess_that_fails_or_sends_nothing_is_a_clear_error() {
+    use genpipe::io::to_coprocess;
+    let sh = |script: &str| {
+        let mut c = Command::new("sh");
+        c.args(["-c", script]);
+        c
+    };
+    // Exits non-zero: its status and stderr.
+    let err = (pipe(1..=3u64)
+        | to_coprocess::<u64, u64>(sh("cat > /dev/null; echo 'bad input' >&2; exit 3")))
+    .unwrap_err();
+    assert!(
+        err.to_string().ends_with("exited with status 3: bad input"),
+        "{err}"
+    );
+    // Reads everything and exits 0 without a result.
+    let err = (pipe(1..=3u64) | to_coprocess::<u64, u64>(sh("cat > /dev/null"))).unwrap_err();
+    assert!(
+        err.to_string().contains("without sending its result"),
+        "{err}"
+    );
+    // Stops reading at once: the sender stops, and the error is the child's.
+    let err = (pipe(0..10_000_000u64) | to_coprocess::<u64, u64>(sh("exit 7"))).unwrap_err();
+    assert!(err.to_string().contains("exited with status 7"), "{err}");
+    // Cannot start.
+    let err = (pipe(1..=3u64) | to_coprocess::<u64, u64>(Command::new("/no/such/coprocess")))
+        .unwrap_err();
+    assert!(err.to_string().contains("/no/such/coprocess"), "{err}");
+}

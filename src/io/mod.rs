@@ -9,6 +9,8 @@ mod captures;
 mod cat;
 mod codec;
 mod context;
+#[cfg(feature = "frames")]
+mod coprocess;
 mod fields;
 #[cfg(feature = "find")]
 mod find;
@@ -53,6 +55,8 @@ pub use captures::{Caps, CapturesOp, captures};
 pub use cat::{Cat, CatOp, CatSink, CatStep, OpenOp, cat, open};
 pub use codec::{BINARY_SNIFF_BYTES, binary_offset, is_compressed, starts_compressed};
 pub use context::{ContextLine, ContextOp, context_lines};
+#[cfg(feature = "frames")]
+pub use coprocess::{Coprocess, serve_coprocess, serve_coprocess_on, to_coprocess};
 pub use fields::{
     FieldOp, ParseOp, ParseSink, Parsed, SkipValueOp, TryParseOp, field, field_by, last_field,
     parse, skip_value, try_parse,

@@ -26,7 +26,7 @@ use crate::text::Matcher;
 pub const STDERR_TAIL_BYTES: usize = 4096;
 
 /// A command as people write it: the program and its arguments, quoted where needed.
-fn describe(command: &Command) -> String {
+pub(crate) fn describe(command: &Command) -> String {
     let mut text = command.get_program().to_string_lossy().into_owned();
     for arg in command.get_args() {
         let arg = arg.to_string_lossy();
@@ -44,7 +44,7 @@ fn describe(command: &Command) -> String {
 
 /// The last [`STDERR_TAIL_BYTES`] a child writes to its standard error, read on a thread of
 /// its own until the child closes it.
-fn read_stderr_tail(mut stderr: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
+pub(crate) fn read_stderr_tail(mut stderr: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
     std::thread::spawn(move || {
         let mut tail = Vec::new();
         let mut buf = [0u8; 8192];
@@ -69,15 +69,15 @@ fn read_stderr_tail(mut stderr: impl Read + Send + 'static) -> JoinHandle<Vec<u8
 }
 
 /// A spawned child with its standard error collected: the part both directions share.
-struct Running {
-    child: Child,
-    stderr: Option<JoinHandle<Vec<u8>>>,
-    command: Arc<str>,
+pub(crate) struct Running {
+    pub(crate) child: Child,
+    pub(crate) stderr: Option<JoinHandle<Vec<u8>>>,
+    pub(crate) command: Arc<str>,
 }
 
 impl Running {
     /// Waits for the child and says how it ended: `Ok` on success, else [`Error::Command`].
-    fn wait(&mut self) -> Result<()> {
+    pub(crate) fn wait(&mut self) -> Result<()> {
         let status = self.child.wait();
         let stderr = self
             .stderr
@@ -100,7 +100,7 @@ impl Running {
 
     /// Ends a child nobody reads any more (the pipeline was dropped): killed and reaped, so
     /// no zombie is left and no thread waits on its pipes.
-    fn end(&mut self) {
+    pub(crate) fn end(&mut self) {
         if matches!(self.child.try_wait(), Ok(None)) {
             let _ = self.child.kill();
         }
@@ -112,7 +112,7 @@ impl Running {
 }
 
 /// Why a command could not start, as a pipeline error naming it.
-fn spawn_error(command: &str, source: std::io::Error) -> Error {
+pub(crate) fn spawn_error(command: &str, source: std::io::Error) -> Error {
     Error::Io {
         path: Some(format!("command `{command}`").into()),
         source: Arc::new(source),
