@@ -237,6 +237,12 @@
 //!   `Stream` as a blocking source; and bodies that `.await`: `#[generator] async fn` makes an
 //!   [`AsyncGen`] (a `Stream`), `#[coro] async fn` an [`AsyncCoro`] (futures-core). Which to
 //!   use when: the [`stream`] module's table.
+//! - `json`: [`io::json_lines`], [`io::try_json_lines`], [`io::to_json_lines`]: JSON Lines
+//!   records (serde, serde_json).
+//! - `frames`: [`io::frames`], [`io::to_frames`]: length-prefixed binary records, and
+//!   [`io::to_coprocess`] / [`io::serve_coprocess`], a consumer in a child process (serde,
+//!   postcard).
+//! - `xml`: [`io::xml_events`], the events of an XML document, lazily (quick-xml).
 //! - `synth`: `genpipe::synth`, seeded synthetic Apache logs of any size (the tests, examples
 //!   and benchmarks use it; nothing depends on files outside the repository).
 //! - `cli`: the `loggrep` command (`cargo install genpipe --features cli`), and nothing else of

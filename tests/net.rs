@@ -358,3 +358,44 @@ proptest! {
         prop_assert_eq!(got, messages);
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn readiness_yields_which_socket_can_be_read_and_ends_when_idle() {
+    use genpipe::io::{Interest, readiness};
+    use std::io::Read;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut clients: Vec<TcpStream> = (0..3).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    let servers: Vec<TcpStream> = (0..3).map(|_| listener.accept().unwrap().0).collect();
+    // Clients 0 and 2 write; client 1 closes: three sources readable (a close reads as 0).
+    clients[0].write_all(b"zero").unwrap();
+    clients[2].write_all(b"two").unwrap();
+    drop(clients.remove(1));
+    // Until each has been seen: the closed one stays readable (reading gives 0 bytes), so a
+    // loop stops watching it itself.
+    let mut got = std::collections::BTreeMap::new();
+    for ev in readiness(&servers, Interest::Read).idle_timeout(Duration::from_secs(5)) {
+        assert!(ev.readable);
+        let mut buf = [0u8; 16];
+        let n = (&servers[ev.key]).read(&mut buf).unwrap();
+        got.insert(ev.key, String::from_utf8_lossy(&buf[..n]).into_owned());
+        if got.len() == 3 {
+            break;
+        }
+    }
+    assert_eq!(got[&0], "zero");
+    assert_eq!(got[&1], "");
+    assert_eq!(got[&2], "two");
+
+    // Nothing ready: the idle timeout ends it, cleanly.
+    let quiet = [TcpStream::connect(addr).unwrap()];
+    let _accepted = listener.accept().unwrap();
+    let n = readiness(&quiet, Interest::Read).idle_timeout(Duration::from_millis(100)) | count();
+    assert_eq!(n.unwrap(), 0);
+
+    // Writable: a fresh connection can be written at once.
+    let w = [TcpStream::connect(addr).unwrap()];
+    let first = (readiness(&w, Interest::Write) | take(1) | collect::<Vec<_>>()).unwrap();
+    assert!(first[0].writable && first[0].key == 0);
+}

@@ -28,6 +28,8 @@ mod per_file;
 mod process;
 #[cfg(feature = "progress")]
 mod progress;
+#[cfg(all(unix, feature = "sched"))]
+mod readiness;
 mod records;
 mod syslog;
 #[cfg(feature = "xml")]
@@ -92,6 +94,8 @@ pub use per_file::{PerFileOp, per_file, per_file_with};
 pub use process::{CommandLines, CommandSink, STDERR_TAIL_BYTES, command_lines, to_command};
 #[cfg(feature = "progress")]
 pub use progress::{Progress, ProgressOp, progress, progress_with};
+#[cfg(all(unix, feature = "sched"))]
+pub use readiness::{Interest, Readiness, ReadyEvent, readiness};
 pub use records::{
     AccessLogOp, AccessLogReport, AccessRecord, AccessRecordSink, AccessRecords, access_log,
 };
