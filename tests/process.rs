@@ -235,3 +235,73 @@ fn a_sink_dropped_without_close_ends_its_command() {
     drop(sink);
     assert!(!alive(pid), "the child {pid} is still there");
 }
+
+#[test]
+fn through_command_answers_line_by_line_or_at_the_end_without_deadlock() {
+    use genpipe::io::through_command;
+    // Far more than the 256 in flight each way, through a command that answers each line.
+    let n = 100_000u32;
+    let echoed = (pipe(0..n)
+        | map(|i: u32| format!("line {i}"))
+        | through_command(&mut Command::new("cat"))
+        | count())
+    .unwrap();
+    assert_eq!(echoed, n as usize);
+    // A command that answers only at the end of its input.
+    let sorted: Vec<String> = (pipe((0..5000u32).rev())
+        | map(|i: u32| format!("{i:05}"))
+        | through_command(&mut Command::new("sort"))
+        | map(|l: Line| l.to_string())
+        | collect())
+    .unwrap();
+    assert_eq!(sorted.len(), 5000);
+    assert_eq!(sorted[0], "00000");
+    assert_eq!(sorted[4999], "04999");
+    // A command that writes more than it reads.
+    let doubled = (pipe(["a", "b"]) | through_command(sh("sed p")) | count()).unwrap();
+    assert_eq!(doubled, 4);
+}
+
+#[test]
+fn through_command_failures_come_after_the_replies() {
+    use genpipe::io::through_command;
+    let mut got = Vec::new();
+    let outcome = pipe(0..1_000_000u32)
+        | map(|i: u32| i.to_string())
+        | through_command(sh("head -n 2; echo 'gave up' >&2; exit 3"))
+        | for_each(|l: Line| got.push(l.to_string()));
+    assert_eq!(got, ["0", "1"]);
+    let err = outcome.unwrap_err();
+    assert!(
+        err.to_string().ends_with("exited with status 3: gave up"),
+        "{err}"
+    );
+
+    let err = (pipe(["x"]) | through_command(&mut Command::new("/no/such/filter")) | count())
+        .unwrap_err();
+    assert!(err.to_string().contains("/no/such/filter"), "{err}");
+}
+
+#[test]
+fn dropping_a_pipeline_through_a_command_ends_it() {
+    use genpipe::io::through_command;
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let script = format!("echo $$ > {}; exec cat", pid_file.display());
+    let started = Instant::now();
+    let first = (pipe(0u64..)
+        | map(|i: u64| i.to_string())
+        | through_command(sh(&script))
+        | take(3)
+        | map(|l: Line| l.to_string())
+        | collect::<Vec<_>>())
+    .unwrap();
+    assert_eq!(first, ["0", "1", "2"]);
+    let pid: u32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(!alive(pid), "the child {pid} is still there");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}

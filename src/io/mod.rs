@@ -91,7 +91,9 @@ pub use open::{FileReader, lines, lines_from, lines_from_auto, lines_split, stdi
 #[cfg(feature = "rayon")]
 pub(crate) use open::{lines_in_range, part_starts};
 pub use per_file::{PerFileOp, per_file, per_file_with};
-pub use process::{CommandLines, CommandSink, STDERR_TAIL_BYTES, command_lines, to_command};
+pub use process::{
+    CommandLines, CommandSink, STDERR_TAIL_BYTES, command_lines, through_command, to_command,
+};
 #[cfg(feature = "progress")]
 pub use progress::{Progress, ProgressOp, progress, progress_with};
 #[cfg(all(unix, feature = "sched"))]

@@ -413,3 +413,192 @@ pub fn to_command(mut command: impl BorrowMut<Command>) -> CommandSink {
 }
 
 crate::pipe::sink_pipe_rhs!([] CommandSink);
+
+/// How many items and reply lines [`through_command`] keeps in flight each way.
+const THROUGH_CAPACITY: usize = 256;
+
+/// A child of [`through_command`] and its two pipe threads: ended and joined when dropped
+/// (the pipeline was dropped mid-way), waited for at the end.
+struct Through {
+    running: Option<Running>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Through {
+    fn finish(&mut self) -> Result<()> {
+        let exited = match self.running.take() {
+            Some(mut running) => running.wait(),
+            None => Ok(()),
+        };
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+        exited
+    }
+}
+
+impl Drop for Through {
+    fn drop(&mut self) {
+        if let Some(running) = self.running.as_mut() {
+            // Its pipes close with it: both threads see the end and return.
+            running.end();
+        }
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A stage that runs its items through a command: each item is written as a line to the
+/// command's standard input, and the lines the command writes to its standard output are the
+/// stage's items (`| sed 's/x/y/'`, `| jq -c .field`, `| sort`, a filter of one's own). The
+/// command may answer each line at once or only at the end of its input (`sort`); either way
+/// nothing deadlocks: its input and output are served by a thread each, and at most 256 items
+/// and 256 reply lines are in flight. The stage's outcome is the upstream's, else the
+/// command's: a non-zero exit is [`Error::Command`] with its stderr tail, after the replies it
+/// wrote. Dropping the pipeline ends the command.
+///
+/// # Example
+/// ```
+/// # #[cfg(unix)] {
+/// use std::process::Command;
+/// use genpipe::prelude::*;
+/// use genpipe::io::{Line, through_command};
+///
+/// let upper = pipe(["get /a", "get /b"])
+///     | through_command(Command::new("tr").args(["a-z", "A-Z"]))
+///     | map(|l: Line| l.to_string())
+///     | collect::<Vec<_>>();
+/// assert_eq!(upper?, ["GET /A", "GET /B"]);
+///
+/// let sorted = pipe(["pear", "apple", "fig"]) | through_command(&mut Command::new("sort")) | count();
+/// assert_eq!(sorted?, 3);
+/// # }
+/// # Ok::<(), genpipe::Error>(())
+/// ```
+pub fn through_command<T: AsRef<[u8]> + Send + 'static>(
+    mut command: impl BorrowMut<Command>,
+) -> crate::Stage<crate::stages::GeneratorOp<impl Future<Output = Result<()>> + Send, Line, T>> {
+    let command = command.borrow_mut();
+    let described = describe(command);
+    let spawned = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| spawn_error(&described, e))
+        .map(|mut child| {
+            let pipes = (child.stdin.take(), child.stdout.take());
+            let stderr = child.stderr.take().map(read_stderr_tail);
+            let through = Through {
+                running: Some(Running {
+                    child,
+                    stderr,
+                    command: described.into(),
+                }),
+                threads: Vec::new(),
+            };
+            (through, pipes)
+        });
+    through_child(spawned)
+}
+
+/// A child's standard input and output, taken from it.
+type ChildPipes = (Option<ChildStdin>, Option<ChildStdout>);
+
+/// The body of [`through_command`], over the child it started.
+#[crate::generator]
+fn through_child<T: AsRef<[u8]> + Send + 'static>(
+    spawned: Result<(Through, ChildPipes)>,
+    input: impl Iterator<Item = T>,
+) -> Gen<Line, Result<()>> {
+    use std::sync::mpsc::{RecvTimeoutError, TryRecvError, TrySendError, sync_channel};
+
+    let (mut through, (stdin, stdout)) = spawned?;
+    let (to_child, for_child) = sync_channel::<T>(THROUGH_CAPACITY);
+    let (from_child_tx, from_child) = sync_channel::<Line>(THROUGH_CAPACITY);
+    if let Some(stdin) = stdin {
+        through.threads.push(std::thread::spawn(move || {
+            let mut out = BufWriter::new(stdin);
+            loop {
+                // Flushed whenever no item waits: the command sees each burst at once.
+                let item = match for_child.try_recv() {
+                    Ok(item) => item,
+                    Err(TryRecvError::Empty) => {
+                        if out.flush().is_err() {
+                            return;
+                        }
+                        match for_child.recv() {
+                            Ok(item) => item,
+                            Err(_) => break,
+                        }
+                    }
+                    Err(TryRecvError::Disconnected) => break,
+                };
+                let line = out
+                    .write_all(item.as_ref())
+                    .and_then(|()| out.write_all(b"\n"));
+                if line.is_err() {
+                    // The command stopped reading: its status says why.
+                    return;
+                }
+            }
+            // Dropping `out` closes the command's stdin: the end of its input.
+            let _ = out.flush();
+        }));
+    }
+    if let Some(stdout) = stdout {
+        through.threads.push(std::thread::spawn(move || {
+            let mut lines = Gen::from_pull(Lines::new(stdout, None, Encoding::Plain));
+            for line in &mut lines {
+                if from_child_tx.send(line).is_err() {
+                    return;
+                }
+            }
+        }));
+    }
+    // Feed the command while it has no reply ready; take its replies as they come.
+    let mut to_child = Some(to_child);
+    let mut waiting: Option<T> = None;
+    loop {
+        match from_child.try_recv() {
+            Ok(line) => {
+                yield_!(line);
+                continue;
+            }
+            Err(TryRecvError::Disconnected) => break,
+            Err(TryRecvError::Empty) => {}
+        }
+        let Some(sender) = to_child.as_ref() else {
+            // All fed: wait for the rest of the replies.
+            match from_child.recv() {
+                Ok(line) => yield_!(line),
+                Err(_) => break,
+            }
+            continue;
+        };
+        let item = match waiting.take() {
+            Some(item) => Some(item),
+            None => input.next(),
+        };
+        let Some(item) = item else {
+            to_child = None;
+            continue;
+        };
+        match sender.try_send(item) {
+            Ok(()) => {}
+            Err(TrySendError::Full(item)) => {
+                // The command has 256 items unread and no reply yet: wait a little for one.
+                waiting = Some(item);
+                match from_child.recv_timeout(std::time::Duration::from_millis(1)) {
+                    Ok(line) => yield_!(line),
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => break,
+                }
+            }
+            // The command stopped reading; what it wrote still comes.
+            Err(TrySendError::Disconnected(_)) => to_child = None,
+        }
+    }
+    through.finish()
+}
