@@ -94,6 +94,22 @@ fn a_command_that_writes_nothing_ends_with_no_lines() {
     assert_eq!((command_lines(sh(noisy)) | count()).unwrap(), 0);
 }
 
+/// The pid a child's shell wrote to `pid_file` (`echo $$ > file` before `exec`), once written.
+fn child_pid(pid_file: &std::path::Path) -> u32 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(pid) = std::fs::read_to_string(pid_file)
+            .unwrap_or_default()
+            .trim()
+            .parse()
+        {
+            return pid;
+        }
+        assert!(Instant::now() < deadline, "the child never started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// Whether process `pid` still exists (a zombie counts: it was not reaped).
 fn alive(pid: u32) -> bool {
     std::path::Path::new(&format!("/proc/{pid}")).exists()
@@ -108,11 +124,7 @@ fn dropping_the_pipeline_ends_and_reaps_a_command_that_never_ends() {
     let first: Vec<String> =
         (command_lines(sh(&script)) | take(3) | map(|l: Line| l.to_string()) | collect()).unwrap();
     assert_eq!(first, ["a line", "a line", "a line"]);
-    let pid: u32 = std::fs::read_to_string(&pid_file)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let pid = child_pid(&pid_file);
     assert!(!alive(pid), "the child {pid} is still there");
     assert!(started.elapsed() < Duration::from_secs(10));
 
@@ -120,21 +132,7 @@ fn dropping_the_pipeline_ends_and_reaps_a_command_that_never_ends() {
     let pid_file2 = dir.path().join("pid2");
     let script = format!("echo $$ > {}; exec sleep 1000", pid_file2.display());
     let unread = command_lines(sh(&script));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !pid_file2.exists()
-        || std::fs::read_to_string(&pid_file2)
-            .unwrap()
-            .trim()
-            .is_empty()
-    {
-        assert!(Instant::now() < deadline, "the child never started");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let pid: u32 = std::fs::read_to_string(&pid_file2)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let pid = child_pid(&pid_file2);
     drop(unread);
     assert!(!alive(pid), "the child {pid} is still there");
 }
@@ -216,22 +214,8 @@ fn a_sink_dropped_without_close_ends_its_command() {
     let pid_file = dir.path().join("pid");
     let script = format!("echo $$ > {}; exec sleep 1000", pid_file.display());
     let mut sink = to_command(sh(&script));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !pid_file.exists()
-        || std::fs::read_to_string(&pid_file)
-            .unwrap()
-            .trim()
-            .is_empty()
-    {
-        assert!(Instant::now() < deadline, "the child never started");
-        std::thread::sleep(Duration::from_millis(5));
-    }
     Sink::<&str>::send(&mut sink, "x").unwrap();
-    let pid: u32 = std::fs::read_to_string(&pid_file)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let pid = child_pid(&pid_file);
     drop(sink);
     assert!(!alive(pid), "the child {pid} is still there");
 }
@@ -297,11 +281,7 @@ fn dropping_a_pipeline_through_a_command_ends_it() {
         | collect::<Vec<_>>())
     .unwrap();
     assert_eq!(first, ["0", "1", "2"]);
-    let pid: u32 = std::fs::read_to_string(&pid_file)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let pid = child_pid(&pid_file);
     assert!(!alive(pid), "the child {pid} is still there");
     assert!(started.elapsed() < Duration::from_secs(10));
 }

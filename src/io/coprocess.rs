@@ -8,13 +8,13 @@ use std::borrow::BorrowMut;
 use std::fmt;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::marker::PhantomData;
-use std::process::{ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{ChildStdin, ChildStdout, Command};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::frames::{FramesSink, frames, to_frames};
-use super::process::{Running, describe, read_stderr_tail, spawn_error};
+use super::process::{Running, spawn_piped};
 use crate::consume::{SendError, Sink};
 use crate::error::{Error, Result};
 
@@ -122,38 +122,19 @@ crate::pipe::sink_pipe_rhs!([T, Out,] Coprocess<T, Out>);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn to_coprocess<T, Out>(mut command: impl BorrowMut<Command>) -> Coprocess<T, Out> {
-    let command = command.borrow_mut();
-    let described = describe(command);
-    let spawned = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    match spawned {
-        Ok(mut child) => {
-            let input = child
-                .stdin
-                .take()
-                .map(|stdin| to_frames(BufWriter::new(stdin)));
-            let output = child.stdout.take();
-            let stderr = child.stderr.take().map(read_stderr_tail);
-            Coprocess {
-                input,
-                output,
-                running: Some(Running {
-                    child,
-                    stderr,
-                    command: described.into(),
-                }),
-                error: None,
-                _types: PhantomData,
-            }
-        }
+    match spawn_piped(command.borrow_mut(), true, true) {
+        Ok((running, (stdin, stdout))) => Coprocess {
+            input: stdin.map(|stdin| to_frames(BufWriter::new(stdin))),
+            output: stdout,
+            running: Some(running),
+            error: None,
+            _types: PhantomData,
+        },
         Err(e) => Coprocess {
             input: None,
             output: None,
             running: None,
-            error: Some(spawn_error(&described, e)),
+            error: Some(e),
             _types: PhantomData,
         },
     }

@@ -8,7 +8,7 @@
 //! encoding does not say.
 
 use std::fmt;
-use std::io::{BufReader, BufWriter, ErrorKind, Read, Write};
+use std::io::{BufReader, ErrorKind, Read, Write};
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -16,6 +16,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::written::Written;
 use crate::consume::{SendError, Sink};
 use crate::engine::Pull;
 use crate::error::{Error, Result};
@@ -238,75 +239,55 @@ impl<R: Read, T: DeserializeOwned> Gen<Frames<R, T>> {
 
 /// A sink that writes records as frames: [`to_frames`].
 pub struct FramesSink<W: Write> {
-    out: BufWriter<W>,
+    out: Written<W>,
+    /// One frame's bytes, reused.
     buf: Vec<u8>,
-    written: u64,
-    error: Option<Error>,
 }
 
 impl<W: Write> fmt::Debug for FramesSink<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FramesSink")
-            .field("written", &self.written)
-            .field("error", &self.error)
+            .field("out", &self.out)
             .finish_non_exhaustive()
     }
 }
 
-impl<W: Write> FramesSink<W> {
-    fn write_record<T: Serialize>(&mut self, record: &T) -> Result<()> {
-        self.buf.clear();
-        // Room for the length, filled in once the record's size is known.
-        self.buf.extend_from_slice(&[0; 4]);
-        let buf = std::mem::take(&mut self.buf);
-        let mut buf = postcard::to_extend(record, buf).map_err(|e| Error::Other {
-            source: Arc::new(e),
-        })?;
-        let len = buf.len() - 4;
-        let Ok(prefix) = u32::try_from(len) else {
-            self.buf = buf;
-            return Err(Error::from(std::io::Error::new(
-                ErrorKind::InvalidInput,
-                format!("a record of {len} bytes does not fit a frame (4 GiB at most)"),
-            )));
-        };
-        buf[..4].copy_from_slice(&prefix.to_le_bytes());
-        let written = self.out.write_all(&buf);
-        self.buf = buf;
-        Ok(written?)
-    }
+/// `record` as one frame, its length first, built in `buf`.
+fn encode_frame<T: Serialize>(buf: &mut Vec<u8>, record: &T) -> Result<()> {
+    buf.clear();
+    // Room for the length, filled in once the record's size is known.
+    buf.extend_from_slice(&[0; 4]);
+    *buf = postcard::to_extend(record, std::mem::take(buf)).map_err(|e| Error::Other {
+        source: Arc::new(e),
+    })?;
+    let len = buf.len() - 4;
+    let prefix = u32::try_from(len).map_err(|_| {
+        Error::from(std::io::Error::new(
+            ErrorKind::InvalidInput,
+            format!("a record of {len} bytes does not fit a frame (4 GiB at most)"),
+        ))
+    })?;
+    buf[..4].copy_from_slice(&prefix.to_le_bytes());
+    Ok(())
 }
 
 impl<T: Serialize, W: Write> Sink<T> for FramesSink<W> {
     type Out = Result<u64>;
 
     fn send(&mut self, record: T) -> std::result::Result<(), SendError<T>> {
-        if self.error.is_some() {
-            return Err(SendError(record));
-        }
-        match self.write_record(&record) {
-            Ok(()) => {
-                self.written += 1;
-                Ok(())
-            }
-            Err(e) => {
-                // Nothing more is written: a reader would see frames after a gap.
-                self.error = Some(e);
-                Err(SendError(record))
-            }
-        }
+        let buf = &mut self.buf;
+        self.out.write(record, |out, record| {
+            encode_frame(buf, record)?;
+            Ok(out.write_all(buf)?)
+        })
     }
 
     fn is_done(&self) -> bool {
-        self.error.is_some()
+        self.out.is_done()
     }
 
-    fn close(mut self) -> Result<u64> {
-        if let Some(e) = self.error.take() {
-            return Err(e);
-        }
-        self.out.flush()?;
-        Ok(self.written)
+    fn close(self) -> Result<u64> {
+        self.out.close()
     }
 }
 
@@ -318,9 +299,7 @@ crate::pipe::sink_pipe_rhs!([W: Write,] FramesSink<W>);
 /// [`frames`] reads them back, and has the example.
 pub fn to_frames<W: Write>(writer: W) -> FramesSink<W> {
     FramesSink {
-        out: BufWriter::new(writer),
+        out: Written::new(writer),
         buf: Vec::new(),
-        written: 0,
-        error: None,
     }
 }

@@ -4,7 +4,7 @@
 //! Each line is parsed where it lies in the read buffer (no copy of the line), with serde_json.
 
 use std::fmt;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::written::Written;
 use crate::consume::{SendError, Sink};
 use crate::engine::Pull;
 use crate::error::{Error, Result};
@@ -196,60 +197,32 @@ pub fn try_json_lines<T: DeserializeOwned>() -> Stage<TryJsonLinesOp<T>> {
 }
 
 /// A sink that writes records as JSON Lines: [`to_json_lines`].
-pub struct JsonLinesSink<W: Write> {
-    out: BufWriter<W>,
-    written: u64,
-    error: Option<Error>,
-}
-
-impl<W: Write> fmt::Debug for JsonLinesSink<W> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JsonLinesSink")
-            .field("written", &self.written)
-            .field("error", &self.error)
-            .finish_non_exhaustive()
-    }
-}
+#[derive(Debug)]
+pub struct JsonLinesSink<W: Write>(Written<W>);
 
 impl<T: Serialize, W: Write> Sink<T> for JsonLinesSink<W> {
     type Out = Result<u64>;
 
     fn send(&mut self, record: T) -> std::result::Result<(), SendError<T>> {
-        if self.error.is_some() {
-            return Err(SendError(record));
-        }
-        let written = serde_json::to_writer(&mut self.out, &record)
-            .map_err(|e| match e.io_error_kind() {
+        self.0.write(record, |out, record| {
+            // A record serde cannot write (a map with non-string keys) is the user's error;
+            // a writer that failed is an I/O error.
+            serde_json::to_writer(&mut *out, record).map_err(|e| match e.io_error_kind() {
                 Some(_) => Error::from(std::io::Error::from(e)),
                 None => Error::Other {
                     source: Arc::new(e),
                 },
-            })
-            .and_then(|()| self.out.write_all(b"\n").map_err(Error::from));
-        match written {
-            Ok(()) => {
-                self.written += 1;
-                Ok(())
-            }
-            Err(e) => {
-                // A record serde cannot write (a map with non-string keys), or a writer that
-                // failed: nothing more is written, and `close` returns the error.
-                self.error = Some(e);
-                Err(SendError(record))
-            }
-        }
+            })?;
+            Ok(out.write_all(b"\n")?)
+        })
     }
 
     fn is_done(&self) -> bool {
-        self.error.is_some()
+        self.0.is_done()
     }
 
-    fn close(mut self) -> Result<u64> {
-        if let Some(e) = self.error.take() {
-            return Err(e);
-        }
-        self.out.flush()?;
-        Ok(self.written)
+    fn close(self) -> Result<u64> {
+        self.0.close()
     }
 }
 
@@ -282,9 +255,5 @@ crate::pipe::sink_pipe_rhs!([W: Write,] JsonLinesSink<W>);
 /// # Ok::<(), genpipe::Error>(())
 /// ```
 pub fn to_json_lines<W: Write>(writer: W) -> JsonLinesSink<W> {
-    JsonLinesSink {
-        out: BufWriter::new(writer),
-        written: 0,
-        error: None,
-    }
+    JsonLinesSink(Written::new(writer))
 }

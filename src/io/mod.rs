@@ -32,6 +32,7 @@ mod progress;
 mod readiness;
 mod records;
 mod syslog;
+mod written;
 #[cfg(feature = "xml")]
 mod xml;
 

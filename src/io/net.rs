@@ -8,12 +8,13 @@
 //! that long (`set_read_timeout`), so a server loop written with them can stop.
 
 use std::fmt;
-use std::io::{BufWriter, ErrorKind, Write};
+use std::io::{ErrorKind, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
 use std::pin::Pin;
 use std::sync::Arc;
 
 use super::line::{Chunk, Storage};
+use super::written::Written;
 use crate::consume::{SendError, Sink};
 use crate::engine::Pull;
 use crate::error::{Error, Result};
@@ -332,54 +333,25 @@ pub fn send_to(socket: UdpSocket, to: impl ToSocketAddrs) -> SendTo {
 }
 
 /// A sink that writes each item and a newline into a writer: [`write_lines`].
-pub struct LineWriter<W: Write> {
-    out: BufWriter<W>,
-    written: u64,
-    error: Option<Error>,
-}
-
-impl<W: Write> fmt::Debug for LineWriter<W> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LineWriter")
-            .field("written", &self.written)
-            .field("error", &self.error)
-            .finish_non_exhaustive()
-    }
-}
+#[derive(Debug)]
+pub struct LineWriter<W: Write>(Written<W>);
 
 impl<T: AsRef<[u8]>, W: Write> Sink<T> for LineWriter<W> {
     type Out = Result<u64>;
 
     fn send(&mut self, item: T) -> std::result::Result<(), SendError<T>> {
-        if self.error.is_some() {
-            return Err(SendError(item));
-        }
-        let written = self
-            .out
-            .write_all(item.as_ref())
-            .and_then(|()| self.out.write_all(b"\n"));
-        match written {
-            Ok(()) => {
-                self.written += 1;
-                Ok(())
-            }
-            Err(e) => {
-                self.error = Some(e.into());
-                Err(SendError(item))
-            }
-        }
+        self.0.write(item, |out, item| {
+            out.write_all(item.as_ref())?;
+            Ok(out.write_all(b"\n")?)
+        })
     }
 
     fn is_done(&self) -> bool {
-        self.error.is_some()
+        self.0.is_done()
     }
 
-    fn close(mut self) -> Result<u64> {
-        if let Some(e) = self.error.take() {
-            return Err(e);
-        }
-        self.out.flush()?;
-        Ok(self.written)
+    fn close(self) -> Result<u64> {
+        self.0.close()
     }
 }
 
@@ -409,9 +381,5 @@ crate::pipe::sink_pipe_rhs!([W: Write,] LineWriter<W>);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn write_lines<W: Write>(writer: W) -> LineWriter<W> {
-    LineWriter {
-        out: BufWriter::new(writer),
-        written: 0,
-        error: None,
-    }
+    LineWriter(Written::new(writer))
 }

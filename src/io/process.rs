@@ -26,7 +26,7 @@ use crate::text::Matcher;
 pub const STDERR_TAIL_BYTES: usize = 4096;
 
 /// A command as people write it: the program and its arguments, quoted where needed.
-pub(crate) fn describe(command: &Command) -> String {
+fn describe(command: &Command) -> String {
     let mut text = command.get_program().to_string_lossy().into_owned();
     for arg in command.get_args() {
         let arg = arg.to_string_lossy();
@@ -44,7 +44,7 @@ pub(crate) fn describe(command: &Command) -> String {
 
 /// The last [`STDERR_TAIL_BYTES`] a child writes to its standard error, read on a thread of
 /// its own until the child closes it.
-pub(crate) fn read_stderr_tail(mut stderr: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
+fn read_stderr_tail(mut stderr: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
     std::thread::spawn(move || {
         let mut tail = Vec::new();
         let mut buf = [0u8; 8192];
@@ -112,11 +112,42 @@ impl Running {
 }
 
 /// Why a command could not start, as a pipeline error naming it.
-pub(crate) fn spawn_error(command: &str, source: std::io::Error) -> Error {
+fn spawn_error(command: &str, source: std::io::Error) -> Error {
     Error::Io {
         path: Some(format!("command `{command}`").into()),
         source: Arc::new(source),
     }
+}
+
+/// A child's standard input and output, taken from it.
+pub(crate) type ChildPipes = (Option<ChildStdin>, Option<ChildStdout>);
+
+/// Starts `command` with its standard error collected, and its standard input and output piped
+/// as asked (the others stay as `command` says).
+pub(crate) fn spawn_piped(
+    command: &mut Command,
+    stdin: bool,
+    stdout: bool,
+) -> Result<(Running, ChildPipes)> {
+    let described = describe(command);
+    if stdin {
+        command.stdin(Stdio::piped());
+    }
+    if stdout {
+        command.stdout(Stdio::piped());
+    }
+    let mut child = command
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| spawn_error(&described, e))?;
+    let pipes = (child.stdin.take(), child.stdout.take());
+    let stderr = child.stderr.take().map(read_stderr_tail);
+    let running = Running {
+        child,
+        stderr,
+        command: described.into(),
+    };
+    Ok((running, pipes))
 }
 
 /// The lines of a child process's standard output: [`command_lines`].
@@ -249,30 +280,16 @@ impl Pull for CommandLines {
 /// # Ok::<(), genpipe::Error>(())
 /// ```
 pub fn command_lines(mut command: impl BorrowMut<Command>) -> Gen<CommandLines> {
-    let command = command.borrow_mut();
-    let described: Arc<str> = describe(command).into();
-    let spawned = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let source = match spawned {
-        Ok(mut child) => {
-            let stdout = child.stdout.take();
-            let stderr = child.stderr.take().map(read_stderr_tail);
-            CommandLines {
-                lines: stdout.map(|out| Lines::new(out, None, Encoding::Plain)),
-                running: Some(Running {
-                    child,
-                    stderr,
-                    command: described,
-                }),
-                outcome: None,
-            }
-        }
+    let source = match spawn_piped(command.borrow_mut(), false, true) {
+        Ok((running, (_, stdout))) => CommandLines {
+            lines: stdout.map(|out| Lines::new(out, None, Encoding::Plain)),
+            running: Some(running),
+            outcome: None,
+        },
         Err(e) => CommandLines {
             lines: None,
             running: None,
-            outcome: Some(Err(spawn_error(&described, e))),
+            outcome: Some(Err(e)),
         },
     };
     Gen::from_pull(source)
@@ -386,28 +403,18 @@ impl Drop for CommandSink {
 /// # Ok::<(), genpipe::Error>(())
 /// ```
 pub fn to_command(mut command: impl BorrowMut<Command>) -> CommandSink {
-    let command = command.borrow_mut();
-    let described: Arc<str> = describe(command).into();
-    match command.stdin(Stdio::piped()).stderr(Stdio::piped()).spawn() {
-        Ok(mut child) => {
-            let stdin = child.stdin.take().map(BufWriter::new);
-            let stderr = child.stderr.take().map(read_stderr_tail);
-            CommandSink {
-                stdin,
-                running: Some(Running {
-                    child,
-                    stderr,
-                    command: described,
-                }),
-                written: 0,
-                error: None,
-            }
-        }
+    match spawn_piped(command.borrow_mut(), true, false) {
+        Ok((running, (stdin, _))) => CommandSink {
+            stdin: stdin.map(BufWriter::new),
+            running: Some(running),
+            written: 0,
+            error: None,
+        },
         Err(e) => CommandSink {
             stdin: None,
             running: None,
             written: 0,
-            error: Some(spawn_error(&described, e)),
+            error: Some(e),
         },
     }
 }
@@ -479,32 +486,15 @@ impl Drop for Through {
 pub fn through_command<T: AsRef<[u8]> + Send + 'static>(
     mut command: impl BorrowMut<Command>,
 ) -> crate::Stage<crate::stages::GeneratorOp<impl Future<Output = Result<()>> + Send, Line, T>> {
-    let command = command.borrow_mut();
-    let described = describe(command);
-    let spawned = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| spawn_error(&described, e))
-        .map(|mut child| {
-            let pipes = (child.stdin.take(), child.stdout.take());
-            let stderr = child.stderr.take().map(read_stderr_tail);
-            let through = Through {
-                running: Some(Running {
-                    child,
-                    stderr,
-                    command: described.into(),
-                }),
-                threads: Vec::new(),
-            };
-            (through, pipes)
-        });
+    let spawned = spawn_piped(command.borrow_mut(), true, true).map(|(running, pipes)| {
+        let through = Through {
+            running: Some(running),
+            threads: Vec::new(),
+        };
+        (through, pipes)
+    });
     through_child(spawned)
 }
-
-/// A child's standard input and output, taken from it.
-type ChildPipes = (Option<ChildStdin>, Option<ChildStdout>);
 
 /// The body of [`through_command`], over the child it started.
 #[crate::generator]
@@ -600,5 +590,8 @@ fn through_child<T: AsRef<[u8]> + Send + 'static>(
             Err(TrySendError::Disconnected(_)) => to_child = None,
         }
     }
+    // The writer thread may be waiting for items (the command exited before reading them
+    // all): the end of its channel lets it return, so it can be joined.
+    drop(to_child);
     through.finish()
 }
