@@ -57,13 +57,21 @@ pub(crate) fn rewrite_body(
     kind: Kind,
     what: &str,
 ) -> (Option<TokenStream>, Option<TokenStream>) {
+    rewrite_with(func, Rewriter::new(kind, None), what)
+}
+
+/// [`rewrite_body`] with a rewriter of the caller's (an async body's allows `.await`).
+fn rewrite_with(
+    func: &mut ItemFn,
+    mut rewriter: Rewriter,
+    what: &str,
+) -> (Option<TokenStream>, Option<TokenStream>) {
     let mut errors = Vec::new();
     if let Err(e) = args::check_plain_fn(&func.sig, what) {
         errors.push(e);
         func.sig.asyncness = None;
         func.sig.constness = None;
     }
-    let mut rewriter = Rewriter::new(kind, None);
     rewriter.visit_block_mut(&mut func.block);
     errors.extend(rewriter.errors);
     let body_errors = combine(errors).map(|e| {
@@ -143,20 +151,9 @@ fn expand_async(func: &mut ItemFn) -> syn::Result<TokenStream> {
         ));
     }
     func.sig.asyncness = None;
-    let (body_errors, quiet) = {
-        let mut rewriter = Rewriter::new(Kind::Coro, None);
-        rewriter.allow_await();
-        rewriter.visit_block_mut(&mut func.block);
-        let errors = combine(rewriter.errors).map(|e| {
-            *func.block = syn::parse_quote!({ ::core::unreachable!() });
-            e.to_compile_error()
-        });
-        let quiet = errors
-            .as_ref()
-            .map(|_| quote!(#[allow(unused_variables, unused_mut, unreachable_code)]));
-        (errors, quiet)
-    };
-    args::check_plain_fn(&func.sig, "a #[coro] fn")?;
+    let mut rewriter = Rewriter::new(Kind::Coro, None);
+    rewriter.allow_await();
+    let (body_errors, quiet) = rewrite_with(func, rewriter, "a #[coro] fn");
     let unit: Type = syn::parse_quote!(());
     let input = &declared.types[0];
     let out = declared.types.get(1).unwrap_or(&unit);
