@@ -359,7 +359,7 @@ proptest! {
     }
 }
 
-#[cfg(unix)]
+#[cfg(all(unix, feature = "sched"))]
 #[test]
 fn readiness_yields_which_socket_can_be_read_and_ends_when_idle() {
     use genpipe::io::{Interest, readiness};
