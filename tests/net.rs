@@ -209,8 +209,15 @@ fn datagrams_arrive_with_their_senders_and_send_to_counts_them() {
                 | send_to(client, addr)
         })
     };
-    let got: Vec<Datagram> = (datagrams(server) | collect()).unwrap();
+    let (got, report) = measure(|| (datagrams(server) | collect::<Vec<Datagram>>()).unwrap());
     assert_eq!(sender.join().unwrap().unwrap(), 500);
+    // Paced, they arrive one batch each: kept, each must hold its bytes, not a batch buffer
+    // (500 x 256 KiB before batches were shrunk to what they hold).
+    assert!(
+        report.peak_bytes < 8 << 20,
+        "peak {} bytes",
+        report.peak_bytes
+    );
     assert_eq!(got.len(), 500);
     assert!(got.iter().all(|d| d.from == from));
     let texts: Vec<String> = got.iter().map(|d| d.bytes.to_string()).collect();

@@ -181,6 +181,11 @@ impl Datagrams {
             socket.set_nonblocking(false)?;
         }
         buf.truncate(len);
+        // A lone datagram must not pin a whole batch buffer while it lives (collected, say):
+        // shrinking gives the rest back (in place, for the system allocator).
+        if buf.capacity() > 2 * len {
+            buf.shrink_to_fit();
+        }
         let chunk = Arc::new(Chunk {
             len,
             bytes: Storage::Heap(buf),

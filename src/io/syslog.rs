@@ -555,7 +555,13 @@ impl<R: Read> SyslogFrames<R> {
                 let rest = self.buf[at..self.len].to_vec();
                 let mut next = Vec::with_capacity(self.buf.len());
                 next.extend_from_slice(&rest);
-                let full = std::mem::replace(&mut self.buf, next);
+                let mut full = std::mem::replace(&mut self.buf, next);
+                // The frames pin this buffer while they live: only the bytes read, not the
+                // room left for more.
+                full.truncate(self.len);
+                if full.capacity() > 2 * self.len {
+                    full.shrink_to_fit();
+                }
                 let chunk = Arc::new(Chunk {
                     len: self.len,
                     bytes: Storage::Heap(full),
