@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use genpipe::io::{AccessRecord, access_log, cat, find, open};
 use genpipe::prelude::*;
-use genpipe_timely::{count_by_key, failures_at_worker_zero, gather, pipeline_source};
+use genpipe_timely::{count_by_key_measured, failures_at_worker_zero, gather, pipeline_source};
 use timely::dataflow::operators::vec::Map;
 
 /// The report both ways print: the 10 busiest hosts (most requests first, then by name), the
@@ -99,7 +99,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let guards = timely::execute_from_args(timely_args.into_iter(), move |worker| {
         let root = root.clone();
-        let (hosts, statuses, outcome) = worker.dataflow::<u64, _, _>(|scope| {
+        let (hosts, statuses, outcome, sent) = worker.dataflow::<u64, _, _>(|scope| {
             let (records, outcome) = pipeline_source(scope, "access logs", move |shard| {
                 find(&root, "*.log*")
                     .sorted()
@@ -109,15 +109,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     | access_log()
                     | map(|r: AccessRecord| (r.host().to_string(), r.status))
             });
-            let hosts = gather(count_by_key(records.clone().map(|(host, _)| host)));
-            let statuses = gather(count_by_key(records.map(|(_, status)| status)));
-            (hosts, statuses, outcome)
+            let (hosts, host_pairs) = count_by_key_measured(records.clone().map(|(host, _)| host));
+            let (statuses, status_pairs) = count_by_key_measured(records.map(|(_, status)| status));
+            let sent = (host_pairs, status_pairs);
+            (gather(hosts), gather(statuses), outcome, sent)
         });
         while worker.step() {}
         let mine = outcome.take().and_then(Result::err).map(|e| e.to_string());
         // Every worker's failure, at worker 0: a shard that failed in another process must
         // stop the report here too.
         let failures = failures_at_worker_zero(worker, mine);
+        // What crossed the exchange: one (key, count) pair per distinct key per worker.
+        eprintln!(
+            "worker {}: exchanged {} host and {} status pairs",
+            worker.index(),
+            sent.0.get(),
+            sent.1.get()
+        );
         (
             worker.index(),
             hosts.take_sorted(),

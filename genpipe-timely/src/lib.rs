@@ -51,6 +51,7 @@ use timely::ExchangeData;
 use timely::container::CapacityContainerBuilder;
 use timely::dataflow::channels::pact::{Exchange, ParallelizationContract, Pipeline};
 use timely::dataflow::operators::Capability;
+use timely::dataflow::operators::Inspect;
 use timely::dataflow::operators::generic::operator::{Operator, source};
 use timely::dataflow::operators::vec::Map;
 use timely::dataflow::{Scope, StreamVec};
@@ -155,13 +156,40 @@ pub fn count_by_key<'scope, K>(
 where
     K: ExchangeData + Hash + Eq,
 {
+    count_by_key_measured(records).0
+}
+
+/// How many `(key, partial)` pairs this worker's combiner handed to the exchange: what
+/// [`count_by_key`] sends between workers (some of them to itself), once the dataflow has run.
+#[derive(Clone, Debug, Default)]
+pub struct PairsSent(Rc<std::cell::Cell<u64>>);
+
+impl PairsSent {
+    /// The pairs sent so far.
+    pub fn get(&self) -> u64 {
+        self.0.get()
+    }
+}
+
+/// [`count_by_key`], and how many pairs this worker exchanged.
+pub fn count_by_key_measured<'scope, K>(
+    records: StreamVec<'scope, u64, K>,
+) -> (StreamVec<'scope, u64, (K, u64)>, PairsSent)
+where
+    K: ExchangeData + Hash + Eq,
+{
+    let sent = PairsSent::default();
+    let counter = sent.clone();
     let ones = records.map(|key| (key, 1));
-    let partials = sum_by_key(ones, Pipeline, "CountLocal");
-    sum_by_key(
+    let partials = sum_by_key(ones, Pipeline, "CountLocal").inspect_batch(move |_, pairs| {
+        counter.0.set(counter.0.get() + pairs.len() as u64);
+    });
+    let counted = sum_by_key(
         partials,
         Exchange::new(|(key, _): &(K, u64)| owner(key)),
         "CountByKey",
-    )
+    );
+    (counted, sent)
 }
 
 /// Sums the counts of each key per timestamp, the records routed by `pact`; a time's sums leave
