@@ -172,6 +172,25 @@ impl PairsSent {
 }
 
 /// [`count_by_key`], and how many pairs this worker exchanged.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe_timely::{count_by_key_measured, pipeline_source};
+///
+/// // 10,000 records of 3 keys on each of two workers: 3 pairs leave each worker, not 10,000.
+/// let sent = timely::execute(timely::Config::process(2), |worker| {
+///     let sent = worker.dataflow::<u64, _, _>(|scope| {
+///         let (keys, _) = pipeline_source(scope, "keys", |_| pipe(0..10_000u32).map(|i| i % 3));
+///         count_by_key_measured(keys).1
+///     });
+///     while worker.step() {}
+///     sent.get()
+/// })
+/// .unwrap();
+/// let sent: Vec<u64> = sent.join().into_iter().map(Result::unwrap).collect();
+/// assert_eq!(sent, [3, 3]);
+/// ```
 pub fn count_by_key_measured<'scope, K>(
     records: StreamVec<'scope, u64, K>,
 ) -> (StreamVec<'scope, u64, (K, u64)>, PairsSent)
