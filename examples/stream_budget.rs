@@ -9,18 +9,10 @@
 
 use futures_core::Stream;
 use genpipe::prelude::*;
+use genpipe::stream::next;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
-
-/// The next item (what `StreamExt::next` does).
-struct Next<'a, S>(&'a mut S);
-impl<S: Stream + Unpin> std::future::Future for Next<'_, S> {
-    type Output = Option<S::Item>;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        Pin::new(&mut *self.0).poll_next(cx)
-    }
-}
 
 /// A range that gives way every `every` items (0: never).
 struct Range {
@@ -60,7 +52,7 @@ fn main() {
             let t = Instant::now();
             let sum = rt.block_on(async {
                 let mut sum = 0u64;
-                while let Some(x) = Next(&mut s).await {
+                while let Some(x) = next(&mut s).await {
                     sum = sum.wrapping_add(x);
                 }
                 sum

@@ -12,29 +12,12 @@
 //!
 //! Loopback only (127.0.0.1). The demo ends by itself.
 
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
-use futures_core::Stream;
 use genpipe::io::{field, grep, lines};
 use genpipe::prelude::*;
+use genpipe::stream::next;
 use genpipe::stream::{feed, through};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
-
-/// The next item of a stream (what `StreamExt::next` does, without a dependency for it).
-fn next<S: Stream + Unpin>(stream: &mut S) -> Next<'_, S> {
-    Next(stream)
-}
-
-struct Next<'a, S>(&'a mut S);
-
-impl<S: Stream + Unpin> std::future::Future for Next<'_, S> {
-    type Output = Option<S::Item>;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        Pin::new(&mut *self.0).poll_next(cx)
-    }
-}
 
 /// One client: a word, then the log's lines that hold it, until the client goes.
 async fn serve(socket: TcpStream, log: std::path::PathBuf) -> std::io::Result<u64> {

@@ -18,10 +18,10 @@
 //! tokio is not a dependency: the bridges speak `futures-core`'s `Stream` and std's `Waker`,
 //! which every executor uses.
 //!
-//! Await a stream's items with `futures`' `StreamExt::next` or a small future struct: a
+//! Await a stream's items with [`next`] (or `futures`' `StreamExt::next`): a
 //! `std::future::poll_fn` closure around `poll_next`, awaited in a `tokio::spawn`ed task, makes
 //! rustc fail to prove the task `Send` ("higher-ranked lifetime error"), a compiler limitation
-//! `examples/tokio_log_server.rs` shows the way around.
+//! that a future struct such as [`NextItem`] avoids.
 
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
@@ -697,4 +697,39 @@ pub fn from_stream<St: Stream>(stream: St) -> Gen<StreamSource<St>> {
         waker: None,
         ended: false,
     })
+}
+
+/// The next item of a stream, as a future: what `futures`' `StreamExt::next` does, without a
+/// dependency for it. A struct, not a `poll_fn` closure, so a `tokio::spawn`ed task that awaits
+/// it is `Send` when the stream is.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe::stream::next;
+///
+/// futures_executor::block_on(async {
+///     let mut s = pipe(1..=3u32).into_stream();
+///     let mut total = 0;
+///     while let Some(x) = next(&mut s).await {
+///         total += x;
+///     }
+///     assert_eq!(total, 6);
+/// });
+/// ```
+pub fn next<St: Stream + Unpin + ?Sized>(stream: &mut St) -> NextItem<'_, St> {
+    NextItem(stream)
+}
+
+/// The future of [`next`].
+#[derive(Debug)]
+#[must_use = "a future does nothing unless awaited"]
+pub struct NextItem<'a, St: ?Sized>(&'a mut St);
+
+impl<St: Stream + Unpin + ?Sized> core::future::Future for NextItem<'_, St> {
+    type Output = Option<St::Item>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<St::Item>> {
+        Pin::new(&mut *self.0).poll_next(cx)
+    }
 }

@@ -16,20 +16,7 @@ use std::time::Duration;
 use futures_core::Stream;
 use futures_core::stream::FusedStream;
 use genpipe::prelude::*;
-
-/// The next item of a stream, as a future (`StreamExt::next`).
-fn next<S: Stream + Unpin>(stream: &mut S) -> Next<'_, S> {
-    Next(stream)
-}
-
-struct Next<'a, S>(&'a mut S);
-
-impl<S: Stream + Unpin> Future for Next<'_, S> {
-    type Output = Option<S::Item>;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        Pin::new(&mut *self.0).poll_next(cx)
-    }
-}
+use genpipe::stream::next;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

@@ -12,23 +12,8 @@ use std::time::{Duration, Instant};
 
 use futures_core::Stream;
 use genpipe::prelude::*;
+use genpipe::stream::next;
 use genpipe::stream::{feed, from_stream, through};
-
-/// The next item of a stream, as a future (what `StreamExt::next` does). A struct, not a
-/// `poll_fn` closure: with the closure, rustc fails to prove a spawned task that awaits it
-/// `Send` ("higher-ranked lifetime error").
-fn next<S: Stream + Unpin>(stream: &mut S) -> Next<'_, S> {
-    Next(stream)
-}
-
-struct Next<'a, S>(&'a mut S);
-
-impl<S: Stream + Unpin> std::future::Future for Next<'_, S> {
-    type Output = Option<S::Item>;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        Pin::new(&mut *self.0).poll_next(cx)
-    }
-}
 
 /// A tokio receiver as a `Stream` (what tokio-stream's wrapper does).
 struct Channel<T>(tokio::sync::mpsc::Receiver<T>);
