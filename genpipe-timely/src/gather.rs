@@ -1,0 +1,131 @@
+//! Bringing records to worker 0: to print a result in one place.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use timely::ExchangeData;
+use timely::dataflow::StreamVec;
+use timely::dataflow::channels::pact::Exchange;
+use timely::dataflow::operators::generic::operator::Operator;
+
+use crate::source::pipeline_source;
+
+/// The records of a [`gather`], on worker 0 (empty on the others) once the dataflow has run.
+#[derive(Debug)]
+pub struct Gathered<D>(Rc<RefCell<Vec<D>>>);
+
+impl<D: Ord> Gathered<D> {
+    /// The records, sorted (the order of arrival depends on the workers' timing).
+    pub fn take_sorted(&self) -> Vec<D> {
+        let mut all = std::mem::take(&mut *self.0.borrow_mut());
+        all.sort();
+        all
+    }
+}
+
+/// Every record to worker 0, kept there: for printing a result in one place, or comparing it
+/// with a single-process run.
+pub fn gather<'scope, D: ExchangeData>(records: StreamVec<'scope, u64, D>) -> Gathered<D> {
+    let kept = Rc::new(RefCell::new(Vec::new()));
+    let into = kept.clone();
+    records.sink(
+        Exchange::new(|_: &D| 0),
+        "Gather",
+        move |(input, _frontier)| {
+            input.for_each(|_time, batch| into.borrow_mut().append(batch));
+        },
+    );
+    Gathered(kept)
+}
+
+/// Every record to worker 0, where `complete` gets each timestamp's records, sorted, once that
+/// time is complete on every worker (no worker can produce more at it), in time order: for a
+/// [`windowed_source`](crate::windowed_source), each window's result as soon as the last worker
+/// has passed it. A time with no records is skipped. Call it on every worker; `complete` runs
+/// on worker 0's thread only.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe_timely::{gather_by_time, pipeline_source};
+/// use timely::dataflow::operators::vec::Delay;
+///
+/// let guards = timely::execute(timely::Config::process(2), |worker| {
+///     let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+///     let into = seen.clone();
+///     worker.dataflow::<u64, _, _>(|scope| {
+///         let (numbers, _) = pipeline_source(scope, "numbers", |shard| {
+///             pipe((0..6u64).filter(move |n| *n as usize % shard.peers == shard.index))
+///         });
+///         // Each number at time n / 2 (a windowed source stamps its records by window).
+///         let numbers = numbers.delay(|n, _| n / 2);
+///         gather_by_time(numbers, move |time, records| into.borrow_mut().push((time, records)));
+///     });
+///     while worker.step() {}
+///     seen.take()
+/// })
+/// .unwrap();
+/// let per_worker: Vec<Vec<(u64, Vec<u64>)>> = guards.join().into_iter().map(Result::unwrap).collect();
+/// assert_eq!(per_worker[0], [(0, vec![0, 1]), (1, vec![2, 3]), (2, vec![4, 5])]);
+/// assert!(per_worker[1].is_empty());
+/// ```
+pub fn gather_by_time<'scope, D, F>(records: StreamVec<'scope, u64, D>, mut complete: F)
+where
+    D: ExchangeData + Ord,
+    F: FnMut(u64, Vec<D>) + 'static,
+{
+    let mut pending: BTreeMap<u64, Vec<D>> = BTreeMap::new();
+    records.sink(
+        Exchange::new(|_: &D| 0),
+        "GatherByTime",
+        move |(input, frontier)| {
+            input.for_each_time(|time, batches| {
+                let kept = pending.entry(*time.time()).or_default();
+                for batch in batches {
+                    kept.append(batch);
+                }
+            });
+            while let Some(first) = pending.first_entry() {
+                if frontier.less_equal(first.key()) {
+                    break;
+                }
+                let (time, mut records) = first.remove_entry();
+                records.sort();
+                complete(time, records);
+            }
+        },
+    );
+}
+
+/// Every worker's pipeline failure, at worker 0 (empty elsewhere), after the dataflows that ran
+/// the pipelines: each worker passes its own outcome, and a small dataflow brings them all to
+/// worker 0, so the process that prints the result knows whether a shard failed elsewhere (a
+/// pipeline error is data, not a crash, so timely's fail-stop does not see it). Call it on every
+/// worker, after stepping the other dataflows to their end.
+///
+/// # Example
+/// ```
+/// let failures = timely::execute(timely::Config::process(2), |worker| {
+///     let mine = (worker.index() == 1).then(|| "d1/broken.gz: not gzip".to_string());
+///     genpipe_timely::failures_at_worker_zero(worker, mine)
+/// })
+/// .unwrap();
+/// let all: Vec<Vec<(usize, String)>> = failures.join().into_iter().map(Result::unwrap).collect();
+/// assert_eq!(all[0], [(1, "d1/broken.gz: not gzip".to_string())]);
+/// assert!(all[1].is_empty());
+/// ```
+pub fn failures_at_worker_zero(
+    worker: &mut timely::worker::Worker,
+    failure: Option<String>,
+) -> Vec<(usize, String)> {
+    let index = worker.index();
+    let gathered = worker.dataflow::<u64, _, _>(|scope| {
+        let (failures, _) = pipeline_source(scope, "failures", move |_| {
+            genpipe::pipe(failure.into_iter().map(move |f| (index, f)))
+        });
+        gather(failures)
+    });
+    while worker.step() {}
+    gathered.take_sorted()
+}
