@@ -115,7 +115,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (gather(hosts), gather(statuses), outcome, sent)
         });
         while worker.step() {}
-        let mine = outcome.take().and_then(Result::err).map(|e| e.to_string());
+        let mine = outcome.take().and_then(Result::err);
         // Every worker's failure, at worker 0: a shard that failed in another process must
         // stop the report here too.
         let failures = failures_at_worker_zero(worker, mine);

@@ -99,27 +99,37 @@ where
 }
 
 /// Every worker's pipeline failure, at worker 0 (empty elsewhere), after the dataflows that ran
-/// the pipelines: each worker passes its own outcome, and a small dataflow brings them all to
-/// worker 0, so the process that prints the result knows whether a shard failed elsewhere (a
-/// pipeline error is data, not a crash, so timely's fail-stop does not see it). Call it on every
-/// worker, after stepping the other dataflows to their end.
+/// the pipelines: each worker passes its own (a [`PipelineOutcome`](crate::PipelineOutcome)'s
+/// error), and a small dataflow brings them all to worker 0, each as its message and its
+/// sources' (`cannot read a.log: No such file or directory`), so the process that prints the
+/// result knows whether a shard failed elsewhere (a pipeline error is data, not a crash, so
+/// timely's fail-stop does not see it). Call it on every worker, after stepping the other
+/// dataflows to their end.
 ///
 /// # Example
 /// ```
+/// use genpipe::prelude::*;
+///
 /// let failures = timely::execute(timely::Config::process(2), |worker| {
-///     let mine = (worker.index() == 1).then(|| "d1/broken.gz: not gzip".to_string());
+///     // Worker 1's pipeline fails.
+///     let path = format!("/no/such/dir/{}.log", worker.index());
+///     let mine = (worker.index() == 1).then(|| (genpipe::io::lines(path) | count()).unwrap_err());
 ///     genpipe_timely::failures_at_worker_zero(worker, mine)
 /// })
 /// .unwrap();
 /// let all: Vec<Vec<(usize, String)>> = failures.join().into_iter().map(Result::unwrap).collect();
-/// assert_eq!(all[0], [(1, "d1/broken.gz: not gzip".to_string())]);
+/// assert_eq!(all[0].len(), 1);
+/// let (worker, message) = &all[0][0];
+/// assert_eq!(*worker, 1);
+/// assert!(message.starts_with("cannot read /no/such/dir/1.log: "), "{message}");
 /// assert!(all[1].is_empty());
 /// ```
 pub fn failures_at_worker_zero(
     worker: &mut timely::worker::Worker,
-    failure: Option<String>,
+    failure: Option<genpipe::Error>,
 ) -> Vec<(usize, String)> {
     let index = worker.index();
+    let failure = failure.map(|e| with_sources(&e));
     let gathered = worker.dataflow::<u64, _, _>(|scope| {
         let (failures, _) = pipeline_source(scope, "failures", move |_| {
             genpipe::pipe(failure.into_iter().map(move |f| (index, f)))
@@ -128,4 +138,16 @@ pub fn failures_at_worker_zero(
     });
     while worker.step() {}
     gathered.take_sorted()
+}
+
+/// An error's message, then each of its sources', joined by `: `.
+fn with_sources(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        source = e.source();
+    }
+    text
 }
