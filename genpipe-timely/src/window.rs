@@ -1,5 +1,5 @@
 //! The streaming source: a genpipe pipeline that may wait for its input (`follow`), on a thread
-//! of its own, its records stamped with the time window they were produced in.
+//! of its own, its records stamped with the time window they were handed over in.
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
@@ -99,9 +99,14 @@ enum Ended {
 /// ended.
 struct Handed<T> {
     items: Vec<(u64, T)>,
+    /// The window a record handed over now is stamped with: the source's, set each time it
+    /// takes the records (so the pipeline reads no clock per record).
+    window: u64,
     ended: Option<Ended>,
     /// The source has gone (its dataflow was dropped): the pipeline stops at its next record.
     closed: bool,
+    /// The pipeline waits for room: the source wakes it after taking the records.
+    waiting: bool,
 }
 
 struct Handoff<T> {
@@ -111,12 +116,14 @@ struct Handoff<T> {
 }
 
 impl<T> Handoff<T> {
-    fn new() -> Handoff<T> {
+    fn new(window: u64) -> Handoff<T> {
         Handoff {
             state: Mutex::new(Handed {
-                items: Vec::new(),
+                items: Vec::with_capacity(BATCH),
+                window,
                 ended: None,
                 closed: false,
+                waiting: false,
             }),
             room: Condvar::new(),
         }
@@ -127,12 +134,13 @@ impl<T> Handoff<T> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Hands over one record, stamped with the current window while the lock is held (so a
-    /// window the source has closed, under the same lock, gets no more records). Waits while
-    /// [`BATCH`] records are waiting. `false` once the source has gone.
-    fn push(&self, windows: &TimeWindows, item: T, wake: &SyncActivator) -> bool {
+    /// Hands over one record, stamped with the source's current window while the lock is held
+    /// (so a window the source has closed, under the same lock, gets no more records). Waits
+    /// while [`BATCH`] records are waiting. `false` once the source has gone.
+    fn push(&self, item: T, wake: &SyncActivator) -> bool {
         let mut state = self.lock();
         while state.items.len() >= BATCH && !state.closed {
+            state.waiting = true;
             state = self
                 .room
                 .wait(state)
@@ -142,7 +150,8 @@ impl<T> Handoff<T> {
             return false;
         }
         let first = state.items.is_empty();
-        state.items.push((windows.current(), item));
+        let window = state.window;
+        state.items.push((window, item));
         drop(state);
         // One wake per batch: the source takes every record waiting when it runs.
         !first || wake.activate().is_ok()
@@ -153,15 +162,24 @@ impl<T> Handoff<T> {
         let _ = wake.activate();
     }
 
-    /// The records waiting, the window it is now (read under the lock: every later record is
-    /// stamped with it or a later one), and the end, if the pipeline has ended.
-    fn take(&self, windows: &TimeWindows) -> (Vec<(u64, T)>, u64, Option<Ended>) {
-        let mut state = self.lock();
-        let items = std::mem::take(&mut state.items);
+    /// The records waiting (swapped for `spare`, an empty vector with room), the window it is
+    /// now, which records handed over from now on are stamped with, and the end, if the
+    /// pipeline has ended.
+    fn take(
+        &self,
+        windows: &TimeWindows,
+        spare: Vec<(u64, T)>,
+    ) -> (Vec<(u64, T)>, u64, Option<Ended>) {
         let now = windows.current();
+        let mut state = self.lock();
+        let items = std::mem::replace(&mut state.items, spare);
+        state.window = state.window.max(now);
         let ended = state.ended.take();
+        let waiting = std::mem::take(&mut state.waiting);
         drop(state);
-        self.room.notify_one();
+        if waiting {
+            self.room.notify_one();
+        }
         (items, now, ended)
     }
 }
@@ -179,13 +197,8 @@ impl<T> Drop for CloseOnDrop<T> {
 
 /// The pipeline's thread: builds the pipeline (so it need not be `Send`), hands over its
 /// records, then how it ended: its outcome, or its panic.
-fn run_pipeline<S, F>(
-    make: F,
-    shard: Shard,
-    windows: TimeWindows,
-    handoff: &Handoff<S::Item>,
-    wake: &SyncActivator,
-) where
+fn run_pipeline<S, F>(make: F, shard: Shard, handoff: &Handoff<S::Item>, wake: &SyncActivator)
+where
     S: Pull,
     S::Return: IntoPipelineResult,
     F: FnOnce(Shard) -> Gen<S>,
@@ -193,7 +206,7 @@ fn run_pipeline<S, F>(
     let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
         let mut pipeline = make(shard);
         for item in pipeline.by_ref() {
-            if !handoff.push(&windows, item, wake) {
+            if !handoff.push(item, wake) {
                 return None;
             }
         }
@@ -207,8 +220,8 @@ fn run_pipeline<S, F>(
 }
 
 /// A timely source that runs the genpipe pipeline `make` builds for this worker's [`Shard`] on
-/// a thread of its own, and stamps each record with the [`TimeWindows`] window it was produced
-/// in: the timestamps are window numbers, the same on every process.
+/// a thread of its own, and stamps each record with the [`TimeWindows`] window it was handed
+/// over in: the timestamps are window numbers, the same on every process.
 ///
 /// It is the source for a pipeline that waits for its input, a
 /// [`follow`](genpipe::io::follow)ed log or a socket: the worker never blocks on it, so its
@@ -222,6 +235,11 @@ fn run_pipeline<S, F>(
 ///   cross to the worker, so they must be.
 /// - At most [`BATCH`] records wait for the worker; the pipeline waits while they do (nothing
 ///   is dropped, memory stays bounded if the dataflow falls behind).
+/// - A record's window is the source's when the pipeline hands it over: the source moves to
+///   the next window when its timer wakes it at the boundary (a millisecond or two late, more
+///   if the worker is busy), and no record reaches a window after the source has left it. The
+///   pipeline reads no clock per record: a handover costs a lock, about 30 ns a record against
+///   18 for [`pipeline_source`](crate::pipeline_source) (`benches/sources.rs`).
 /// - When the pipeline ends, its outcome goes to the returned [`PipelineOutcome`] and the
 ///   source drops its capability; a panic on its thread is raised again on the worker (timely
 ///   is fail-stop: the computation ends).
@@ -294,11 +312,11 @@ where
         move |capability, info| {
             let activator = scope.activator_for(info.address.clone());
             let wake = scope.worker().sync_activator_for(info.address.to_vec());
-            let handoff = Arc::new(Handoff::new());
+            let handoff = Arc::new(Handoff::new(windows.current()));
             let theirs = Arc::clone(&handoff);
             let spawned = std::thread::Builder::new()
                 .name(thread_name)
-                .spawn(move || run_pipeline(make, shard, windows, &theirs, &wake));
+                .spawn(move || run_pipeline(make, shard, &theirs, &wake));
             let mut capability = match spawned {
                 Ok(_detached) => Some(capability),
                 Err(e) => {
@@ -307,23 +325,27 @@ where
                 }
             };
             let handoff = CloseOnDrop(handoff);
+            // The vector the next records go to, once these are given: no regrowth per batch.
+            let mut spare = Vec::with_capacity(BATCH);
             // When the pending timer activation fires: one per boundary, not one per run.
             let mut timer_due: Option<Instant> = None;
             move |output| {
                 let Some(cap) = capability.as_mut() else {
                     return;
                 };
-                let (items, now, ended) = handoff.0.take(&windows);
+                let (mut items, now, ended) = handoff.0.take(&windows, std::mem::take(&mut spare));
                 // Records come in stamp order, each stamp at or past the capability's time.
-                let mut items = items.into_iter().peekable();
-                while let Some((window, item)) = items.next() {
+                let mut drained = items.drain(..).peekable();
+                while let Some((window, item)) = drained.next() {
                     let at = cap.delayed(&window.max(*cap.time()));
                     let mut session = output.session(&at);
                     session.give(item);
-                    while let Some((_, item)) = items.next_if(|(w, _)| *w == window) {
+                    while let Some((_, item)) = drained.next_if(|(w, _)| *w == window) {
                         session.give(item);
                     }
                 }
+                drop(drained);
+                spare = items;
                 match ended {
                     Some(Ended::Finished(ended)) => {
                         reported.set(ended);
