@@ -14,7 +14,7 @@
 //! ```
 //!
 //! Options: `--window-ms N` (default 1000), `--for SECONDS` (stop following then; without it,
-//! run until killed). Without files it writes two demo logs itself. A window prints as
+//! run until killed), `--show-lag` (after each window, how long after its end it was printed). Without files it writes two demo logs itself. A window prints as
 //! `06:20:01.000 UTC  15 requests  200:12 404:3`. A file that cannot be followed ends its
 //! worker's pipeline with the error; the run then exits non-zero.
 
@@ -31,6 +31,7 @@ use genpipe_timely::{
 struct Options {
     window: Duration,
     run_for: Option<Duration>,
+    show_lag: bool,
     files: Vec<PathBuf>,
 }
 
@@ -40,6 +41,7 @@ fn parse_args() -> Result<(Vec<String>, Options), String> {
     let mut options = Options {
         window: Duration::from_secs(1),
         run_for: None,
+        show_lag: false,
         files: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
@@ -66,6 +68,7 @@ fn parse_args() -> Result<(Vec<String>, Options), String> {
                 options.run_for =
                     Some(Duration::try_from_secs_f64(secs).map_err(|e| format!("--for: {e}"))?);
             }
+            "--show-lag" => options.show_lag = true,
             _ if arg.starts_with('-') => return Err(format!("unknown option {arg}")),
             _ => options.files.push(PathBuf::from(arg)),
         }
@@ -128,6 +131,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let Options {
         window,
         run_for,
+        show_lag,
         files,
     } = options;
     let windows = TimeWindows::new(window);
@@ -157,7 +161,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     | map(|r: AccessRecord| r.status)
             });
             gather_by_time(count_by_key(statuses), move |window, counts| {
-                println!("{}", report(&windows, window, &counts));
+                let mut line = report(&windows, window, &counts);
+                if show_lag {
+                    let end = windows.start_of(window) + windows.width();
+                    let lag = SystemTime::now().duration_since(end).unwrap_or_default();
+                    line.push_str(&format!("  (+{:.1} ms)", lag.as_secs_f64() * 1e3));
+                }
+                println!("{line}");
             });
             outcome
         });

@@ -10,7 +10,14 @@
 //!   would not decompress) is a [`PipelineOutcome`] the caller reads after the run.
 //! - [`count_by_key`]: counts per key, combined on each worker first, then exchanged as
 //!   `(key, partial)` pairs and summed by the key's owner.
-//! - [`gather`]: every record to worker 0, to print or compare.
+//! - [`gather`]: every record to worker 0, to print or compare; [`failures_at_worker_zero`]:
+//!   every worker's pipeline error there too, so a partial result is never printed.
+//! - Streaming: [`windowed_source`] runs a pipeline that waits for its input (a
+//!   [`follow`](genpipe::io::follow)ed log) on a thread of its own, stamps its records with
+//!   epoch-aligned [`TimeWindows`] (the same window numbers on every machine), and moves its
+//!   capability on at each window boundary; [`gather_by_time`] hands worker 0 each window once
+//!   every worker is past it. A windowed count across machines is
+//!   `gather_by_time(count_by_key(windowed_source(..)), print)`.
 //!
 //! Records that cross processes must be owned and serializable (timely's `ExchangeData`): turn
 //! a [`Line`](genpipe::io::Line) into the field that matters (`String`, `u16`, a parsed record
