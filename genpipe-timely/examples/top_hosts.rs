@@ -1,8 +1,9 @@
 //! A distributed `group_count` over a tree of access logs: the busiest hosts and the requests
-//! per status. Every worker of every process reads its shard of the files with a genpipe
-//! pipeline (`find | shard | open | cat | access_log`), counts on its own, and exchanges only
-//! (key, count) pairs; worker 0 prints the result, which is byte for byte what one process
-//! prints (`--single`, plain genpipe).
+//! per status. Every worker of every process runs the one-process pipeline over its shard of
+//! the files (`find | shard | open | cat | access_log | broadcast((group_count, group_count))`),
+//! all in genpipe, and sends only its two count maps to worker 0, which merges them
+//! (`Mergeable`) and prints what one process prints (`--single`, plain genpipe), byte for
+//! byte.
 //!
 //! ```text
 //! cargo run --release -p genpipe-timely --example top_hosts -- --single ROOT   # plain genpipe
@@ -16,18 +17,32 @@
 //! Without ROOT it generates a small tree. A file that fails (a corrupt `.gz`) ends the run
 //! with its error on the worker that read it, and the program exits non-zero.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use genpipe::io::{AccessRecord, access_log, cat, find, open};
 use genpipe::prelude::*;
-use genpipe_timely::{count_by_key_measured, failures_at_worker_zero, gather, pipeline_source};
-use timely::dataflow::operators::vec::Map;
+use genpipe_timely::{failures_at_worker_zero, merge_at_worker_zero, sink_source};
+use timely::dataflow::operators::Inspect;
+
+/// Requests per host and per status.
+type Counts = (HashMap<String, usize>, HashMap<u16, usize>);
+
+/// The counting both ways run: one pass over the records into both maps.
+fn counts() -> impl Sink<AccessRecord, Out = Counts> {
+    broadcast((
+        map(|r: AccessRecord| r.host().to_string()) | group_count(),
+        map(|r: AccessRecord| r.status) | group_count(),
+    ))
+}
 
 /// The report both ways print: the 10 busiest hosts (most requests first, then by name), the
 /// requests per status, and the total.
-fn report(hosts: Vec<(String, u64)>, statuses: Vec<(u16, u64)>) -> String {
-    let total: u64 = statuses.iter().map(|(_, n)| n).sum();
-    let mut hosts = hosts;
+fn report((hosts, statuses): Counts) -> String {
+    let total: usize = statuses.values().sum();
+    let mut hosts: Vec<(String, usize)> = hosts.into_iter().collect();
+    let mut statuses: Vec<(u16, usize)> = statuses.into_iter().collect();
+    statuses.sort();
     hosts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let mut out = String::from("top hosts:\n");
     for (host, n) in hosts.iter().take(10) {
@@ -81,67 +96,53 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
 
     if single {
-        let (hosts, statuses) = (find(&root, "*.log*").sorted()
-            | open()
-            | cat()
-            | access_log()
-            | broadcast((
-                map(|r: AccessRecord| r.host().to_string()) | group_count(),
-                map(|r: AccessRecord| r.status) | group_count(),
-            )))?;
-        let hosts = hosts.into_iter().map(|(h, n)| (h, n as u64)).collect();
-        let mut statuses: Vec<(u16, u64)> =
-            statuses.into_iter().map(|(s, n)| (s, n as u64)).collect();
-        statuses.sort();
-        print!("{}", report(hosts, statuses));
+        let counted =
+            find(&root, "*.log*").sorted() | open() | cat() | access_log() | sink(counts());
+        print!("{}", report(counted?));
         return Ok(());
     }
 
     let guards = timely::execute_from_args(timely_args.into_iter(), move |worker| {
         let root = root.clone();
-        let (hosts, statuses, outcome, sent) = worker.dataflow::<u64, _, _>(|scope| {
-            let (records, outcome) = pipeline_source(scope, "access logs", move |shard| {
-                find(&root, "*.log*")
+        let index = worker.index();
+        let (merged, outcome) = worker.dataflow::<u64, _, _>(|scope| {
+            // The same pipeline and sink, over this worker's shard of the files.
+            let (partial, outcome) = sink_source(scope, "access logs", move |shard| {
+                let requests = find(&root, "*.log*")
                     .sorted()
                     .shard(shard.index as u64, shard.peers as u64)
                     | open()
                     | cat()
-                    | access_log()
-                    | map(|r: AccessRecord| (r.host().to_string(), r.status))
+                    | access_log();
+                (requests, counts())
             });
-            let (hosts, host_pairs) = count_by_key_measured(records.clone().map(|(host, _)| host));
-            let (statuses, status_pairs) = count_by_key_measured(records.map(|(_, status)| status));
-            let sent = (host_pairs, status_pairs);
-            (gather(hosts), gather(statuses), outcome, sent)
+            // What crosses to worker 0: one entry per distinct key this worker saw.
+            let partial = partial.inspect(move |(hosts, statuses): &Counts| {
+                eprintln!(
+                    "worker {index}: sends {} host and {} status counts",
+                    hosts.len(),
+                    statuses.len()
+                );
+            });
+            (merge_at_worker_zero(partial), outcome)
         });
         while worker.step() {}
-        let mine = outcome.take().and_then(Result::err);
         // Every worker's failure, at worker 0: a shard that failed in another process must
         // stop the report here too.
-        let failures = failures_at_worker_zero(worker, mine);
-        // What crossed the exchange: one (key, count) pair per distinct key per worker.
-        eprintln!(
-            "worker {}: exchanged {} host and {} status pairs",
-            worker.index(),
-            sent.0.get(),
-            sent.1.get()
-        );
-        (
-            worker.index(),
-            hosts.take_sorted(),
-            statuses.take_sorted(),
-            failures,
-        )
+        let failures = failures_at_worker_zero(worker, outcome.take().and_then(Result::err));
+        (merged.take(), failures)
     })?;
     let mut failed = false;
     for result in guards.join() {
-        let (index, hosts, statuses, failures) = result?;
+        let (merged, failures) = result?;
         for (worker, e) in &failures {
             eprintln!("worker {worker}: {e}");
             failed = true;
         }
-        if index == 0 && !failed {
-            print!("{}", report(hosts, statuses));
+        if let Some(counted) = merged
+            && !failed
+        {
+            print!("{}", report(counted));
         }
     }
     if failed {

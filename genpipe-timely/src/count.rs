@@ -1,7 +1,10 @@
-//! Counting by key across workers: a local combiner first, then one exchange of the partials.
+//! Counting and summing by key across workers: a local combiner first, then one exchange of
+//! the partials.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::hash::{Hash, Hasher};
+use std::ops::AddAssign;
 use std::rc::Rc;
 
 use timely::ExchangeData;
@@ -73,10 +76,10 @@ where
     let sent = PairsSent::default();
     let counter = sent.clone();
     let ones = records.map(|key| (key, 1));
-    let partials = sum_by_key(ones, Pipeline, "CountLocal").inspect_batch(move |_, pairs| {
+    let partials = sum_with(ones, Pipeline, "CountLocal").inspect_batch(move |_, pairs| {
         counter.0.set(counter.0.get() + pairs.len() as u64);
     });
-    let counted = sum_by_key(
+    let counted = sum_with(
         partials,
         Exchange::new(|(key, _): &(K, u64)| owner(key)),
         "CountByKey",
@@ -84,20 +87,68 @@ where
     (counted, sent)
 }
 
-/// Sums the counts of each key per timestamp, the records routed by `pact`; a time's sums leave
-/// once the input is complete for it.
-fn sum_by_key<'scope, K, P>(
-    counts: StreamVec<'scope, u64, (K, u64)>,
-    pact: P,
-    name: &str,
-) -> StreamVec<'scope, u64, (K, u64)>
+/// Sums the values of each key, at each timestamp, on the key's owner: for partial results
+/// made elsewhere (a [`sink_source`](crate::sink_source)'s `group_count`, flattened into
+/// pairs), so only the pairs cross workers. A time's sums leave once the input is complete for
+/// it; each key once, from the worker that owns it.
+///
+/// # Example
+/// ```
+/// use std::collections::HashMap;
+/// use genpipe::prelude::*;
+/// use genpipe_timely::{gather, sink_source, sum_by_key};
+/// use timely::dataflow::operators::vec::Map;
+///
+/// let guards = timely::execute(timely::Config::process(2), |worker| {
+///     let summed = worker.dataflow::<u64, _, _>(|scope| {
+///         // Bytes per status, summed by genpipe on each worker first.
+///         let (partials, _) = sink_source(scope, "bytes", |shard| {
+///             let requests = [(200u16, 512u64), (404, 0), (200, 1024), (500, 10)];
+///             let mine = requests.into_iter().skip(shard.index).step_by(shard.peers);
+///             let sum = fold(HashMap::new(), |mut sums, (status, bytes)| {
+///                 *sums.entry(status).or_insert(0) += bytes;
+///                 sums
+///             });
+///             (pipe(mine), sum)
+///         });
+///         gather(sum_by_key(partials.flat_map(|sums| sums)))
+///     });
+///     while worker.step() {}
+///     summed.take_sorted()
+/// })
+/// .unwrap();
+/// let at_zero = guards.join().remove(0).unwrap();
+/// assert_eq!(at_zero, [(200, 1536), (404, 0), (500, 10)]);
+/// ```
+pub fn sum_by_key<'scope, K, V>(
+    pairs: StreamVec<'scope, u64, (K, V)>,
+) -> StreamVec<'scope, u64, (K, V)>
 where
     K: ExchangeData + Hash + Eq,
-    P: ParallelizationContract<u64, Vec<(K, u64)>>,
+    V: ExchangeData + AddAssign,
+{
+    sum_with(
+        pairs,
+        Exchange::new(|(key, _): &(K, V)| owner(key)),
+        "SumByKey",
+    )
+}
+
+/// Sums the values of each key per timestamp, the records routed by `pact`; a time's sums leave
+/// once the input is complete for it.
+fn sum_with<'scope, K, V, P>(
+    counts: StreamVec<'scope, u64, (K, V)>,
+    pact: P,
+    name: &str,
+) -> StreamVec<'scope, u64, (K, V)>
+where
+    K: ExchangeData + Hash + Eq,
+    V: ExchangeData + AddAssign,
+    P: ParallelizationContract<u64, Vec<(K, V)>>,
 {
     counts.unary_frontier(pact, name, |_, _| {
         // By time (not by capability: a key must not change while it is in a map).
-        let mut pending: HashMap<u64, (Capability<u64>, HashMap<K, u64>)> = HashMap::new();
+        let mut pending: HashMap<u64, (Capability<u64>, HashMap<K, V>)> = HashMap::new();
         move |(input, frontier), output| {
             input.for_each_time(|time, batches| {
                 let (_, sums) = pending
@@ -105,7 +156,12 @@ where
                     .or_insert_with(|| (time.retain(output.output_index()), HashMap::new()));
                 for batch in batches {
                     for (key, n) in batch.drain(..) {
-                        *sums.entry(key).or_insert(0) += n;
+                        match sums.entry(key) {
+                            Entry::Occupied(mut sum) => *sum.get_mut() += n,
+                            Entry::Vacant(sum) => {
+                                sum.insert(n);
+                            }
+                        }
                     }
                 }
             });

@@ -4,10 +4,12 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use genpipe::par::Mergeable;
 use timely::ExchangeData;
 use timely::dataflow::StreamVec;
 use timely::dataflow::channels::pact::Exchange;
 use timely::dataflow::operators::generic::operator::Operator;
+use timely::dataflow::operators::vec::Map;
 
 use crate::source::pipeline_source;
 
@@ -96,6 +98,42 @@ where
             }
         },
     );
+}
+
+/// The per-worker results of a [`merge_at_worker_zero`], merged, on worker 0.
+#[derive(Debug)]
+pub struct Merged<M>(Rc<RefCell<Vec<(usize, M)>>>);
+
+impl<M: Mergeable> Merged<M> {
+    /// On worker 0, once the dataflow has run: every worker's result merged in worker order
+    /// (so even a `collect`ed `Vec` comes out the same every run), or `None` if no worker gave
+    /// one. `None` on the other workers.
+    pub fn take(&self) -> Option<M> {
+        let mut all = std::mem::take(&mut *self.0.borrow_mut());
+        all.sort_by_key(|(worker, _)| *worker);
+        all.into_iter().map(|(_, m)| m).reduce(Mergeable::merge)
+    }
+}
+
+/// Every worker's result (a [`sink_source`](crate::sink_source)'s) to worker 0, merged there
+/// with genpipe's [`Mergeable`] (counts add, `group_count` maps add per key, a `broadcast`'s
+/// tuple merges element-wise): the distributed run gives what one run over all the input
+/// gives. What crosses is one result per worker, its size the distinct keys it holds.
+pub fn merge_at_worker_zero<'scope, M>(results: StreamVec<'scope, u64, M>) -> Merged<M>
+where
+    M: ExchangeData + Mergeable,
+{
+    let worker = results.scope().index();
+    let kept = Rc::new(RefCell::new(Vec::new()));
+    let into = Rc::clone(&kept);
+    results.map(move |m| (worker, m)).sink(
+        Exchange::new(|_: &(usize, M)| 0),
+        "MergeAtWorkerZero",
+        move |(input, _frontier)| {
+            input.for_each(|_time, batch| into.borrow_mut().append(batch));
+        },
+    );
+    Merged(kept)
 }
 
 /// Every worker's pipeline failure, at worker 0 (empty elsewhere), after the dataflows that ran

@@ -53,9 +53,11 @@ mod gather;
 mod source;
 mod window;
 
-pub use count::{PairsSent, count_by_key, count_by_key_measured};
-pub use gather::{Gathered, failures_at_worker_zero, gather, gather_by_time};
-pub use source::{BATCH, PipelineOutcome, Shard, pipeline_source};
+pub use count::{PairsSent, count_by_key, count_by_key_measured, sum_by_key};
+pub use gather::{
+    Gathered, Merged, failures_at_worker_zero, gather, gather_by_time, merge_at_worker_zero,
+};
+pub use source::{BATCH, PipelineOutcome, Shard, pipeline_source, sink_source};
 pub use window::{TimeWindows, windowed_source};
 
 pub use timely;

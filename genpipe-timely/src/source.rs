@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use genpipe::{Gen, IntoPipelineResult, Pull};
+use genpipe::{Gen, IntoPipelineResult, Pull, Sink};
 use timely::container::CapacityContainerBuilder;
 use timely::dataflow::operators::generic::operator::source;
 use timely::dataflow::{Scope, StreamVec};
@@ -22,6 +22,14 @@ pub struct Shard {
 }
 
 impl Shard {
+    /// This worker's shard.
+    pub(crate) fn of(scope: Scope<'_, u64>) -> Shard {
+        Shard {
+            index: scope.index(),
+            peers: scope.peers(),
+        }
+    }
+
     /// Whether the `i`th of a list of inputs (files, sockets) is this worker's: every
     /// `peers`th one, from `index`, so each input is read by exactly one worker.
     ///
@@ -69,10 +77,7 @@ where
 {
     let outcome = PipelineOutcome::default();
     let reported = outcome.clone();
-    let shard = Shard {
-        index: scope.index(),
-        peers: scope.peers(),
-    };
+    let shard = Shard::of(scope);
     let stream = source::<_, CapacityContainerBuilder<Vec<S::Item>>, _, _>(
         scope,
         name,
@@ -102,6 +107,102 @@ where
                     reported.set(ended.finish().into_pipeline_result());
                     capability = None;
                 }
+            }
+        },
+    );
+    (stream, outcome)
+}
+
+/// A timely source whose one record is the result of a genpipe sink fed by a genpipe pipeline,
+/// both made by `make` for this worker's [`Shard`] on the worker's thread: the worker's whole
+/// share of the work done in genpipe (a `group_count`, a `broadcast` of several sinks), so what
+/// enters timely is one partial result per worker, not one record per line. Merge the
+/// partials with [`merge_at_worker_zero`](crate::merge_at_worker_zero) (anything
+/// [`Mergeable`](genpipe::par::Mergeable)), or flatten them into `(key, value)` pairs for
+/// [`sum_by_key`](crate::sum_by_key).
+///
+/// Each activation feeds the sink at most [`BATCH`] items, so the worker stays responsive. At
+/// the pipeline's end its outcome goes to the returned [`PipelineOutcome`]; the sink's result
+/// is given (at timestamp 0) only if the pipeline succeeded, as `gen | sink` returns it only
+/// then. A sink that ends early (it takes no more) ends the pipeline there, successfully.
+///
+/// # Example
+/// ```
+/// use genpipe::prelude::*;
+/// use genpipe_timely::{merge_at_worker_zero, sink_source};
+///
+/// // Each of two workers counts its half of the words with genpipe's own `group_count`.
+/// let guards = timely::execute(timely::Config::process(2), |worker| {
+///     let merged = worker.dataflow::<u64, _, _>(|scope| {
+///         let (counts, _) = sink_source(scope, "words", |shard| {
+///             let words = ["to", "be", "or", "not", "to", "be"];
+///             let mine = words.into_iter().skip(shard.index).step_by(shard.peers);
+///             (pipe(mine).map(String::from), group_count())
+///         });
+///         merge_at_worker_zero(counts)
+///     });
+///     while worker.step() {}
+///     merged.take()
+/// })
+/// .unwrap();
+/// let at_zero = guards.join().remove(0).unwrap().expect("worker 0 merges");
+/// assert_eq!((at_zero["to"], at_zero["be"], at_zero["or"]), (2, 2, 1));
+/// ```
+pub fn sink_source<'scope, S, K, F>(
+    scope: Scope<'scope, u64>,
+    name: &str,
+    make: F,
+) -> (StreamVec<'scope, u64, K::Out>, PipelineOutcome)
+where
+    S: Pull + 'static,
+    S::Return: IntoPipelineResult,
+    K: Sink<S::Item> + 'static,
+    K::Out: Clone + 'static,
+    F: FnOnce(Shard) -> (Gen<S>, K) + 'static,
+{
+    let outcome = PipelineOutcome::default();
+    let reported = outcome.clone();
+    let shard = Shard::of(scope);
+    let stream = source::<_, CapacityContainerBuilder<Vec<K::Out>>, _, _>(
+        scope,
+        name,
+        move |capability, info| {
+            let activator = scope.activator_for(info.address);
+            let mut running = Some(make(shard));
+            let mut capability = Some(capability);
+            move |output| {
+                let (Some(cap), Some((pipeline, sink))) = (capability.as_ref(), running.as_mut())
+                else {
+                    return;
+                };
+                let mut fed = 0;
+                let mut exhausted = false;
+                while fed < BATCH && !sink.is_done() {
+                    let Some(item) = pipeline.next() else {
+                        exhausted = true;
+                        break;
+                    };
+                    // A sink that ends on this item hands it back; it took what it needed.
+                    let _ = sink.send(item);
+                    fed += 1;
+                }
+                if fed == BATCH && !exhausted && !sink.is_done() {
+                    activator.activate();
+                    return;
+                }
+                let Some((pipeline, sink)) = running.take() else {
+                    return;
+                };
+                let ended = if exhausted {
+                    pipeline.finish().into_pipeline_result()
+                } else {
+                    Ok(()) // the sink ended first: the rest of the input is not read
+                };
+                if ended.is_ok() {
+                    output.session(cap).give(sink.close());
+                }
+                reported.set(ended);
+                capability = None;
             }
         },
     );
