@@ -116,17 +116,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     | access_log();
                 (requests, counts())
             });
-            // What crosses to worker 0: one entry per distinct key this worker saw.
-            let partial = partial.inspect(move |(hosts, statuses): &Counts| {
+            // What crosses to worker 0: one entry per distinct key this worker saw, in
+            // timely's encoding (bincode).
+            let partial = partial.inspect(move |counts: &Counts| {
+                let bytes = bincode::serialized_size(counts).unwrap_or(0);
                 eprintln!(
-                    "worker {index}: sends {} host and {} status counts",
-                    hosts.len(),
-                    statuses.len()
+                    "worker {index}: sends {} host and {} status counts, {bytes} bytes",
+                    counts.0.len(),
+                    counts.1.len()
                 );
             });
             (merge_at_worker_zero(partial), outcome)
         });
-        while worker.step() {}
+        while worker.step_or_park(None) {}
         // Every worker's failure, at worker 0: a shard that failed in another process must
         // stop the report here too.
         let failures = failures_at_worker_zero(worker, outcome.take().and_then(Result::err));

@@ -60,7 +60,7 @@ impl PairsSent {
 ///         let (keys, _) = pipeline_source(scope, "keys", |_| pipe(0..10_000u32).map(|i| i % 3));
 ///         count_by_key_measured(keys).1
 ///     });
-///     while worker.step() {}
+///     while worker.step_or_park(None) {}
 ///     sent.get()
 /// })
 /// .unwrap();
@@ -113,7 +113,7 @@ where
 ///         });
 ///         gather(sum_by_key(partials.flat_map(|sums| sums)))
 ///     });
-///     while worker.step() {}
+///     while worker.step_or_park(None) {}
 ///     summed.take_sorted()
 /// })
 /// .unwrap();

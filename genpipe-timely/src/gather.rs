@@ -64,7 +64,7 @@ pub fn gather<'scope, D: ExchangeData>(records: StreamVec<'scope, u64, D>) -> Ga
 ///         let numbers = numbers.delay(|n, _| n / 2);
 ///         gather_by_time(numbers, move |time, records| into.borrow_mut().push((time, records)));
 ///     });
-///     while worker.step() {}
+///     while worker.step_or_park(None) {}
 ///     seen.take()
 /// })
 /// .unwrap();
@@ -174,7 +174,7 @@ pub fn failures_at_worker_zero(
         });
         gather(failures)
     });
-    while worker.step() {}
+    while worker.step_or_park(None) {}
     gathered.take_sorted()
 }
 

@@ -4,12 +4,17 @@
 //! shard of the input, and records are exchanged by key, after a local combiner, so the bytes
 //! that cross processes grow with the distinct keys, not with the lines.
 //!
-//! - [`pipeline_source`]: a timely source from a genpipe pipeline made on the worker's own
-//!   thread (a `Gen` need not be `Send`), handing timely at most [`BATCH`] records per
-//!   activation, and dropping its capability when the pipeline ends; its outcome (a file that
-//!   would not decompress) is a [`PipelineOutcome`] the caller reads after the run.
-//! - [`count_by_key`]: counts per key, combined on each worker first, then exchanged as
-//!   `(key, partial)` pairs and summed by the key's owner.
+//! - [`sink_source`]: a worker's whole share of the work done in genpipe, a pipeline into a
+//!   sink (`group_count`, a `broadcast` of several), made on the worker's own thread (a `Gen`
+//!   need not be `Send`) and fed at most [`BATCH`] items per activation; what enters timely is
+//!   the sink's one result per worker. [`merge_at_worker_zero`] merges those results with
+//!   genpipe's [`Mergeable`](genpipe::par::Mergeable), exactly as one run over all the input;
+//!   [`sum_by_key`] instead spreads `(key, partial)` pairs over the workers by key.
+//! - [`pipeline_source`]: a pipeline's records themselves into timely, at most [`BATCH`] per
+//!   activation, for timely operators to work on; [`count_by_key`] counts them, combined on
+//!   each worker first, then exchanged as `(key, partial)` pairs and summed by the key's owner.
+//! - A pipeline's outcome (a file that would not decompress) is a [`PipelineOutcome`] the
+//!   caller reads after the run; the source drops its capability when the pipeline ends.
 //! - [`gather`]: every record to worker 0, to print or compare; [`failures_at_worker_zero`]:
 //!   every worker's pipeline error there too, so a partial result is never printed.
 //! - Streaming: [`windowed_source`] runs a pipeline that waits for its input (a
@@ -19,9 +24,12 @@
 //!   every worker is past it. A windowed count across machines is
 //!   `gather_by_time(count_by_key(windowed_source(..)), print)`.
 //!
-//! Records that cross processes must be owned and serializable (timely's `ExchangeData`): turn
-//! a [`Line`](genpipe::io::Line) into the field that matters (`String`, `u16`, a parsed record
-//! that derives `Serialize`) before it reaches an exchange. Timely is fail-stop: a process that
+//! Records that cross processes must be owned and serializable (timely's `ExchangeData`). A
+//! [`Line`](genpipe::io::Line) is a view into a shared read buffer, so it is not one: turn it
+//! into what the next step needs before an exchange, its owned bytes
+//! (`line.as_bytes().to_vec()`), the field that matters (`String`, `u16`), or a parsed record
+//! that derives `Serialize` and `Deserialize`; better still, aggregate first with
+//! [`sink_source`], so no line crosses at all. Timely is fail-stop: a process that
 //! dies ends the computation for all, and the way back is to run the failed shard again; shard
 //! outputs merge exactly ([`genpipe::par::Mergeable`]).
 //!
@@ -39,7 +47,7 @@
 //!         });
 //!         (gather(count_by_key(words)), outcome)
 //!     });
-//!     while worker.step() {}
+//!     while worker.step_or_park(None) {}
 //!     outcome.take().expect("the pipeline ended").expect("it did not fail");
 //!     counted.take_sorted()
 //! })

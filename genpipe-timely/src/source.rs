@@ -141,7 +141,7 @@ where
 ///         });
 ///         merge_at_worker_zero(counts)
 ///     });
-///     while worker.step() {}
+///     while worker.step_or_park(None) {}
 ///     merged.take()
 /// })
 /// .unwrap();

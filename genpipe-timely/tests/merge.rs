@@ -25,7 +25,7 @@ where
             });
             (merge_at_worker_zero(partial), outcome)
         });
-        while worker.step() {}
+        while worker.step_or_park(None) {}
         let outcome = outcome.take().expect("the pipeline ended");
         (merged.take(), outcome.err().map(|e| e.to_string()))
     })
@@ -88,7 +88,7 @@ fn a_failed_shard_gives_no_partial_result_and_reports_its_error() {
             });
             (merge_at_worker_zero(partial), outcome)
         });
-        while worker.step() {}
+        while worker.step_or_park(None) {}
         let failed = outcome.take().unwrap().err().map(|e| e.to_string());
         (merged.take(), failed)
     })
@@ -113,7 +113,7 @@ fn a_sink_that_ends_early_ends_its_pipeline_there() {
             });
             (merge_at_worker_zero(partial), outcome)
         });
-        while worker.step() {}
+        while worker.step_or_park(None) {}
         (merged.take(), outcome.take().unwrap().is_ok(), pulled.get())
     })
     .unwrap();
