@@ -139,6 +139,28 @@ fn threads_and_processes_print_what_one_process_prints() {
 }
 
 #[test]
+fn two_processes_with_an_empty_shard_print_what_one_process_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("logs");
+    // One file, two workers: process 1's shard is empty.
+    tree(&root, 1);
+    let root = root.to_str().unwrap();
+    let single = finish(top_hosts(&["--single", root]));
+    assert!(single.status.success());
+    let want = report(&single);
+    let hosts = hostfile(dir.path());
+    let (p0, p1) = two_processes(root, &hosts);
+    assert!(p0.status.success() && p1.status.success());
+    assert_eq!(report(&p0), want);
+    // The empty shard sent empty maps.
+    let stderr = String::from_utf8_lossy(&p1.stderr);
+    assert!(
+        stderr.contains("worker 1: sends 0 host and 0 status counts"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_file_that_fails_to_decompress_fails_every_way() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("logs");
