@@ -64,6 +64,10 @@ impl PipelineOutcome {
 /// hands timely at most [`BATCH`] records; at the pipeline's end the source drops its
 /// capability (downstream operators then see the input complete) and records the pipeline's
 /// outcome in the returned [`PipelineOutcome`].
+///
+/// The pipeline runs within the worker's activations, so a pipeline that waits for input (a
+/// `follow`, a socket) would stall the worker: give that one to
+/// [`windowed_source`](crate::windowed_source), which runs it on a thread of its own.
 pub fn pipeline_source<'scope, S, F>(
     scope: Scope<'scope, u64>,
     name: &str,
