@@ -59,6 +59,31 @@ impl PipelineOutcome {
     }
 }
 
+/// How one activation's slice of a pipeline ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slice {
+    /// [`BATCH`] items were taken: there may be more.
+    Full,
+    /// The pipeline has ended.
+    Exhausted,
+    /// The taker wants no more.
+    Stopped,
+}
+
+/// Hands at most [`BATCH`] of the pipeline's items to `take`, which says whether it wants
+/// another.
+fn pull_slice<S: Pull>(pipeline: &mut Gen<S>, mut take: impl FnMut(S::Item) -> bool) -> Slice {
+    for _ in 0..BATCH {
+        let Some(item) = pipeline.next() else {
+            return Slice::Exhausted;
+        };
+        if !take(item) {
+            return Slice::Stopped;
+        }
+    }
+    Slice::Full
+}
+
 /// A timely source that runs the genpipe pipeline `make` builds for this worker's [`Shard`]
 /// (on the worker's thread: the pipeline need not be `Send`), at timestamp 0. Each activation
 /// hands timely at most [`BATCH`] records; at the pipeline's end the source drops its
@@ -94,18 +119,12 @@ where
                     return;
                 };
                 let mut session = output.session(cap);
-                let mut given = 0;
-                while given < BATCH {
-                    match items.next() {
-                        Some(item) => {
-                            session.give(item);
-                            given += 1;
-                        }
-                        None => break,
-                    }
-                }
+                let slice = pull_slice(items, |item| {
+                    session.give(item);
+                    true
+                });
                 drop(session);
-                if given == BATCH {
+                if slice == Slice::Full {
                     activator.activate();
                 } else if let Some(ended) = pipeline.take() {
                     reported.set(ended.finish().into_pipeline_result());
@@ -179,25 +198,23 @@ where
                 else {
                     return;
                 };
-                let mut fed = 0;
-                let mut exhausted = false;
-                while fed < BATCH && !sink.is_done() {
-                    let Some(item) = pipeline.next() else {
-                        exhausted = true;
-                        break;
-                    };
-                    // A sink that ends on this item hands it back; it took what it needed.
-                    let _ = sink.send(item);
-                    fed += 1;
-                }
-                if fed == BATCH && !exhausted && !sink.is_done() {
+                let slice = if sink.is_done() {
+                    Slice::Stopped
+                } else {
+                    pull_slice(pipeline, |item| {
+                        // A sink that ends on this item hands it back; it took what it needed.
+                        let _ = sink.send(item);
+                        !sink.is_done()
+                    })
+                };
+                if slice == Slice::Full {
                     activator.activate();
                     return;
                 }
                 let Some((pipeline, sink)) = running.take() else {
                     return;
                 };
-                let ended = if exhausted {
+                let ended = if slice == Slice::Exhausted {
                     pipeline.finish().into_pipeline_result()
                 } else {
                     Ok(()) // the sink ended first: the rest of the input is not read
