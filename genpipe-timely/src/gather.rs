@@ -102,14 +102,14 @@ where
 
 /// The per-worker results of a [`merge_at_worker_zero`], merged, on worker 0.
 #[derive(Debug)]
-pub struct Merged<M>(Rc<RefCell<Vec<(usize, M)>>>);
+pub struct Merged<M>(Gathered<(usize, M)>);
 
 impl<M: Mergeable> Merged<M> {
     /// On worker 0, once the dataflow has run: every worker's result merged in worker order
     /// (so even a `collect`ed `Vec` comes out the same every run), or `None` if no worker gave
     /// one. `None` on the other workers.
     pub fn take(&self) -> Option<M> {
-        let mut all = std::mem::take(&mut *self.0.borrow_mut());
+        let mut all = std::mem::take(&mut *self.0.0.borrow_mut());
         all.sort_by_key(|(worker, _)| *worker);
         all.into_iter().map(|(_, m)| m).reduce(Mergeable::merge)
     }
@@ -124,16 +124,7 @@ where
     M: ExchangeData + Mergeable,
 {
     let worker = results.scope().index();
-    let kept = Rc::new(RefCell::new(Vec::new()));
-    let into = Rc::clone(&kept);
-    results.map(move |m| (worker, m)).sink(
-        Exchange::new(|_: &(usize, M)| 0),
-        "MergeAtWorkerZero",
-        move |(input, _frontier)| {
-            input.for_each(|_time, batch| into.borrow_mut().append(batch));
-        },
-    );
-    Merged(kept)
+    Merged(gather(results.map(move |m| (worker, m))))
 }
 
 /// Every worker's pipeline failure, at worker 0 (empty elsewhere), after the dataflows that ran

@@ -301,10 +301,7 @@ where
 {
     let outcome = PipelineOutcome::default();
     let reported = outcome.clone();
-    let shard = Shard {
-        index: scope.index(),
-        peers: scope.peers(),
-    };
+    let shard = Shard::of(scope);
     let thread_name = format!("genpipe-timely {name} {}", shard.index);
     let stream = source::<_, CapacityContainerBuilder<Vec<S::Item>>, _, _>(
         scope,
