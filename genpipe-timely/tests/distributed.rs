@@ -333,3 +333,18 @@ fn a_file_that_cannot_be_followed_fails_the_windowed_run() {
     assert!(err0.contains("worker 1: cannot read "), "{err0}");
     assert!(err0.contains("no-such.log: No such file"), "{err0}");
 }
+
+#[test]
+fn window_counts_rejects_bad_options_with_a_message() {
+    for (args, says) in [
+        (&["--window-ms", "0"][..], "a window is at least 1 ms"),
+        (&["--for", "soon"][..], "--for: "),
+        (&["--window-ms"][..], "--window-ms needs milliseconds"),
+        (&["--bogus"][..], "unknown option --bogus"),
+    ] {
+        let out = finish(example("window_counts", args));
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}
